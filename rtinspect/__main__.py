@@ -1,0 +1,3 @@
+from rtinspect.cli import main
+
+raise SystemExit(main())

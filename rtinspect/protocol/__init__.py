@@ -1,0 +1,39 @@
+"""The Realtime protocol in its two dialects: GA (live) and beta (retired 2026-05).
+
+Public contract used across rtinspect (implementations live in the submodules):
+
+- ``Dialect``: ``Dialect.GA`` / ``Dialect.BETA``.
+- ``Problem``: one validation problem, shaped like the live server's error so the embedded
+  server can answer with it verbatim (``code``, ``message``, ``param`` = ``path``).
+- ``validate_client_event(event, dialect) -> list[Problem]`` (``rtinspect.protocol.validate``).
+- ``catalog(dialect)`` (``rtinspect.protocol.catalog``), detection and name mapping
+  (``rtinspect.protocol.dialect``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Dialect(StrEnum):
+    GA = "ga"
+    BETA = "beta"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a client event.
+
+    ``path``: dotted JSON path inside the event, exactly as the live server's ``param``
+    (``session.audio.input.format.rate``, ``session.input_audio_transcription.enabled``).
+    ``code``: the live server's error code (``unknown_parameter``, ``integer_below_min_value``,
+    ``invalid_type``, ``invalid_value``, ``missing_required_parameter``, ...).
+    ``message``: the live server's message text where it is known, else one in its style.
+    ``hint``: what rtinspect adds: did-you-mean, or the name the other dialect uses.
+    """
+
+    path: str
+    code: str
+    message: str
+    hint: str | None = None

@@ -1,0 +1,76 @@
+"""The one record every event becomes, and the tap that fans it out.
+
+Whatever its source (live socket, proxy, recorded log), an event travels as a ``Tapped``:
+the recorder writes it, the reader yields it, the state folds it and the views list it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Direction = Literal["client", "server", "meta"]
+DIRECTIONS: tuple[Direction, ...] = ("client", "server", "meta")
+
+# ``meta`` events are rtinspect's own notes about the session, never sent on the wire.
+META_CONNECTION_OPENED = "rtinspect.connection.opened"  # {url, headers (scrubbed), dialect, model}
+META_CONNECTION_CLOSED = "rtinspect.connection.closed"  # {code, reason, by: "server"|"client"|"network"}
+META_TRANSPORT_ERROR = "rtinspect.transport.error"  # {message}
+META_AUDIO_SOURCE_STARTED = "rtinspect.audio.started"  # {source, path?, rate, channels, duration_ms}
+META_AUDIO_SOURCE_STOPPED = "rtinspect.audio.stopped"  # {source, sent_ms}
+META_BOOKMARK = "rtinspect.bookmark"  # {label}
+META_BINARY_FRAME = "rtinspect.binary_frame"  # {dir, size, preview_hex} a non-text frame seen on the wire
+
+
+@dataclass(frozen=True, slots=True)
+class Tapped:
+    """One event with its time (seconds since the session started) and direction."""
+
+    t: float
+    dir: Direction
+    event: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        value = self.event.get("type")
+        return value if isinstance(value, str) else ""
+
+
+Sink = Callable[[Tapped], None]
+
+
+@dataclass
+class EventTap:
+    """Stamps events with a monotonic time since start and hands each to every sink, in order.
+
+    Sinks run synchronously on the caller's thread so that the recorder sees an event before
+    anything can crash downstream; a sink must be cheap (the TUI sink only queues).
+    """
+
+    clock: Callable[[], float] = time.monotonic
+    sinks: list[Sink] = field(default_factory=list)
+    t0: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.t0 = self.clock()
+
+    def add_sink(self, sink: Sink) -> None:
+        self.sinks.append(sink)
+
+    def remove_sink(self, sink: Sink) -> None:
+        if sink in self.sinks:
+            self.sinks.remove(sink)
+
+    def now(self) -> float:
+        return self.clock() - self.t0
+
+    def tap(self, direction: Direction, event: dict[str, Any], t: float | None = None) -> Tapped:
+        rec = Tapped(self.now() if t is None else t, direction, event)
+        for sink in list(self.sinks):
+            sink(rec)
+        return rec
+
+    def meta(self, type_: str, **fields: Any) -> Tapped:
+        return self.tap("meta", {"type": type_, **fields})
