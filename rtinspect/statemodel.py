@@ -1,0 +1,405 @@
+"""The data the session reducer holds: plain dataclasses, no behaviour beyond small derived views.
+
+Split from ``rtinspect.state`` so views and doctor rules can import the shapes without the
+reducer. Every record carries the position (``pos``: index in the log, 0-based) of the events
+it came from, so a view can jump to them. Audio is never kept: only byte and millisecond counts
+derived from base64 lengths.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rtinspect.protocol import Dialect
+
+AREAS: frozenset[str] = frozenset(
+    {"connection", "session", "buffer", "items", "responses", "errors", "rate_limits", "usage"}
+)
+
+TranscriptStatus = Literal["not_requested", "pending", "streaming", "completed", "failed"]
+CommitBy = Literal["client", "server_vad"]
+
+
+# ---------------------------------------------------------------- connection
+
+
+@dataclass(slots=True)
+class CloseInfo:
+    code: int | None
+    reason: str | None
+    by: str | None  # "server" | "client" | "network"
+    pos: int
+    t: float
+
+
+@dataclass(slots=True)
+class TransportError:
+    pos: int
+    t: float
+    message: str
+
+
+@dataclass(slots=True)
+class ConnectionState:
+    url: str | None = None
+    dialect: Dialect | None = None
+    dialect_source: str | None = None  # "meta" | "events": how we know the dialect
+    model: str | None = None
+    opened_at: float | None = None
+    opened_pos: int | None = None
+    closed: CloseInfo | None = None
+    transport_errors: list[TransportError] = field(default_factory=list)
+    binary_frames: int = 0
+
+
+# ---------------------------------------------------------------- session
+
+
+@dataclass(slots=True)
+class SessionUpdate:
+    """One client ``session.update`` (or beta ``transcription_session.update``) and its fate."""
+
+    pos: int
+    t: float
+    type: str
+    session: dict[str, Any]
+    event_id: str | None = None
+    rejected: bool = False  # an error answered it: none of its fields took effect
+    error_pos: int | None = None
+    accepted_pos: int | None = None  # the session.updated that answered it
+
+
+@dataclass(slots=True)
+class SessionConfig:
+    effective: dict[str, Any] | None = None  # what the server holds (last *.created / *.updated)
+    effective_pos: int | None = None
+    effective_t: float | None = None
+    effective_type: str | None = None
+    created_pos: int | None = None
+    updated_count: int = 0
+    requested: dict[str, Any] | None = None  # the last client session.update's session
+    requested_pos: int | None = None
+    requested_history: list[SessionUpdate] = field(default_factory=list)
+    expires_at: int | float | None = None
+    id: str | None = None
+
+    @property
+    def last_update(self) -> SessionUpdate | None:
+        return self.requested_history[-1] if self.requested_history else None
+
+    @property
+    def last_update_rejected(self) -> bool:
+        last = self.last_update
+        return last is not None and last.rejected
+
+    def requested_vs_effective(self) -> list[tuple[str, Any, Any]]:
+        """Each leaf the client asked for (last update) that the server does not hold.
+
+        ``(dotted path, requested value, effective value)``; the effective value is ``None`` when
+        the server holds null or nothing at that path (asked ``input_audio_transcription.enabled:
+        true`` against ``input_audio_transcription: null`` gives ``(..enabled, True, None)``).
+        """
+        if self.requested is None:
+            return []
+        out: list[tuple[str, Any, Any]] = []
+        _diff("", self.requested, self.effective or {}, out)
+        return out
+
+
+_MISSING = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+    return bool(a == b)
+
+
+def _diff(prefix: str, asked: Any, held: Any, out: list[tuple[str, Any, Any]]) -> None:
+    if isinstance(asked, dict) and asked:
+        held_d = held if isinstance(held, dict) else {}
+        for key, value in asked.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            _diff(path, value, held_d.get(key, _MISSING), out)
+        return
+    if (
+        isinstance(asked, list)
+        and isinstance(held, list)
+        and len(asked) == len(held)
+        and any(isinstance(v, dict) for v in asked)
+    ):
+        for i, (a, h) in enumerate(zip(asked, held, strict=True)):
+            _diff(f"{prefix}.{i}", a, h, out)
+        return
+    if held is _MISSING:
+        out.append((prefix, asked, None))
+    elif not _same(asked, held):
+        out.append((prefix, asked, held))
+
+
+# ---------------------------------------------------------------- input buffer
+
+
+@dataclass(frozen=True, slots=True)
+class AudioFormat:
+    """A wire audio format and its byte rate (pcm16 24 kHz = 48 bytes/ms; g711 = 8 bytes/ms)."""
+
+    type: str  # GA name: "audio/pcm" | "audio/pcmu" | "audio/pcma" (beta names mapped)
+    rate: int
+    bytes_per_ms: float
+
+
+PCM16_24K = AudioFormat("audio/pcm", 24000, 48.0)
+
+
+@dataclass(slots=True)
+class AppendRun:
+    """Consecutive appends under one input format: compact timing numbers for rate checks."""
+
+    format: AudioFormat
+    first_pos: int
+    first_t: float
+    last_pos: int
+    last_t: float
+    appends: int = 0
+    bytes: int = 0
+    ms: float = 0.0
+
+
+@dataclass(slots=True)
+class Commit:
+    pos: int  # the server's input_audio_buffer.committed
+    t: float
+    item_id: str | None
+    previous_item_id: str | None
+    bytes: int  # appended since the previous commit/clear
+    ms: float
+    chunks: int
+    by: CommitBy
+    client_pos: int | None = None  # the client commit it answers
+    transcription_enabled: bool = False
+
+
+@dataclass(slots=True)
+class Clear:
+    pos: int
+    t: float
+    bytes: int
+    ms: float
+    client_pos: int | None = None
+
+
+@dataclass(slots=True)
+class SpeechWindow:
+    item_id: str | None
+    audio_start_ms: int | float | None
+    audio_end_ms: int | float | None = None
+    started_pos: int | None = None
+    stopped_pos: int | None = None
+    started_t: float | None = None
+    stopped_t: float | None = None
+
+
+@dataclass(slots=True)
+class TimeoutTrigger:
+    pos: int
+    t: float
+    item_id: str | None
+    audio_start_ms: int | float | None
+    audio_end_ms: int | float | None
+
+
+@dataclass(slots=True)
+class AudioSource:
+    """An rtinspect audio source started/stopped (meta events), e.g. a WAV streamed by ``send``."""
+
+    pos: int
+    t: float
+    info: dict[str, Any]
+    stopped_pos: int | None = None
+    stopped_t: float | None = None
+    sent_ms: float | None = None
+
+
+@dataclass(slots=True)
+class BufferState:
+    format: AudioFormat = PCM16_24K  # the current effective input format
+    pending_bytes: int = 0  # since the last commit/clear
+    pending_ms: float = 0.0
+    pending_chunks: int = 0
+    pending_since_pos: int | None = None  # first append of the pending audio
+    total_bytes: int = 0
+    total_ms: float = 0.0
+    total_appends: int = 0
+    first_append_t: float | None = None
+    last_append_t: float | None = None
+    runs: list[AppendRun] = field(default_factory=list)
+    # per append: t and the cumulative ms after it (compact, for windowed rate checks)
+    append_t: array[float] = field(default_factory=lambda: array("d"))
+    append_cum_ms: array[float] = field(default_factory=lambda: array("d"))
+    client_commits: list[int] = field(default_factory=list)  # positions of client commit events
+    commits: list[Commit] = field(default_factory=list)
+    clears: list[Clear] = field(default_factory=list)
+    speech: list[SpeechWindow] = field(default_factory=list)
+    timeouts: list[TimeoutTrigger] = field(default_factory=list)
+    audio_sources: list[AudioSource] = field(default_factory=list)
+    speaking: bool = False  # between speech_started and speech_stopped
+
+
+# ---------------------------------------------------------------- items
+
+
+@dataclass(slots=True)
+class InputTranscript:
+    """Input-audio transcription of one user audio item."""
+
+    status: TranscriptStatus
+    text: str = ""
+    error: Any = None
+    usage: dict[str, Any] | None = None
+    deltas: int = 0
+    first_delta_pos: int | None = None
+    first_delta_t: float | None = None
+    last_delta_pos: int | None = None
+    completed_pos: int | None = None
+    completed_t: float | None = None
+    failed_pos: int | None = None
+
+
+@dataclass(slots=True)
+class Item:
+    id: str
+    type: str | None = None  # message | function_call | function_call_output | ...
+    role: str | None = None
+    status: str | None = None
+    previous_item_id: str | None = None
+    created_pos: int = 0
+    created_t: float = 0.0
+    done_pos: int | None = None
+    response_id: str | None = None  # set for items a response produced
+    content_types: list[str] = field(default_factory=list)
+    text: str = ""  # text content parts joined
+    has_audio: bool = False
+    audio_ms: float | None = None  # committed ms for user audio, delta ms for output audio
+    audio_transcript: str | None = None  # the transcript field of an audio content part
+    call_id: str | None = None
+    name: str | None = None
+    arguments: str | None = None
+    output: str | None = None
+    transcript: InputTranscript | None = None  # for user items with input_audio
+    truncated_audio_end_ms: int | float | None = None
+    truncated_pos: int | None = None
+    retrieved_pos: int | None = None
+    deleted: bool = False
+    deleted_pos: int | None = None
+    positions: list[int] = field(default_factory=list)  # every non-delta event that touched it
+
+
+# ---------------------------------------------------------------- responses
+
+
+@dataclass(slots=True)
+class FunctionCall:
+    call_id: str | None
+    item_id: str | None
+    name: str | None = None
+    output_index: int | None = None
+    arg_parts: list[str] = field(default_factory=list)
+    arguments_done: str | None = None  # from function_call_arguments.done
+    done: bool = False
+    first_pos: int | None = None
+    done_pos: int | None = None
+
+    @property
+    def arguments(self) -> str:
+        return self.arguments_done if self.arguments_done is not None else "".join(self.arg_parts)
+
+
+@dataclass(slots=True)
+class Response:
+    id: str
+    status: str | None = None
+    status_details: Any = None
+    created_pos: int | None = None
+    created_t: float | None = None
+    done_pos: int | None = None
+    done_t: float | None = None
+    client_pos: int | None = None  # the response.create it answers (None: started by server VAD)
+    output_item_ids: list[str] = field(default_factory=list)
+    text_parts: list[str] = field(default_factory=list)
+    transcript_parts: list[str] = field(default_factory=list)
+    audio_bytes: int = 0
+    audio_ms: float = 0.0
+    audio_deltas: int = 0
+    text_deltas: int = 0
+    first_audio_delta_t: float | None = None
+    first_audio_delta_pos: int | None = None
+    first_text_delta_t: float | None = None
+    first_text_delta_pos: int | None = None
+    function_calls: dict[str, FunctionCall] = field(default_factory=dict)  # by call_id (else item_id)
+    usage: dict[str, Any] | None = None
+    cancel_pos: int | None = None  # a client response.cancel aimed at it
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    @property
+    def audio_transcript(self) -> str:
+        return "".join(self.transcript_parts)
+
+
+# ---------------------------------------------------------------- errors, limits, usage, counters
+
+
+@dataclass(slots=True)
+class ErrorRecord:
+    pos: int
+    t: float
+    error: dict[str, Any]
+    code: str | None
+    message: str | None
+    param: str | None
+    event_id: str | None  # error.event_id (the client's event_id it echoes)
+    client_pos: int | None = None  # the client event it answers
+    client_type: str | None = None
+    matched_by: Literal["event_id", "heuristic"] | None = None
+
+
+@dataclass(slots=True)
+class RateLimits:
+    limits: list[dict[str, Any]]
+    pos: int
+    t: float
+
+
+@dataclass(slots=True)
+class UsageTotals:
+    """Token totals summed over response.done (and transcription usage, kept apart)."""
+
+    responses: int = 0
+    total_tokens: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    input_text_tokens: int = 0
+    input_audio_tokens: int = 0
+    input_cached_tokens: int = 0
+    output_text_tokens: int = 0
+    output_audio_tokens: int = 0
+    transcription_input_tokens: int = 0
+    transcription_output_tokens: int = 0
+    transcription_seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class Counters:
+    events: int = 0
+    by_dir: dict[str, int] = field(default_factory=lambda: {"client": 0, "server": 0, "meta": 0})
+    by_type: dict[str, int] = field(default_factory=dict)
+    unhandled: int = 0  # events of a type the reducer does not know
+    malformed: int = 0  # events whose fields made a handler fail (non-strict mode only)
+    last_t: float | None = None
