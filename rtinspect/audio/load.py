@@ -1,0 +1,82 @@
+"""Read any audio file a user is likely to hold into float32 samples, or refuse it in one line."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rtinspect.errors import UserError
+
+
+class AudioError(UserError):
+    """Audio that cannot be read or converted; the message is one line naming the file."""
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Decoded audio: ``samples`` is float32 ``[frames, channels]`` in -1..1 at ``rate``."""
+
+    samples: np.ndarray
+    rate: int
+    channels: int
+    source: str = ""
+    info: str = ""  # e.g. "WAV PCM_16", for display
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def frames(self) -> int:
+        return int(self.samples.shape[0])
+
+    @property
+    def duration_ms(self) -> float:
+        return self.frames * 1000.0 / self.rate if self.rate else 0.0
+
+    @classmethod
+    def from_pcm16(cls, data: bytes, rate: int, channels: int = 1, source: str = "") -> Clip:
+        """Interleaved 16-bit little-endian PCM (e.g. a recorded session's audio) as a clip."""
+        usable = len(data) - len(data) % (2 * channels)
+        pcm = np.frombuffer(data[:usable], dtype="<i2").reshape(-1, channels)
+        return cls(pcm.astype(np.float32) / 32768.0, rate, channels, source, "PCM_16")
+
+
+def load_audio(path: str | os.PathLike[str]) -> Clip:
+    """Decode ``path`` with libsndfile (WAV int/float, FLAC, OGG, MP3 where it can)."""
+    import soundfile as sf
+
+    p = Path(path)
+    name = str(path)
+    if not p.exists():
+        raise AudioError(f"{name}: no such file")
+    if p.is_dir():
+        raise AudioError(f"{name}: is a directory, not an audio file")
+    try:
+        size = p.stat().st_size
+    except OSError as err:
+        raise AudioError(f"{name}: cannot read ({err.strerror or err})") from None
+    if size == 0:
+        raise AudioError(f"{name}: empty file, no audio in it")
+    try:
+        with sf.SoundFile(name) as f:
+            info = f"{f.format} {f.subtype}"
+            rate, channels = int(f.samplerate), int(f.channels)
+            samples = f.read(dtype="float32", always_2d=True)
+    except Exception as err:  # noqa: BLE001 - libsndfile reports many shapes of failure
+        raise AudioError(f"{name}: not a readable audio file ({_reason(err)})") from None
+    if rate <= 0 or channels <= 0:
+        raise AudioError(f"{name}: not a readable audio file (rate {rate}, {channels} channels)")
+    if samples.shape[0] == 0:
+        raise AudioError(f"{name}: holds no audio frames (truncated or empty)")
+    if not np.isfinite(samples).all():
+        samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
+    return Clip(samples, rate, channels, name, info)
+
+
+def _reason(err: Exception) -> str:
+    text = str(err).strip() or type(err).__name__
+    # libsndfile: "Error opening 'x.wav': Format not recognised." -> keep what follows the path.
+    if ": " in text and text.startswith("Error opening"):
+        text = text.rsplit(": ", 1)[-1]
+    return text.splitlines()[0].rstrip(".")

@@ -1,0 +1,157 @@
+"""Stream an audio file into a live session the way a well-behaved client does.
+
+After the audio: with server VAD, append trailing silence long enough for the server to see the
+turn end, and do not commit by hand (a manual commit after VAD already committed is the classic
+``input_audio_buffer_commit_empty``); with ``turn_detection: null``, commit and ask for a
+response. Each step can be overridden, to reproduce a broken client on purpose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from rtinspect.audio.convert import encode_for, silence
+from rtinspect.audio.formats import AudioFormat, input_format_of, latest_session, turn_detection_of
+from rtinspect.audio.load import load_audio
+from rtinspect.audio.pacing import Pacer, chunk_bytes, chunks
+from rtinspect.tap import META_AUDIO_SOURCE_STARTED, META_AUDIO_SOURCE_STOPPED, EventTap, Tapped
+
+TRAILING_MARGIN_MS = 400  # beyond silence_duration_ms, so the VAD's window surely closes
+
+
+class _Client(Protocol):
+    tap: EventTap
+    events: list[Tapped]
+
+    @property
+    def target(self) -> Any: ...
+
+    async def send(self, event: dict[str, Any]) -> Tapped: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StreamResult:
+    audio_ms: float  # the file's audio, in the wire format
+    silence_ms: float  # trailing silence appended after it
+    appends: int
+    bytes_sent: int
+    committed: bool
+    response_requested: bool
+    vad: bool
+
+
+def session_facts(client: _Client) -> tuple[AudioFormat, dict[str, Any] | None]:
+    """The input format and turn detection of the session the server last reported."""
+    session = latest_session(client.events)
+    dialect = client.target.dialect
+    return input_format_of(session, dialect), turn_detection_of(session, dialect)
+
+
+async def stream_file(
+    client: _Client,
+    path: str | os.PathLike[str],
+    *,
+    fmt: AudioFormat | None = None,
+    chunk_ms: float = 40,
+    realtime: bool = True,
+    trailing_silence_ms: float | None = None,
+    commit: bool | None = None,
+    response: bool | None = None,
+    vad: bool | None = None,
+) -> StreamResult:
+    """Load, convert and append ``path``; ``None`` for a step means "what the session needs".
+
+    ``fmt``/``vad`` default to what the server's last ``session.created/updated`` says.
+    """
+    clip = await asyncio.to_thread(load_audio, path)
+    held_fmt, turn = session_facts(client)
+    fmt = fmt or held_fmt
+    data = await asyncio.to_thread(encode_for, clip, fmt)
+    source = {"source": "file", "path": str(path)}
+    client.tap.meta(
+        META_AUDIO_SOURCE_STARTED,
+        **source,
+        rate=clip.rate,
+        channels=clip.channels,
+        duration_ms=round(clip.duration_ms, 3),
+        info=clip.info,
+        encoding=fmt.encoding,
+        wire_rate=fmt.rate,
+    )
+    return await stream_bytes(
+        client,
+        data,
+        fmt=fmt,
+        chunk_ms=chunk_ms,
+        realtime=realtime,
+        trailing_silence_ms=trailing_silence_ms,
+        commit=commit,
+        response=response,
+        vad=(turn is not None) if vad is None else vad,
+        silence_duration_ms=float((turn or {}).get("silence_duration_ms") or 500),
+        meta=source,
+    )
+
+
+async def stream_bytes(
+    client: _Client,
+    data: bytes,
+    *,
+    fmt: AudioFormat,
+    chunk_ms: float = 40,
+    realtime: bool = True,
+    trailing_silence_ms: float | None = None,
+    commit: bool | None = None,
+    response: bool | None = None,
+    vad: bool = True,
+    silence_duration_ms: float = 500,
+    meta: dict[str, Any] | None = None,
+) -> StreamResult:
+    """Append already-encoded audio with pacing, then finish the turn as ``vad`` requires."""
+    if trailing_silence_ms is None:
+        trailing_silence_ms = silence_duration_ms + TRAILING_MARGIN_MS if vad else 0.0
+    tail = silence(fmt, trailing_silence_ms) if trailing_silence_ms > 0 else b""
+    pacer = Pacer(chunk_ms, realtime=realtime)
+    appends = 0
+    sent = 0
+    for piece in _pieces(data, tail, fmt, chunk_ms):
+        await pacer.wait(appends)
+        await client.send(
+            {"type": "input_audio_buffer.append", "audio": base64.b64encode(piece).decode("ascii")}
+        )
+        appends += 1
+        sent += len(piece)
+    audio_ms = len(data) / fmt.bytes_per_ms
+    silence_ms = len(tail) / fmt.bytes_per_ms
+    client.tap.meta(
+        META_AUDIO_SOURCE_STOPPED,
+        **(meta or {"source": "bytes"}),
+        sent_ms=round(audio_ms + silence_ms, 3),
+        audio_ms=round(audio_ms, 3),
+        silence_ms=round(silence_ms, 3),
+        appends=appends,
+        realtime=realtime,
+    )
+    do_commit = (not vad) if commit is None else commit
+    do_response = (not vad) if response is None else response
+    if do_commit:
+        await client.send({"type": "input_audio_buffer.commit"})
+    if do_response:
+        await client.send({"type": "response.create"})
+    return StreamResult(audio_ms, silence_ms, appends, sent, do_commit, do_response, vad)
+
+
+def _pieces(data: bytes, tail: bytes, fmt: AudioFormat, chunk_ms: float) -> list[bytes]:
+    """Audio chunks then silence chunks; the audio's short last chunk is topped up from the silence
+    so every append but the very last is a whole chunk."""
+    size = chunk_bytes(fmt, chunk_ms)
+    body = list(chunks(data, fmt, chunk_ms))
+    if tail and body and len(body[-1]) < size:
+        need = size - len(body[-1])
+        body[-1] += tail[:need]
+        tail = tail[need:]
+    return body + (list(chunks(tail, fmt, chunk_ms)) if tail else [])
