@@ -1,0 +1,339 @@
+"""Server-event handlers of the session reducer, and the small pure helpers they use.
+
+A mixin of ``rtinspect.state.SessionState`` (kept apart only to keep each module near 400
+lines). Handlers take ``(rec, pos)`` and return the changed areas. They read fields
+defensively: a field of the wrong type is ignored, never trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rtinspect.protocol import Dialect
+from rtinspect.statemodel import (
+    PCM16_24K,
+    AudioFormat,
+    Clear,
+    Commit,
+    ErrorRecord,
+    Item,
+    RateLimits,
+    Response,
+    SpeechWindow,
+    TimeoutTrigger,
+)
+from rtinspect.tap import Tapped
+
+if TYPE_CHECKING:
+    from rtinspect.statemodel import (
+        BufferState,
+        ConnectionState,
+        SessionConfig,
+        SessionUpdate,
+        UsageTotals,
+    )
+
+Handler = Callable[[Tapped, int], set[str]]
+
+_BETA_FORMATS = {
+    "pcm16": PCM16_24K,
+    "g711_ulaw": AudioFormat("audio/pcmu", 8000, 8.0),
+    "g711_alaw": AudioFormat("audio/pcma", 8000, 8.0),
+}
+_G711 = {"audio/pcmu": _BETA_FORMATS["g711_ulaw"], "audio/pcma": _BETA_FORMATS["g711_alaw"]}
+_TEXT_PARTS = frozenset({"input_text", "text", "output_text"})
+_AUDIO_PARTS = frozenset({"input_audio", "audio", "output_audio"})
+# error code -> the client event type that usually causes it (used when error.event_id is null)
+_CAUSE_BY_CODE = {
+    "input_audio_buffer_commit_empty": "input_audio_buffer.commit",
+    "conversation_already_has_active_response": "response.create",
+    "response_cancel_not_active": "response.cancel",
+}
+_CAUSE_BY_PARAM_PREFIX = (
+    ("session.", ("session.update", "transcription_session.update")),
+    ("item.", ("conversation.item.create",)),
+    ("response.", ("response.create",)),
+    ("audio", ("input_audio_buffer.append",)),
+)
+
+
+def b64_decoded_len(s: Any) -> int:
+    """Bytes a base64 string decodes to, from its length alone (no decoding)."""
+    if s.__class__ is not str or not s:
+        return 0
+    n = len(s)
+    pad = 2 if s[-2:] == "==" else 1 if s[-1] == "=" else 0
+    return n * 3 // 4 - pad if n > 2 else 0
+
+
+def _s(v: Any) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def _num(v: Any) -> int | float | None:
+    return v if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def _int(v: Any) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) else 0
+
+
+def _d(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def input_format_of(session: Any, which: str = "input") -> AudioFormat | None:
+    """The ``input`` or ``output`` audio format a session declares (either dialect), else None."""
+    if not isinstance(session, dict):
+        return None
+    fmt = _d(_d(session.get("audio")).get(which)).get("format")
+    if isinstance(fmt, dict):
+        kind = fmt.get("type")
+        if kind in _G711:
+            return _G711[kind]
+        rate = _num(fmt.get("rate"))
+        if rate is None or rate <= 0 or rate == 24000:
+            return PCM16_24K
+        return AudioFormat("audio/pcm", int(rate), rate * 2 / 1000)
+    beta = session.get(f"{which}_audio_format")
+    if isinstance(beta, str):
+        return _BETA_FORMATS.get(beta, PCM16_24K)
+    return None
+
+
+def transcription_of(session: Any) -> Any:
+    """The session's input transcription setting (None = off), either dialect."""
+    if not isinstance(session, dict):
+        return None
+    ga = _d(_d(session.get("audio")).get("input"))
+    if "transcription" in ga:
+        return ga["transcription"]
+    return session.get("input_audio_transcription")
+
+
+def dialect_of_session(session: Any) -> Dialect | None:
+    """The dialect a session object's shape gives away, or None."""
+    if not isinstance(session, dict):
+        return None
+    if "audio" in session or "output_modalities" in session:
+        return Dialect.GA
+    if any(k in session for k in ("modalities", "input_audio_format", "input_audio_transcription", "voice")):
+        return Dialect.BETA
+    return None
+
+
+class StateBase:
+    """Attributes every handler mixin reads; set by ``SessionState.__init__``."""
+
+    if TYPE_CHECKING:
+        connection: ConnectionState
+        session: SessionConfig
+        buffer: BufferState
+        items: dict[str, Item]
+        responses: dict[str, Response]
+        active_response_id: str | None
+        errors: list[ErrorRecord]
+        rate_limits: RateLimits | None
+        usage: UsageTotals
+        output_format: AudioFormat
+        _client_ids: dict[str, tuple[int, str]]
+        _last_client: dict[str, int]
+        _pending_updates: list[SessionUpdate]
+        _pending_creates: list[int]
+        _pending_commit: int | None
+        _pending_clear: int | None
+
+        def _set_dialect(self, dialect: Dialect, source: str) -> None: ...
+        def _refresh_formats(self, session: dict[str, Any]) -> bool: ...
+        def _item(self, item_id: str, pos: int, t: float) -> Item: ...
+        def _upsert_item(self, data: Any, rec: Tapped, pos: int, previous: Any = None) -> Item | None: ...
+
+
+class ServerHandlers(StateBase):
+    """Handlers for errors, session and input-buffer server events."""
+
+    # ------------------------------------------------------------ dialect-detecting wrappers
+
+    def _h_ga(self, handler: Handler) -> Handler:
+        return self._h_dialect(handler, Dialect.GA)
+
+    def _h_beta(self, handler: Handler) -> Handler:
+        return self._h_dialect(handler, Dialect.BETA)
+
+    def _h_dialect(self, handler: Handler, dialect: Dialect) -> Handler:
+        conn = self.connection
+
+        def wrapped(rec: Tapped, pos: int) -> set[str]:
+            if conn.dialect is None:
+                self._set_dialect(dialect, "events")
+                return handler(rec, pos) | {"connection"}
+            return handler(rec, pos)
+
+        return wrapped
+
+    def _s_noop(self, rec: Tapped, pos: int) -> set[str]:
+        return set()
+
+    # ------------------------------------------------------------ errors
+
+    def _s_error(self, rec: Tapped, pos: int) -> set[str]:
+        err = _d(rec.event.get("error"))
+        code, param, eid = _s(err.get("code")), _s(err.get("param")), _s(err.get("event_id"))
+        message = _s(err.get("message"))
+        record = ErrorRecord(pos, rec.t, err, code, message, param, eid)
+        self.errors.append(record)
+        changed = {"errors"}
+        hit = self._client_ids.get(eid) if eid is not None else None
+        if hit is not None:
+            record.client_pos, record.client_type = hit
+            record.matched_by = "event_id"
+        else:
+            cause = self._guess_cause(code, param, message)
+            if cause is not None:
+                record.client_pos, record.client_type = cause
+                record.matched_by = "heuristic"
+        ctype, cpos = record.client_type, record.client_pos
+        if ctype in ("session.update", "transcription_session.update"):
+            for upd in self.session.requested_history[::-1]:
+                if upd.pos == cpos:
+                    upd.rejected, upd.error_pos = True, pos
+                    if upd in self._pending_updates:
+                        self._pending_updates.remove(upd)
+                    changed.add("session")
+                    break
+        elif ctype == "response.create" and cpos in self._pending_creates:
+            self._pending_creates.remove(cpos)
+        elif ctype == "input_audio_buffer.commit" and cpos == self._pending_commit:
+            self._pending_commit = None
+        return changed
+
+    def _guess_cause(
+        self, code: str | None, param: str | None, message: str | None
+    ) -> tuple[int, str] | None:
+        """The most recent client event of a type that could have caused an error without event_id."""
+        types: tuple[str, ...] = ()
+        if code in _CAUSE_BY_CODE:
+            types = (_CAUSE_BY_CODE[code],)
+        elif message and message.startswith("Conversation already has an active response"):
+            types = ("response.create",)
+        elif param:
+            for prefix, candidates in _CAUSE_BY_PARAM_PREFIX:
+                if param.startswith(prefix):
+                    types = candidates
+                    break
+        best: tuple[int, str] | None = None
+        for ctype in types:
+            cpos = self._last_client.get(ctype)
+            if cpos is not None and (best is None or cpos > best[0]):
+                best = (cpos, ctype)
+        return best
+
+    # ------------------------------------------------------------ session
+
+    def _s_session(self, rec: Tapped, pos: int) -> set[str]:
+        session = rec.event.get("session")
+        if not isinstance(session, dict):
+            return set()
+        cfg = self.session
+        changed = {"session"}
+        cfg.effective, cfg.effective_pos, cfg.effective_t = session, pos, rec.t
+        cfg.effective_type = rec.type
+        if rec.type.endswith(".created"):
+            cfg.created_pos = pos
+        else:
+            cfg.updated_count += 1
+            if self._pending_updates:
+                self._pending_updates.pop(0).accepted_pos = pos
+        exp = _num(session.get("expires_at"))
+        if exp is not None:
+            cfg.expires_at = exp
+        sid = _s(session.get("id"))
+        if sid is not None:
+            cfg.id = sid
+        if self.connection.dialect is None:
+            guess = dialect_of_session(session)
+            if guess is not None:
+                self._set_dialect(guess, "events")
+                changed.add("connection")
+        if self._refresh_formats(session):
+            changed.add("buffer")
+        return changed
+
+    # ------------------------------------------------------------ input buffer
+
+    def _s_committed(self, rec: Tapped, pos: int) -> set[str]:
+        ev = rec.event
+        b = self.buffer
+        item_id = _s(ev.get("item_id"))
+        client_pos = self._pending_commit
+        self._pending_commit = None
+        enabled = transcription_of(self.session.effective) is not None
+        commit = Commit(
+            pos,
+            rec.t,
+            item_id,
+            _s(ev.get("previous_item_id")),
+            b.pending_bytes,
+            b.pending_ms,
+            b.pending_chunks,
+            "client" if client_pos is not None else "server_vad",
+            client_pos,
+            enabled,
+        )
+        b.commits.append(commit)
+        b.pending_bytes, b.pending_ms, b.pending_chunks, b.pending_since_pos = 0, 0.0, 0, None
+        changed = {"buffer"}
+        item = self.items.get(item_id) if item_id is not None else None
+        if item is not None:
+            item.audio_ms = commit.ms
+            if item.transcript is not None and item.transcript.status == "not_requested" and enabled:
+                item.transcript.status = "pending"
+            changed.add("items")
+        return changed
+
+    def _s_cleared(self, rec: Tapped, pos: int) -> set[str]:
+        b = self.buffer
+        b.clears.append(Clear(pos, rec.t, b.pending_bytes, b.pending_ms, self._pending_clear))
+        self._pending_clear = None
+        b.pending_bytes, b.pending_ms, b.pending_chunks, b.pending_since_pos = 0, 0.0, 0, None
+        return {"buffer"}
+
+    def _s_speech_started(self, rec: Tapped, pos: int) -> set[str]:
+        ev = rec.event
+        w = SpeechWindow(_s(ev.get("item_id")), _num(ev.get("audio_start_ms")), None, pos, None, rec.t)
+        self.buffer.speech.append(w)
+        self.buffer.speaking = True
+        return {"buffer"}
+
+    def _s_speech_stopped(self, rec: Tapped, pos: int) -> set[str]:
+        ev = rec.event
+        item_id = _s(ev.get("item_id"))
+        speech = self.buffer.speech
+        window = None
+        for w in reversed(speech):
+            if w.stopped_pos is None and (item_id is None or w.item_id in (item_id, None)):
+                window = w
+                break
+        if window is None:  # stopped without a start we saw (log cut mid-turn)
+            window = SpeechWindow(item_id, None)
+            speech.append(window)
+        window.audio_end_ms = _num(ev.get("audio_end_ms"))
+        window.stopped_pos, window.stopped_t = pos, rec.t
+        if window.item_id is None:
+            window.item_id = item_id
+        self.buffer.speaking = False
+        return {"buffer"}
+
+    def _s_timeout(self, rec: Tapped, pos: int) -> set[str]:
+        ev = rec.event
+        self.buffer.timeouts.append(
+            TimeoutTrigger(
+                pos,
+                rec.t,
+                _s(ev.get("item_id")),
+                _num(ev.get("audio_start_ms")),
+                _num(ev.get("audio_end_ms")),
+            )
+        )
+        return {"buffer"}
