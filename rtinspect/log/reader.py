@@ -1,0 +1,394 @@
+"""Indexed, read-only access to a recorded log, from a few KB to many GB.
+
+Opening builds an index of numpy columns (offset, length, t, dir code, type code; 23 bytes per
+event) from the fixed envelope of each line, without parsing events (see ``scan.py``). An event
+is parsed only when asked for (``reader[i]``, ``iter_records``) with ``os.pread``, so reads are
+thread-safe and the index can keep growing (``index_more``, ``refresh``) while views read it.
+
+Big files: ``LogReader.open(path)`` indexes the whole file before returning (about 2 s per GB
+on a small machine). ``LogReader.open(path, lazy=True)`` indexes only the first ``FIRST_BYTES``
+and returns at once; the caller (e.g. a TUI worker thread) then calls ``index_more()`` until
+``complete``, showing ``progress``. ``refresh()`` picks up lines appended to a live file.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import os
+import stat
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import orjson
+
+from rtinspect.log.format import DIR_CODES, FORMAT_VERSION, HEADER_KEY, LogFormatError
+from rtinspect.log.scan import Batch, TypeTable, scan_chunk
+from rtinspect.tap import DIRECTIONS, Tapped
+
+CHUNK_BYTES = 16 << 20
+FIRST_BYTES = 4 << 20
+HEADER_MAX = 1 << 20
+READ_SPAN = 4 << 20  # bytes per pread when streaming records
+
+
+def _open_fd(path: Path) -> int:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        raise LogFormatError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise LogFormatError(f"{path} is a directory, not an rtinspect log") from None
+    except OSError as exc:
+        raise LogFormatError(f"cannot open {path}: {exc.strerror or exc}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise LogFormatError(f"{path} is {kind}, not an rtinspect log")
+    return fd
+
+
+def _read_header(fd: int, path: Path) -> tuple[dict[str, Any], int]:
+    """The parsed header line and the offset where events start; refuses anything else."""
+    try:
+        head = os.pread(fd, HEADER_MAX, 0)
+    except OSError as exc:
+        raise LogFormatError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not head:
+        raise LogFormatError(f"{path} is empty, not an rtinspect log")
+    nl = head.find(b"\n")
+    line = head if nl < 0 else head[:nl]
+    not_log = f"{path} is not an rtinspect log (its first line is not an rtinspect log header)"
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        if nl < 0 and line.startswith(b'{"' + HEADER_KEY.encode()):
+            raise LogFormatError(
+                f"{path} holds only part of a log header (the writer stopped at once)"
+            ) from None
+        raise LogFormatError(not_log) from None
+    version = obj.get(HEADER_KEY) if isinstance(obj, dict) else None
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise LogFormatError(not_log)
+    if version > FORMAT_VERSION:
+        raise LogFormatError(
+            f"{path} was written by a newer rtinspect (log format {version}; this one reads {FORMAT_VERSION})"
+        )
+    return obj, (len(line) if nl < 0 else nl + 1)
+
+
+class LogReader:
+    """A recorded session: ``len(reader)`` events, ``reader[i] -> Tapped``, numpy index columns."""
+
+    def __init__(self, path: Path, fd: int, header: dict[str, Any], data_start: int) -> None:
+        self.path = path
+        self.header = header
+        self.skipped = 0
+        self._fd: int | None = fd
+        self._data_start = data_start
+        self._pos = data_start  # next byte to index (always just after a newline)
+        self._size = os.fstat(fd).st_size
+        self._first_skip: int | None = None
+        self._damaged: set[int] = set()
+        self._table = TypeTable()
+        self._lock = threading.Lock()  # publishes index growth
+        self._index_lock = threading.Lock()  # one indexer at a time
+        self._n = 0
+        self._cols = self._alloc(1024)
+        self._load = functools.lru_cache(maxsize=512)(self._parse)
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, lazy: bool = False) -> LogReader:
+        """Open and index ``path``; with ``lazy`` only its first few MB (call ``index_more``)."""
+        p = Path(path)
+        fd = _open_fd(p)
+        try:
+            header, start = _read_header(fd, p)
+            reader = cls(p, fd, header, start)
+            reader.index_more(FIRST_BYTES if lazy else None)
+        except BaseException:
+            os.close(fd)
+            raise
+        return reader
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def __enter__(self) -> LogReader:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_fd", None) is not None:
+            self.close()
+
+    @property
+    def fd(self) -> int:
+        if self._fd is None:
+            raise ValueError(f"log reader for {self.path} is closed")
+        return self._fd
+
+    # ------------------------------------------------------------------ indexing
+    @staticmethod
+    def _alloc(cap: int) -> dict[str, np.ndarray]:
+        return {
+            "offsets": np.empty(cap, np.int64),
+            "lengths": np.empty(cap, np.int32),
+            "times": np.empty(cap, np.float64),
+            "dirs": np.empty(cap, np.uint8),
+            "types": np.empty(cap, np.uint16),
+        }
+
+    def _append(self, batch: Batch) -> None:
+        k = len(batch.offsets)
+        n = self._n
+        cap = len(self._cols["offsets"])
+        if n + k > cap:
+            # Reserve for the rest of the file at the density seen so far, to avoid re-copies.
+            seen = max(1, self._pos - self._data_start)
+            guess = int((n + k) * max(1.0, self._size / seen) * 1.05) + 1024
+            new = self._alloc(max(n + k, guess, 2 * cap if guess <= cap else 0))
+            for name, col in self._cols.items():
+                new[name][:n] = col[:n]
+        else:
+            new = self._cols
+        for name in new:
+            new[name][n : n + k] = getattr(batch, name)
+        with self._lock:
+            self._cols = new
+            self._n = n + k
+        if batch.skipped_offsets:
+            self.skipped += len(batch.skipped_offsets)
+            if self._first_skip is None:
+                self._first_skip = batch.skipped_offsets[0]
+
+    def index_more(self, max_bytes: int | None = None) -> bool:
+        """Index up to ``max_bytes`` more of the file (all of it when None); True once complete."""
+        with self._index_lock:
+            self._size = size = os.fstat(self.fd).st_size
+            if size < self._pos:
+                raise LogFormatError(f"{self.path} was truncated or replaced while open; open it again")
+            budget = size if max_bytes is None else max_bytes
+            while self._pos < size and budget > 0:
+                want = min(CHUNK_BYTES, size - self._pos)
+                while True:
+                    data = os.pread(self.fd, want, self._pos)
+                    batch, consumed = scan_chunk(data, self._pos, self._table)
+                    if consumed or self._pos + len(data) >= size:
+                        break
+                    want *= 2  # one line longer than a chunk: read further
+                if not consumed:
+                    break  # only a partial last line remains
+                self._pos += consumed
+                budget -= consumed
+                self._append(batch)
+            return self.complete
+
+    def refresh(self) -> int:
+        """Index the lines appended since the last look (tailing a live log); the count of new events."""
+        before = self._n
+        self.index_more()
+        return self._n - before
+
+    @property
+    def complete(self) -> bool:
+        """Everything up to the last newline of the file (as last seen) is indexed."""
+        if self._pos >= self._size:
+            return True
+        return os.pread(self.fd, self._size - self._pos, self._pos).find(b"\n") < 0
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the file indexed, for a progress bar."""
+        total = self._size - self._data_start
+        return 1.0 if total <= 0 else min(1.0, (self._pos - self._data_start) / total)
+
+    @property
+    def truncated(self) -> bool:
+        """The file ends in a partial line (a writer killed mid-event, or one still writing)."""
+        return self.complete and self._pos < self._size
+
+    @property
+    def warning(self) -> str | None:
+        parts = []
+        if self.truncated:
+            parts.append(
+                f"last line is incomplete (the writer stopped mid-event); {self._n} whole events read"
+            )
+        if self.skipped:
+            parts.append(f"{self.skipped} malformed line(s) skipped (first at byte {self._first_skip})")
+        if self._damaged:
+            parts.append(
+                f"{len(self._damaged)} event(s) with damaged JSON (first: event {min(self._damaged)})"
+            )
+        return "; ".join(parts) or None
+
+    # ------------------------------------------------------------------ columns
+    def __len__(self) -> int:
+        return self._n
+
+    def _col(self, name: str) -> np.ndarray:
+        with self._lock:
+            return self._cols[name][: self._n]
+
+    @property
+    def offsets(self) -> np.ndarray:
+        return self._col("offsets")
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self._col("lengths")
+
+    @property
+    def times(self) -> np.ndarray:
+        return self._col("times")
+
+    @property
+    def dirs(self) -> np.ndarray:
+        """Direction codes: index into ``rtinspect.tap.DIRECTIONS`` (client=0, server=1, meta=2)."""
+        return self._col("dirs")
+
+    @property
+    def type_codes(self) -> np.ndarray:
+        return self._col("types")
+
+    @property
+    def type_names(self) -> list[str]:
+        """Name of each type code (grows as the index grows; codes never change)."""
+        return self._table.names
+
+    def type_name(self, i: int) -> str:
+        return self._table.names[int(self.type_codes[i])]
+
+    # ------------------------------------------------------------------ events
+    def _bounds(self, i: int) -> tuple[int, int]:
+        i = operator.index(i)
+        n = self._n
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"event {i} out of range (log has {n})")
+        with self._lock:
+            return int(self._cols["offsets"][i]), int(self._cols["lengths"][i])
+
+    def raw(self, i: int) -> bytes:
+        """The line of event ``i`` as written (without its newline)."""
+        offset, length = self._bounds(i)
+        return os.pread(self.fd, length, offset)
+
+    def __getitem__(self, i: int) -> Tapped:
+        """Event ``i``, parsed now (small LRU cache). Treat the event dict as read-only."""
+        i = operator.index(i)
+        return self._load(i + self._n if i < 0 else i)
+
+    def _parse(self, i: int) -> Tapped:
+        offset, length = self._bounds(i)
+        rec = self._record(os.pread(self.fd, length, offset), i)
+        if rec is None:
+            raise LogFormatError(f"{self.path}: event {i} (byte {offset}) is damaged: not a valid JSON event")
+        return rec
+
+    def _record(self, line: bytes | memoryview, i: int) -> Tapped | None:
+        try:
+            obj = orjson.loads(line)
+            event = obj["event"]
+            if not isinstance(event, dict):
+                raise TypeError
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            self._damaged.add(i)
+            return None
+        with self._lock:
+            t, d = float(self._cols["times"][i]), int(self._cols["dirs"][i])
+        return Tapped(t, DIRECTIONS[d], event)
+
+    def iter_records(
+        self, start: int = 0, stop: int | None = None, *, skip_damaged: bool = True
+    ) -> Iterator[Tapped]:
+        """Events ``start..stop`` in order, read in large blocks and parsed one by one (not held).
+
+        A line whose JSON is damaged is skipped and noted in ``warning`` (or raises
+        ``LogFormatError`` with ``skip_damaged=False``).
+        """
+        n = self._n if stop is None else min(stop, self._n)
+        i = max(0, start)
+        while i < n:
+            with self._lock:
+                offs = self._cols["offsets"][i:n]
+                lens = self._cols["lengths"][i:n]
+            base = int(offs[0])
+            j = max(1, int(np.searchsorted(offs, base + READ_SPAN, side="right")))
+            ends = offs[:j] + lens[:j]
+            data = memoryview(os.pread(self.fd, int(ends[-1]) - base, base))
+            for k, (off, ln) in enumerate(zip((offs[:j] - base).tolist(), lens[:j].tolist(), strict=True)):
+                rec = self._record(data[off : off + ln], i + k)
+                if rec is not None:
+                    yield rec
+                elif not skip_damaged:
+                    raise LogFormatError(f"{self.path}: event {i + k} is damaged: not a valid JSON event")
+            i += j
+
+    def __iter__(self) -> Iterator[Tapped]:
+        return self.iter_records()
+
+    # ------------------------------------------------------------------ filters
+    def _mask(
+        self,
+        types: Iterable[str] | None,
+        dirs: Iterable[str] | None,
+        type_prefix: str | tuple[str, ...] | None,
+        lo: int = 0,
+        hi: int | None = None,
+    ) -> np.ndarray:
+        codes = self.type_codes[lo:hi]
+        mask = np.ones(len(codes), bool)
+        if types is not None:
+            wanted = [self._table.codes[t] for t in types if t in self._table.codes]
+            mask &= np.isin(codes, np.array(wanted, np.uint16))
+        if type_prefix is not None:
+            wanted = [c for c, name in enumerate(self._table.names) if name.startswith(type_prefix)]
+            mask &= np.isin(codes, np.array(wanted, np.uint16))
+        if dirs is not None:
+            dir_list = [dirs] if isinstance(dirs, str) else list(dirs)
+            unknown = [d for d in dir_list if d not in DIR_CODES]
+            if unknown:
+                raise LogFormatError(f"unknown direction {unknown[0]!r} (expected client, server or meta)")
+            mask &= np.isin(self.dirs[lo:hi], np.array([DIR_CODES[d] for d in dir_list], np.uint8))
+        return mask
+
+    def filter(
+        self,
+        types: Iterable[str] | None = None,
+        dirs: Iterable[str] | None = None,
+        type_prefix: str | tuple[str, ...] | None = None,
+    ) -> np.ndarray:
+        """Positions (int64) of the events matching every given condition, by numpy masks."""
+        return np.flatnonzero(self._mask(types, dirs, type_prefix)).astype(np.int64)
+
+    def find_next(
+        self,
+        pos: int,
+        *,
+        types: Iterable[str] | None = None,
+        dirs: Iterable[str] | None = None,
+        type_prefix: str | tuple[str, ...] | None = None,
+        backward: bool = False,
+    ) -> int | None:
+        """The first matching position after ``pos`` (before it, with ``backward``), or None."""
+        if backward:
+            hits = np.flatnonzero(self._mask(types, dirs, type_prefix, 0, max(0, pos)))
+            return int(hits[-1]) if len(hits) else None
+        lo = pos + 1
+        hits = np.flatnonzero(self._mask(types, dirs, type_prefix, lo))
+        return int(hits[0]) + lo if len(hits) else None

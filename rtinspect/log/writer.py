@@ -1,0 +1,190 @@
+"""Crash-safe, credential-free recorder of a session: one whole line per event, appended.
+
+Each event goes out as ONE ``os.write`` of a complete line on an ``O_APPEND`` descriptor, with no
+user-space buffer: a SIGKILL at any instant leaves every earlier event on disk and at most one
+partial last line, which the reader recognises and reports. Everything written passes through
+``rtinspect.secrets`` first, except base64 audio payloads, which cannot contain a key's shape and
+are too large and too frequent to regex-scan in real time.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import orjson
+
+from rtinspect import __version__
+from rtinspect.log.format import AUDIO_FIELDS, FORMAT_VERSION, HEADER_KEY, LogWriteError
+from rtinspect.secrets import redact_text, scrub_event, scrub_headers, scrub_url
+from rtinspect.tap import DIRECTIONS, Tapped
+
+_DIR_BYTES = {d: d.encode() for d in DIRECTIONS}
+# Characters a secret shape needs ("sk-", "ek_", "Bearer ") and standard base64 never holds.
+_SECRET_MARKS = ("-", "_", " ")
+
+
+def _audio_field(type_: str) -> str | None:
+    """The audio payload field of an event type, from the protocol catalog when it is built."""
+    field = AUDIO_FIELDS.get(type_)
+    if field is not None:
+        return field
+    try:  # the catalog knows more audio-carrying events (e.g. other dialect names)
+        from rtinspect.protocol.catalog import audio_field  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    try:
+        found = audio_field(type_)
+    except Exception:  # an unexpected signature must never stop the recorder
+        return None
+    return found if isinstance(found, str) else None
+
+
+def scrub_for_log(event: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``event`` safe to write: secrets scrubbed, a base64 audio payload kept verbatim."""
+    try:
+        return _scrub(event)
+    except (AttributeError, TypeError):
+        # Not plain JSON (e.g. int keys): normalise through JSON first, then scrub as usual.
+        return _scrub(orjson.loads(_dumps(dict(event))))
+
+
+def _scrub(event: Mapping[str, Any]) -> dict[str, Any]:
+    type_ = event.get("type")
+    field = _audio_field(type_) if isinstance(type_, str) else None
+    payload = event.get(field) if field else None
+    if field is None or not isinstance(payload, str) or any(mark in payload for mark in _SECRET_MARKS):
+        out = scrub_event(dict(event))
+    else:
+        rest = scrub_event({k: v for k, v in event.items() if k != field})
+        out = {k: (payload if k == field else rest[k]) for k in event}
+    url = out.get("url")
+    if isinstance(url, str):
+        out["url"] = scrub_url(url)
+    return out
+
+
+def _dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        # Values orjson refuses (huge ints, odd objects): keep what JSON can say about them.
+        import json
+
+        return json.dumps(_plain(value), ensure_ascii=False, default=repr).encode("utf-8", "replace")
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as strict JSON can hold it: string keys, non-finite floats as null (as orjson does)."""
+    if isinstance(value, Mapping):
+        return {k if isinstance(k, str) else str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+class LogWriter:
+    """Writes the header at open, then one line per ``Tapped`` (use ``tap.add_sink(writer.write)``).
+
+    A new file per session: an existing file at ``path`` is replaced. The file is created 0600,
+    since a session's audio and text are the user's own.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        url: str | None = None,
+        dialect: str | None = None,
+        model: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.count = 0
+        self.bytes_written = 0
+        self._type_cache: dict[str, bytes] = {}
+        try:
+            self._fd: int | None = os.open(
+                self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600
+            )
+        except OSError as exc:
+            raise LogWriteError(f"cannot create log {self.path}: {exc.strerror or exc}") from None
+        header: dict[str, Any] = {
+            HEADER_KEY: FORMAT_VERSION,
+            "started": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "url": scrub_url(url) if url else None,
+            "dialect": str(dialect) if dialect is not None else None,
+            "model": redact_text(model) if model else None,
+            "version": __version__,
+        }
+        if headers is not None:
+            header["headers"] = scrub_headers(headers)
+        self._write_line(orjson.dumps(header) + b"\n")
+
+    def write(self, rec: Tapped) -> None:
+        """Append one event as one line (one system call; no buffering, so nothing is lost on a kill)."""
+        direction = _DIR_BYTES.get(rec.dir)
+        if direction is None:
+            raise ValueError(f"unknown direction {rec.dir!r}")
+        t = rec.t if math.isfinite(rec.t) else 0.0
+        type_ = rec.type
+        type_bytes = self._type_cache.get(type_)
+        if type_bytes is None:
+            type_bytes = self._type_cache.setdefault(type_, orjson.dumps(type_))
+        line = b'{"t":%.6f,"dir":"%s","type":%s,"event":%s}\n' % (
+            t,
+            direction,
+            type_bytes,
+            _dumps(scrub_for_log(rec.event)),
+        )
+        self._write_line(line)
+        self.count += 1
+
+    __call__ = write
+
+    def _write_line(self, line: bytes) -> None:
+        fd = self._fd
+        if fd is None:
+            raise ValueError(f"log writer for {self.path} is closed")
+        try:
+            view = memoryview(line)
+            while view:  # a regular file takes it whole; loop only for the disk-full corner
+                n = os.write(fd, view)
+                view = view[n:]
+        except OSError as exc:
+            raise LogWriteError(f"cannot write log {self.path}: {exc.strerror or exc}") from None
+        self.bytes_written += len(line)
+
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
+    def close(self, *, fsync: bool = False) -> None:
+        """Close the file (idempotent). ``fsync`` also survives a power cut, not only a crash."""
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            if fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> LogWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_fd", None) is not None:
+            self.close()
