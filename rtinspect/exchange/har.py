@@ -1,0 +1,164 @@
+"""Read Realtime sessions out of a browser HAR file (Chrome DevTools "Save all as HAR").
+
+Chrome stores each WebSocket as an entry with ``_resourceType: "websocket"`` and its frames in
+``_webSocketMessages``: ``{"type": "send"|"receive", "time": <epoch seconds>, "opcode": 1|2,
+"data": <text, or base64 for binary>}``. Each Realtime socket becomes one session; ``send`` is
+the client, ``receive`` the server. Times become seconds since the socket opened.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import orjson
+
+from rtinspect.errors import UserError
+from rtinspect.exchange.model import ImportedSession
+from rtinspect.secrets import redact_text, scrub_headers, scrub_url
+from rtinspect.tap import META_BINARY_FRAME, META_CONNECTION_OPENED, Tapped
+
+_DIRS = {"send": "client", "receive": "server"}
+
+
+def looks_like_har(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("log"), dict) and "entries" in doc["log"]
+
+
+def _started(entry: dict[str, Any]) -> float | None:
+    value = entry.get("startedDateTime")
+    if not isinstance(value, str):
+        return None
+    try:
+        return _dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _is_realtime(entry: dict[str, Any]) -> bool:
+    url = str(entry.get("request", {}).get("url", ""))
+    if "realtime" in urlsplit(url).path:
+        return True
+    for msg in entry.get("_webSocketMessages") or []:
+        data = msg.get("data") if isinstance(msg, dict) else None
+        if isinstance(data, str) and '"session.created"' in data[:200]:
+            return True
+    return False
+
+
+def _dialect(headers: dict[str, str]) -> str:
+    for name, value in headers.items():
+        if name.lower() == "openai-beta" and "realtime" in value:
+            return "beta"
+    return "ga"
+
+
+def read_har(doc: dict[str, Any], source: str = "HAR") -> list[ImportedSession]:
+    """Every Realtime WebSocket in the HAR as one session (possibly none)."""
+    entries = doc["log"].get("entries")
+    if not isinstance(entries, list):
+        raise UserError(f"{source}: 'log.entries' is not a list; is this a HAR file?")
+    sockets = [
+        e
+        for e in entries
+        if isinstance(e, dict) and isinstance(e.get("_webSocketMessages"), list) and e["_webSocketMessages"]
+    ]
+    chosen = [e for e in sockets if _is_realtime(e)]
+    return [_session(e, source, n) for n, e in enumerate(chosen, 1)]
+
+
+def _session(entry: dict[str, Any], source: str, n: int) -> ImportedSession:
+    request = entry.get("request") if isinstance(entry.get("request"), dict) else {}
+    url = str(request.get("url") or "")
+    raw_headers = [
+        (str(h.get("name")), str(h.get("value")))
+        for h in request.get("headers") or []
+        if isinstance(h, dict) and h.get("name")
+    ]
+    headers = scrub_headers(raw_headers)
+    model = dict(parse_qsl(urlsplit(url).query)).get("model")
+    messages = [m for m in entry["_webSocketMessages"] if isinstance(m, dict)]
+    times = [float(m["time"]) for m in messages if isinstance(m.get("time"), int | float)]
+    t0 = _started(entry)
+    if t0 is None or (times and t0 > min(times)):
+        t0 = min(times) if times else 0.0
+    records = [
+        Tapped(
+            0.0,
+            "meta",
+            {
+                "type": META_CONNECTION_OPENED,
+                "url": scrub_url(url),
+                "headers": headers,
+                "dialect": _dialect(headers),
+                "model": model,
+                "imported_from": "har",
+            },
+        )
+    ]
+    skipped = 0
+    last_t = 0.0
+    for msg in messages:
+        direction = _DIRS.get(str(msg.get("type")))
+        if direction is None:
+            skipped += 1
+            continue
+        t = float(msg["time"]) - t0 if isinstance(msg.get("time"), int | float) else last_t
+        t = max(t, last_t)  # keep the log ordered even if the browser's clock stepped back
+        last_t = t
+        data = msg.get("data")
+        opcode = msg.get("opcode", 1)
+        if opcode == 1 and isinstance(data, str):
+            try:
+                event = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                event = None
+            if isinstance(event, dict):
+                records.append(Tapped(t, direction, event))  # type: ignore[arg-type]
+            else:
+                records.append(
+                    Tapped(
+                        t,
+                        "meta",
+                        {
+                            "type": META_BINARY_FRAME,
+                            "dir": direction,
+                            "opcode": "text",
+                            "size": len(data),
+                            "text": redact_text(data[:200]),
+                        },
+                    )
+                )
+        elif isinstance(data, str):
+            try:
+                payload = base64.b64decode(data, validate=False)
+            except (binascii.Error, ValueError):
+                payload = data.encode()
+            records.append(
+                Tapped(
+                    t,
+                    "meta",
+                    {
+                        "type": META_BINARY_FRAME,
+                        "dir": direction,
+                        "opcode": "binary",
+                        "size": len(payload),
+                        "preview_hex": payload[:32].hex(),
+                    },
+                )
+            )
+        else:
+            skipped += 1
+    return ImportedSession(
+        name=f"socket {n}: {scrub_url(url) or '(no url)'}",
+        url=url or None,
+        headers=headers,
+        dialect=_dialect(headers),
+        model=model,
+        records=records,
+        skipped=skipped,
+        format="har",
+    )

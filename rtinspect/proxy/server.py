@@ -1,0 +1,371 @@
+"""``ProxyServer``: sit between a user's app and the Realtime API, forward and observe.
+
+Every app connection becomes a ``ProxySession`` with its own ``EventTap`` (and its own log file
+when recording). Subscribers (the headless printer, the TUI) hear about a session before its
+first event, so they can attach sinks and miss nothing. The relay itself is in ``relay.py``;
+this module does the handshake (connecting upstream first so that an upstream refusal reaches
+the app as the same HTTP status), session bookkeeping and tapping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as _dt
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import orjson
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import Server, serve
+from websockets.exceptions import InvalidHandshake, InvalidStatus
+from websockets.frames import Opcode
+from websockets.http11 import Request, Response
+from websockets.protocol import CLOSED
+
+from rtinspect.exchange.logio import Recorder, open_writer
+from rtinspect.proxy.relay import RelayClientConnection, RelayServerConnection, wait_both_closed
+from rtinspect.proxy.upstream import (
+    AUTH_HEADERS,
+    DEFAULT_UPSTREAM,
+    check_upstream,
+    forward_headers,
+    requested_subprotocols,
+    upstream_url,
+)
+from rtinspect.secrets import redact_text, register_secret, scrub_event, scrub_headers, scrub_url
+from rtinspect.tap import (
+    META_BINARY_FRAME,
+    META_CONNECTION_CLOSED,
+    META_CONNECTION_OPENED,
+    META_TRANSPORT_ERROR,
+    Direction,
+    EventTap,
+)
+
+SessionCallback = Callable[["ProxySession"], None]
+
+
+@dataclass
+class ProxySession:
+    """One proxied app connection: what the views need to follow it."""
+
+    id: int
+    path: str  # scrubbed request path and query, as the app asked
+    upstream: str  # scrubbed upstream URL
+    headers: dict[str, str]  # scrubbed app request headers
+    model: str | None
+    dialect: str
+    tap: EventTap = field(default_factory=EventTap)
+    record_path: Path | None = None
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    close_code: int | None = None
+    close_reason: str = ""
+    closed_by: str | None = None
+    frames: int = 0
+    sink_errors: int = 0
+    recorder: Recorder | None = field(default=None, repr=False)
+    secrets: tuple[bytes, ...] = field(default=(), repr=False)
+
+    def observe(self, direction: Direction, opcode: Opcode, data: bytes) -> None:
+        """Tap one forwarded message; never raises into the relay."""
+        self.frames += 1
+        try:
+            if opcode is Opcode.TEXT:
+                try:
+                    event = orjson.loads(data)
+                except orjson.JSONDecodeError:
+                    event = None
+                if isinstance(event, dict):
+                    if self.secrets and any(secret in data for secret in self.secrets):
+                        event = scrub_event(event)  # a credential echoed back never reaches a view
+                    self.tap.tap(direction, event)
+                    return
+                text = data.decode("utf-8", "replace")
+                self.tap.meta(
+                    META_BINARY_FRAME,
+                    dir=direction,
+                    opcode="text",
+                    size=len(data),
+                    text=redact_text(text[:200]),
+                )
+            else:
+                self.tap.meta(
+                    META_BINARY_FRAME,
+                    dir=direction,
+                    opcode="binary",
+                    size=len(data),
+                    preview_hex=data[:32].hex(),
+                )
+        except Exception:  # noqa: BLE001 - a broken view must never break the user's app
+            self.sink_errors += 1
+
+    def note_close(self, by: str, code: int | None, reason: str) -> None:
+        if self.closed_by is None:
+            self.closed_by, self.close_code, self.close_reason = by, code, reason
+
+    def finish(self) -> None:
+        if self.closed.is_set():
+            return
+        with contextlib.suppress(Exception):
+            self.tap.meta(
+                META_CONNECTION_CLOSED,
+                code=self.close_code if self.closed_by else 1006,
+                reason=redact_text(self.close_reason),
+                by=self.closed_by or "network",
+            )
+        if self.recorder is not None:
+            with contextlib.suppress(Exception):
+                self.recorder.close()
+        self.closed.set()
+
+
+def _dialect_of(headers: list[tuple[str, str]]) -> str:
+    for name, value in headers:
+        if name.lower() == "openai-beta" and "realtime" in value:
+            return "beta"
+    return "ga"
+
+
+def _secrets_in(headers: list[tuple[str, str]]) -> tuple[bytes, ...]:
+    """The credential values among the forwarded headers, as bytes for a fast search in frames."""
+    found: list[bytes] = []
+    for name, value in headers:
+        if name.lower() in AUTH_HEADERS:
+            token = value.split(" ", 1)[1] if " " in value else value
+            if len(token) >= 6:
+                register_secret(token)
+                found.append(token.encode())
+    return tuple(found)
+
+
+class ProxyServer:
+    """A WebSocket proxy on ``listen_host:listen_port`` (loopback by default) to ``upstream``.
+
+    ``upstream``: a ws(s) URL, ``None`` for the real API, or ``"embedded"`` for an in-process
+    embedded server. ``record``: a log path (the first connection writes it, later ones
+    ``NAME-2.jsonl``, ``NAME-3.jsonl``...) or an existing folder; ``record_dir``: a folder.
+    """
+
+    def __init__(
+        self,
+        listen_host: str = "127.0.0.1",
+        listen_port: int = 8765,
+        upstream: str | None = None,
+        *,
+        record: str | Path | None = None,
+        record_dir: str | Path | None = None,
+        on_session: SessionCallback | None = None,
+        env_key: str | None = None,
+        open_timeout: float = 10.0,
+    ) -> None:
+        self.listen_host = listen_host
+        self.listen_port = listen_port
+        self._upstream_arg = upstream
+        self.upstream = DEFAULT_UPSTREAM if upstream is None else upstream
+        if self.upstream != "embedded":
+            self.upstream = check_upstream(self.upstream)
+        self.record = Path(record) if record is not None else None
+        self.record_dir = Path(record_dir) if record_dir is not None else None
+        if self.record is not None and (self.record.is_dir() or str(record).endswith(("/", "\\"))):
+            self.record_dir, self.record = self.record, None
+        self.env_key = env_key
+        self.open_timeout = open_timeout
+        self.sessions: list[ProxySession] = []
+        self._subscribers: list[SessionCallback] = [on_session] if on_session else []
+        self._ids = itertools.count(1)
+        self._server: Server | None = None
+        self._embedded: Any = None
+        self._stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> ProxyServer:
+        if self.upstream == "embedded":
+            self.upstream = await self._start_embedded()
+        try:
+            self._server = await serve(
+                self._handler,
+                self.listen_host,
+                self.listen_port,
+                create_connection=RelayServerConnection,
+                process_request=self._process_request,
+                select_subprotocol=self._select_subprotocol,
+                compression=None,
+                ping_interval=None,
+                max_size=None,
+                server_header=None,
+            )
+        except OSError as err:
+            await self._stop_embedded()
+            raise OSError(
+                err.errno, f"cannot listen on {self.listen_host}:{self.listen_port}: {err.strerror}"
+            ) from None
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close(close_connections=True)
+            await self._server.wait_closed()
+            self._server = None
+        for session in self.sessions:
+            session.finish()
+        await self._stop_embedded()
+
+    async def __aenter__(self) -> ProxyServer:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def serve_forever(self) -> None:
+        assert self._server is not None, "start() first"
+        await self._server.serve_forever()
+
+    async def _start_embedded(self) -> str:
+        from rtinspect.server import EmbeddedServer  # type: ignore[attr-defined]
+
+        self._embedded = EmbeddedServer(port=0)
+        await self._embedded.__aenter__()
+        return str(self._embedded.url)
+
+    async def _stop_embedded(self) -> None:
+        if self._embedded is not None:
+            embedded, self._embedded = self._embedded, None
+            await embedded.__aexit__(None, None, None)
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "start() first"
+        return int(next(iter(self._server.sockets)).getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        host = self.listen_host if ":" not in self.listen_host else f"[{self.listen_host}]"
+        return f"ws://{host}:{self.port}"
+
+    # -- subscribers -----------------------------------------------------------------------
+    def subscribe(self, callback: SessionCallback) -> Callable[[], None]:
+        """Call ``callback(session)`` for each new app connection, before its first event.
+
+        Returns a function that unsubscribes. Callbacks run on the proxy's event loop and must
+        be quick (attach sinks to ``session.tap``, post a message, start a task).
+        """
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    def _record_path(self, n: int) -> Path | None:
+        if self.record_dir is not None:
+            return self.record_dir / f"proxy-{self._stamp}-{n}.jsonl"
+        if self.record is None:
+            return None
+        if n == 1:
+            return self.record
+        return self.record.with_name(f"{self.record.stem}-{n}{self.record.suffix or '.jsonl'}")
+
+    # -- handshake and relay ---------------------------------------------------------------
+    def _new_session(self, request: Request, url: str, injected: bool) -> ProxySession:
+        raw = list(request.headers.raw_items())
+        query = dict(parse_qsl(urlsplit(request.path).query))
+        n = next(self._ids)
+        session = ProxySession(
+            id=n,
+            path=scrub_url(request.path),
+            upstream=scrub_url(url),
+            headers=scrub_headers(raw),
+            model=query.get("model"),
+            dialect=_dialect_of(raw),
+            record_path=self._record_path(n),
+        )
+        if session.record_path is not None:
+            session.recorder = open_writer(
+                session.record_path,
+                url=url,
+                dialect=session.dialect,
+                model=session.model,
+                headers=session.headers,
+            )
+            session.tap.add_sink(session.recorder)
+        self.sessions.append(session)
+        for callback in list(self._subscribers):
+            try:
+                callback(session)
+            except Exception:  # noqa: BLE001 - a subscriber bug must not refuse the app
+                session.sink_errors += 1
+        session.tap.meta(
+            META_CONNECTION_OPENED,
+            url=session.upstream,
+            path=session.path,
+            headers=session.headers,
+            dialect=session.dialect,
+            model=session.model,
+            proxy=True,
+            key_injected=injected,
+        )
+        return session
+
+    async def _process_request(self, conn: RelayServerConnection, request: Request) -> Response | None:
+        raw = list(request.headers.raw_items())
+        url = upstream_url(self.upstream, request.path)
+        headers, injected = forward_headers(raw, self.env_key)
+        session = self._new_session(request, url, injected)
+        session.secrets = _secrets_in(headers)
+        conn.rt_context = session
+        user_agent = request.headers.get("User-Agent")
+        try:
+            upstream = await connect(
+                url,
+                additional_headers=headers,
+                subprotocols=requested_subprotocols(raw) or None,  # type: ignore[arg-type]
+                user_agent_header=user_agent,
+                compression=None,
+                ping_interval=None,
+                max_size=None,
+                open_timeout=self.open_timeout,
+                create_connection=RelayClientConnection,
+            )
+        except InvalidStatus as err:
+            status = err.response.status_code
+            self._refused(session, f"upstream refused the connection: HTTP {status}")
+            body = bytes(err.response.body or b"").decode("utf-8", "replace")
+            return conn.respond(HTTPStatus(status), redact_text(body) or f"upstream answered HTTP {status}\n")
+        except (OSError, TimeoutError, InvalidHandshake) as err:
+            reason = redact_text(str(err) or type(err).__name__)
+            self._refused(session, f"cannot reach upstream {session.upstream}: {reason}")
+            return conn.respond(HTTPStatus.BAD_GATEWAY, f"rtinspect proxy: cannot reach upstream: {reason}\n")
+        conn.upstream = upstream
+        return None
+
+    def _refused(self, session: ProxySession, message: str) -> None:
+        session.tap.meta(META_TRANSPORT_ERROR, message=redact_text(message))
+        session.finish()
+
+    def _select_subprotocol(self, conn: RelayServerConnection, offered: Any) -> Any:
+        up = conn.upstream
+        return up.subprotocol if up is not None and up.subprotocol in offered else None
+
+    async def _handler(self, conn: RelayServerConnection) -> None:
+        session: ProxySession = conn.rt_context
+        upstream = conn.upstream
+        if upstream is None:
+            return
+        try:
+            conn.join(
+                upstream,
+                lambda op, data: session.observe("client", op, data),
+                lambda code, reason: session.note_close("client", code, reason),
+            )
+            upstream.join(
+                conn,
+                lambda op, data: session.observe("server", op, data),
+                lambda code, reason: session.note_close("server", code, reason),
+            )
+            await wait_both_closed(conn, upstream)
+        finally:
+            if upstream.protocol.state is not CLOSED:
+                upstream.transport.abort()
+            session.finish()
