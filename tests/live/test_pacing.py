@@ -1,0 +1,54 @@
+"""Drift-free pacing, checked with a simulated clock whose every sleep overshoots."""
+
+from __future__ import annotations
+
+from rtinspect.audio import Pacer
+
+
+class LateClock:
+    """A clock where each sleep lasts longer than asked (like a busy machine)."""
+
+    def __init__(self, overshoot: float) -> None:
+        self.now = 100.0
+        self.overshoot = overshoot
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds + self.overshoot
+
+
+async def test_pacing_does_not_accumulate_overshoot() -> None:
+    clock = LateClock(overshoot=0.005)
+    pacer = Pacer(20, clock=clock, sleep=clock.sleep)
+    for k in range(500):
+        await pacer.wait(k)
+    # 500 chunks of 20 ms: chunk 499 is due at +9.98 s; a per-chunk sleep would end at +12.5 s.
+    assert clock.now - 100.0 < 9.98 + 0.02
+    assert max(pacer.lateness) <= 0.005 + 1e-9
+    # the waits shrink to absorb the overshoot
+    assert all(s < 0.02 for s in clock.sleeps[1:])
+
+
+async def test_a_long_stall_is_caught_up_without_sleeping() -> None:
+    clock = LateClock(overshoot=0.0)
+    pacer = Pacer(40, clock=clock, sleep=clock.sleep)
+    await pacer.wait(0)
+    clock.now += 1.0  # the process was stalled for a second
+    before = len(clock.sleeps)
+    for k in range(1, 26):
+        await pacer.wait(k)
+    assert len(clock.sleeps) == before  # chunks 1..25 were already due
+    await pacer.wait(30)
+    assert abs(clock.now - (100.0 + 30 * 0.04)) < 1e-9
+
+
+async def test_fast_mode_never_sleeps() -> None:
+    clock = LateClock(overshoot=0.0)
+    pacer = Pacer(20, realtime=False, clock=clock, sleep=clock.sleep)
+    for k in range(100):
+        await pacer.wait(k)
+    assert clock.sleeps == [] and pacer.lateness == []
