@@ -1,0 +1,212 @@
+"""The embedded Realtime server: ``EmbeddedServer`` (asyncio) and ``ServerThread`` (for sync callers).
+
+Bound to 127.0.0.1 on a free port by default, it speaks the GA dialect like today's live API; with
+``legacy_beta`` it also serves the retired beta dialect to clients that send ``OpenAI-Beta: realtime=v1``,
+as the live API did until 2026-05.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from rtinspect.errors import UserError
+from rtinspect.server import handshake
+from rtinspect.server.connection import Connection
+from rtinspect.server.events import error_event
+from rtinspect.server.transcribe import Transcriber, make_transcriber
+
+log = logging.getLogger("rtinspect.server")
+
+PING_INTERVAL_S = 20.0
+MAX_FRAME_BYTES = 32 * 1024 * 1024  # above the 15 MiB append limit, so oversized appends get the real error
+
+
+class EmbeddedServer:
+    """A protocol-faithful local stand-in for the Realtime API."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        legacy_beta: bool = False,
+        transcriber: Transcriber | str | None = "pocketsphinx",
+        session_minutes: float = 60,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.legacy_beta = legacy_beta
+        self.transcriber = make_transcriber(transcriber)
+        self.session_minutes = session_minutes
+        self._server: Server | None = None
+        self.connections: set[Connection] = set()
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}{handshake.PATH}"
+
+    async def start(self) -> None:
+        try:
+            self._server = await serve(
+                self._handle,
+                self.host,
+                self.port,
+                process_request=self._process_request,
+                select_subprotocol=_select_subprotocol,
+                max_size=MAX_FRAME_BYTES,
+                ping_interval=PING_INTERVAL_S,
+                compression=None,
+                server_header="rtinspect-local-realtime",
+            )
+        except OSError as exc:
+            raise UserError(f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from None
+        sock = next(iter(self._server.sockets))
+        self.port = sock.getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def __aenter__(self) -> EmbeddedServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @staticmethod
+    def _process_request(connection: ServerConnection, request: Request) -> Response | None:
+        if not handshake.path_ok(request.path):
+            return connection.respond(404, "Not found: the Realtime endpoint is /v1/realtime\n")
+        return None
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        request = ws.request
+        assert request is not None
+        verdict = handshake.check(request.path, request.headers, legacy_beta=self.legacy_beta)
+        peer = "{}:{}".format(*ws.remote_address[:2]) if ws.remote_address else "?"
+        if isinstance(verdict, handshake.Refused):
+            log.info("refused %s: %s (close %d)", peer, verdict.reason, verdict.close_code)
+            try:
+                import orjson
+
+                await ws.send(orjson.dumps(error_event(verdict.code, verdict.message)).decode())
+                await ws.close(verdict.close_code, verdict.reason)
+            except ConnectionClosed:
+                pass
+            return
+        log.info(
+            "session from %s: dialect=%s model=%s intent=%s",
+            peer,
+            verdict.dialect,
+            verdict.model,
+            verdict.intent,
+        )
+        conn = Connection(
+            ws.send,
+            verdict.dialect,
+            model=verdict.model,
+            intent=verdict.intent,
+            transcriber=self.transcriber,
+            session_minutes=self.session_minutes,
+        )
+        self.connections.add(conn)
+        expiry = asyncio.get_running_loop().call_later(
+            self.session_minutes * 60, lambda: conn.spawn(_expire(conn, ws))
+        )
+        try:
+            await conn.start()
+            async for message in ws:
+                if isinstance(message, str):
+                    await conn.handle_text(message)
+                else:
+                    await conn.handle_binary()
+        except ConnectionClosed:
+            pass
+        finally:
+            expiry.cancel()
+            conn.shutdown()
+            self.connections.discard(conn)
+            log.info("closed %s: code=%s", peer, ws.close_code)
+
+
+async def _expire(conn: Connection, ws: ServerConnection) -> None:
+    minutes = conn.session_minutes
+    shown = int(minutes) if float(minutes).is_integer() else minutes
+    await conn.send(
+        error_event("session_expired", f"Your session hit the maximum duration of {shown} minutes.")
+    )
+    conn.closed = True
+    await ws.close(4000, "invalid_request_error.session_expired")
+
+
+def _select_subprotocol(connection: ServerConnection, subprotocols: Any) -> str | None:
+    """Answer ``realtime`` when the browser-style subprotocols are offered; never echo the key-bearing one."""
+    return "realtime" if "realtime" in subprotocols else None
+
+
+class ServerThread:
+    """The same server on its own event loop in a daemon thread, for synchronous callers (TUI, CLI)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.server = EmbeddedServer(**kwargs)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def start(self) -> ServerThread:
+        self._thread = threading.Thread(target=self._main, name="rtinspect-server", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self.server.start())
+        except BaseException as exc:  # reported to the starting thread
+            self._error = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(self.server.stop())
+            loop.close()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+__all__ = ["EmbeddedServer", "ServerThread"]

@@ -1,0 +1,494 @@
+"""One client connection: the session, the input audio buffer, the conversation and the active response.
+
+Everything runs on the server's event loop; the only work sent to threads is transcription. Each client
+event gets exactly the reaction the live API would give, including its errors, and no client input can
+end the connection except the checks at connect time and the session's duration limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+
+from rtinspect.protocol import Dialect
+from rtinspect.server import proto
+from rtinspect.server.audio import InputFormat, pcm16_24k, tone
+from rtinspect.server.events import error_event, event, item, item_added_events, rate_limits
+from rtinspect.server.ids import new_id
+from rtinspect.server.responder import ResponseRun, pick_tool
+from rtinspect.server.transcribe import Transcriber
+from rtinspect.server.transcription_events import run_transcription
+from rtinspect.server.turns import TurnDetector
+
+log = logging.getLogger("rtinspect.server")
+
+MAX_APPEND_BYTES = 15 * 1024 * 1024
+MIN_COMMIT_MS = 100.0
+TRANSCRIPT_WAIT_S = 1.0
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Connection:
+    """State and handlers of one Realtime session over one WebSocket."""
+
+    def __init__(
+        self,
+        send_text: Callable[[str], Awaitable[None]],
+        dialect: Dialect,
+        *,
+        model: str | None,
+        intent: str | None,
+        transcriber: Transcriber | None,
+        session_minutes: float,
+    ) -> None:
+        self._send_text = send_text
+        self.dialect = dialect
+        self.intent = intent
+        self.transcriber = transcriber
+        self.session_minutes = session_minutes
+        self.session = proto.default_session(
+            dialect, model=model, intent=intent, minutes=max(1, round(session_minutes))
+        )
+        self.conversation_id = new_id("conv")
+        self.items: dict[str, dict[str, Any]] = {}
+        self.order: list[str] = []
+        self.item_audio: dict[str, tuple[bytes, InputFormat | None]] = {}
+        self.transcripts: dict[str, asyncio.Future[str | None]] = {}
+        self.buffer = bytearray()
+        self.buffer_start_ms = 0.0
+        self.active: ResponseRun | None = None
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.turns = TurnDetector(self)
+        self.closed = False
+
+    # -- plumbing ------------------------------------------------------------------------------------
+
+    async def send(self, ev: dict[str, Any]) -> None:
+        if not self.closed:
+            await self._send_text(orjson.dumps(ev).decode())
+
+    async def error(
+        self, code: str | None, message: str, *, param: str | None = None, client_event_id: Any = None
+    ) -> None:
+        cid = client_event_id if isinstance(client_event_id, str) else None
+        await self.send(error_event(code, message, param=param, client_event_id=cid))
+
+    def spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None and not self.closed:
+            log.error("server task failed: %r", task.exception())
+
+    def shutdown(self) -> None:
+        self.closed = True
+        self.turns.close()
+        for task in list(self.tasks):
+            task.cancel()
+
+    @property
+    def fmt(self) -> InputFormat:
+        return proto.input_format(self.session, self.dialect)
+
+    @property
+    def buffer_ms(self) -> float:
+        return self.fmt.duration_ms(len(self.buffer))
+
+    def add_item(self, it: dict[str, Any], previous_item_id: str | None = None) -> str | None:
+        """Append (or insert after ``previous_item_id``) and return the id of the item before it."""
+        if previous_item_id is not None and previous_item_id in self.items:
+            index = self.order.index(previous_item_id) + 1
+        else:
+            index = len(self.order)
+        self.order.insert(index, it["id"])
+        self.items[it["id"]] = it
+        return self.order[index - 1] if index else None
+
+    def previous_of(self, item_id: str) -> str | None:
+        index = self.order.index(item_id) if item_id in self.order else 0
+        return self.order[index - 1] if index else None
+
+    @property
+    def session_event_prefix(self) -> str:
+        if self.dialect == Dialect.BETA and self.intent == "transcription":
+            return "transcription_session"
+        return "session"
+
+    # -- the event loop of one connection -------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.send(event(self.session_event_prefix + ".created", session=self.session))
+        self.turns.configure()
+
+    async def handle_text(self, text: str) -> None:
+        try:
+            ev = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            await self.error("invalid_json", f"Invalid JSON: the event could not be parsed ({exc.args[0]}).")
+            return
+        if not isinstance(ev, dict):
+            await self.error("invalid_event", "The event must be a JSON object.")
+            return
+        await self.handle_event(ev)
+
+    async def handle_binary(self) -> None:
+        await self.error(
+            "invalid_event", "Expected a text WebSocket message; binary frames are not supported."
+        )
+
+    async def handle_event(self, ev: dict[str, Any]) -> None:
+        client_id = ev.get("event_id")
+        type_ = ev.get("type")
+        if "type" not in ev:
+            await self.error("invalid_event", "The 'type' field is missing.", client_event_id=client_id)
+            return
+        handler = self._handlers().get(type_) if isinstance(type_, str) else None
+        problems = proto.validate(ev, self.dialect)
+        if problems:
+            p = problems[0]
+            await self.error(p.code, p.message, param=p.path or None, client_event_id=client_id)
+            return
+        if handler is None:
+            supported = ", ".join(f"'{name}'" for name in self._handlers())
+            await self.error(
+                "invalid_value",
+                f"Invalid value: '{type_}'. Supported values are: {supported}.",
+                param="type",
+                client_event_id=client_id,
+            )
+            return
+        await handler(ev)
+
+    def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
+        handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
+            "session.update": self.on_session_update,
+            "input_audio_buffer.append": self.on_append,
+            "input_audio_buffer.commit": self.on_commit,
+            "input_audio_buffer.clear": self.on_clear,
+            "conversation.item.create": self.on_item_create,
+            "conversation.item.retrieve": self.on_item_retrieve,
+            "conversation.item.truncate": self.on_item_truncate,
+            "conversation.item.delete": self.on_item_delete,
+            "response.create": self.on_response_create,
+            "response.cancel": self.on_response_cancel,
+            "output_audio_buffer.clear": self.on_output_audio_clear,
+        }
+        if self.dialect == Dialect.BETA:
+            handlers["transcription_session.update"] = self.on_session_update
+        return handlers
+
+    # -- session ------------------------------------------------------------------------------------
+
+    async def on_session_update(self, ev: dict[str, Any]) -> None:
+        update = ev.get("session") or {}
+        self.session = proto.merge(self.session, update, self.dialect)
+        name = "transcription_session.updated" if ev.get("type") == "transcription_session.update" else None
+        await self.send(event(name or self.session_event_prefix + ".updated", session=self.session))
+        self.turns.configure()
+
+    # -- input audio --------------------------------------------------------------------------------
+
+    async def on_append(self, ev: dict[str, Any]) -> None:
+        audio = ev.get("audio")
+        cid = ev.get("event_id")
+        if not isinstance(audio, str):
+            await self.error(
+                "invalid_type",
+                "Invalid type for 'audio': expected a string.",
+                param="audio",
+                client_event_id=cid,
+            )
+            return
+        if len(audio) > MAX_APPEND_BYTES:
+            await self.error(
+                "string_above_max_length",
+                f"Invalid 'audio': string too long. Expected a string with maximum length {MAX_APPEND_BYTES}, "
+                f"but got a string with length {len(audio)} instead.",
+                param="audio",
+                client_event_id=cid,
+            )
+            return
+        try:
+            data = base64.b64decode(audio, validate=True)
+        except (binascii.Error, ValueError):
+            await self.error(
+                "invalid_value",
+                "Invalid 'audio'. Expected base64-encoded audio bytes.",
+                param="audio",
+                client_event_id=cid,
+            )
+            return
+        self.buffer.extend(data)
+        await self.turns.feed(data)
+
+    async def on_commit(self, ev: dict[str, Any]) -> None:
+        ms = self.buffer_ms
+        if ms < MIN_COMMIT_MS:
+            await self.error(
+                "input_audio_buffer_commit_empty",
+                "Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, "
+                f"but buffer only has {ms:.2f}ms of audio.",
+                client_event_id=ev.get("event_id"),
+            )
+            return
+        await self.commit(new_id("item"))
+
+    async def on_clear(self, ev: dict[str, Any]) -> None:
+        self._drop_buffer()
+        await self.send(event("input_audio_buffer.cleared"))
+
+    def _drop_buffer(self) -> None:
+        self.buffer_start_ms += self.buffer_ms
+        self.buffer.clear()
+        self.turns.reset(self.buffer_start_ms)
+
+    async def commit(self, item_id: str) -> str:
+        """Turn the buffer into a user item: committed, the item events, then transcription (async)."""
+        fmt = self.fmt
+        raw = bytes(self.buffer)
+        self._drop_buffer()
+        it = item(
+            self.dialect,
+            id=item_id,
+            type="message",
+            status="completed",
+            role="user",
+            content=[{"type": "input_audio", "transcript": None}],
+        )
+        previous = self.add_item(it)
+        self.item_audio[item_id] = (raw, fmt)
+        await self.send(event("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id))
+        for out in item_added_events(self.dialect, previous, it, done=True):
+            await self.send(out)
+        config = proto.transcription_config(self.session, self.dialect)
+        if config is not None:
+            future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+            self.transcripts[item_id] = future
+            self.spawn(self._transcribe(item_id, raw, fmt, future))
+        return item_id
+
+    async def _transcribe(
+        self, item_id: str, raw: bytes, fmt: InputFormat, future: asyncio.Future[str | None]
+    ) -> None:
+        try:
+            await run_transcription(self, item_id, raw, fmt, future)
+        finally:
+            if not future.done():
+                future.set_result(None)
+
+    # -- conversation -------------------------------------------------------------------------------
+
+    async def on_item_create(self, ev: dict[str, Any]) -> None:
+        cid = ev.get("event_id")
+        raw_item = dict(ev.get("item") or {})
+        previous = ev.get("previous_item_id")
+        if isinstance(previous, str) and previous not in self.items:
+            await self.error(
+                "invalid_value",
+                f"Previous item with id '{previous}' not found.",
+                param="previous_item_id",
+                client_event_id=cid,
+            )
+            return
+        item_id = raw_item.pop("id", None) or new_id("item")
+        if item_id in self.items:
+            await self.error(
+                "invalid_value",
+                f"Item with id '{item_id}' already exists.",
+                param="item.id",
+                client_event_id=cid,
+            )
+            return
+        raw_item.pop("object", None)
+        audio = b""
+        content = []
+        for part in raw_item.get("content") or []:
+            part = dict(part)
+            if part.get("type") == "input_audio":
+                try:
+                    audio += base64.b64decode(part.pop("audio", "") or "", validate=True)
+                except (binascii.Error, ValueError):
+                    await self.error(
+                        "invalid_value",
+                        "Invalid 'item.content.audio'. Expected base64-encoded audio bytes.",
+                        param="item.content.audio",
+                        client_event_id=cid,
+                    )
+                    return
+                part.setdefault("transcript", None)
+            content.append(part)
+        if "content" in raw_item:
+            raw_item["content"] = content
+        raw_item.setdefault("status", "completed")
+        it = item(self.dialect, id=item_id, **raw_item)
+        prev = self.add_item(it, previous if isinstance(previous, str) else None)
+        if audio:
+            self.item_audio[item_id] = (audio, self.fmt)
+        for out in item_added_events(self.dialect, prev, it, done=True):
+            await self.send(out)
+
+    async def on_item_retrieve(self, ev: dict[str, Any]) -> None:
+        it = await self._find(ev)
+        if it is not None:
+            out = dict(it)
+            audio, _ = self.item_audio.get(it["id"], (b"", None))
+            if audio and out.get("content"):
+                out["content"] = [
+                    dict(out["content"][0], audio=base64.b64encode(audio).decode()),
+                    *out["content"][1:],
+                ]
+            await self.send(event("conversation.item.retrieved", item=out))
+
+    async def on_item_truncate(self, ev: dict[str, Any]) -> None:
+        it = await self._find(ev)
+        if it is None:
+            return
+        cid = ev.get("event_id")
+        end = ev.get("audio_end_ms")
+        audio, fmt = self.item_audio.get(it["id"], (b"", None))
+        if it.get("role") != "assistant" or fmt is None:
+            await self.error(
+                "invalid_value",
+                "Only assistant messages with audio can be truncated.",
+                param="item_id",
+                client_event_id=cid,
+            )
+            return
+        duration = int(fmt.duration_ms(len(audio)))
+        if not isinstance(end, int) or end > duration:
+            await self.error(
+                "invalid_value",
+                f"Audio content of {duration}ms is already shorter than {end}ms",
+                param="audio_end_ms",
+                client_event_id=cid,
+            )
+            return
+        self.item_audio[it["id"]] = (audio[: int(end * fmt.bytes_per_ms)], fmt)
+        for part in it.get("content") or []:
+            if "transcript" in part:
+                part["transcript"] = ""
+        await self.send(
+            event(
+                "conversation.item.truncated",
+                item_id=it["id"],
+                content_index=ev.get("content_index", 0),
+                audio_end_ms=end,
+            )
+        )
+
+    async def on_item_delete(self, ev: dict[str, Any]) -> None:
+        it = await self._find(ev)
+        if it is not None:
+            self.order.remove(it["id"])
+            del self.items[it["id"]]
+            self.item_audio.pop(it["id"], None)
+            await self.send(event("conversation.item.deleted", item_id=it["id"]))
+
+    async def _find(self, ev: dict[str, Any]) -> dict[str, Any] | None:
+        item_id = ev.get("item_id")
+        it = self.items.get(item_id) if isinstance(item_id, str) else None
+        if it is None:
+            await self.error(
+                "invalid_value",
+                f"Item with item_id not found: {item_id}",
+                param="item_id",
+                client_event_id=ev.get("event_id"),
+            )
+        return it
+
+    # -- responses ----------------------------------------------------------------------------------
+
+    async def on_response_create(self, ev: dict[str, Any]) -> None:
+        params = ev.get("response") if isinstance(ev.get("response"), dict) else {}
+        await self.create_response(params, client_event_id=ev.get("event_id"))
+
+    async def create_response(
+        self, params: dict[str, Any] | None = None, *, client_event_id: Any = None
+    ) -> None:
+        if self.active is not None:
+            await self.error(
+                "conversation_already_has_active_response",
+                f"Conversation already has an active response in progress: {self.active.id}. "
+                "Wait until the response is finished before creating a new one.",
+                client_event_id=client_event_id,
+            )
+            return
+        params = params or {}
+        key = "output_modalities" if self.dialect == Dialect.GA else "modalities"
+        modalities = params.get(key) or proto.output_modalities(self.session, self.dialect)
+        last_user = next(
+            (self.items[i] for i in reversed(self.order) if self.items[i].get("role") == "user"), None
+        )
+        echo = b""
+        if last_user is not None and last_user["id"] in self.item_audio:
+            raw, fmt = self.item_audio[last_user["id"]]
+            echo = pcm16_24k(raw, fmt) if fmt is not None else b""
+        if not echo:
+            echo = tone(600)
+        heard_now = self._heard_text(last_user)
+        tool = pick_tool(self.session, heard_now)
+        run = ResponseRun(
+            self, modalities=list(modalities), heard=lambda: self._heard(last_user), echo_pcm=echo, tool=tool
+        )
+        self.active = run
+        self.spawn(self._run_response(run))
+
+    def _heard_text(self, it: dict[str, Any] | None) -> str:
+        if it is None:
+            return "nothing yet"
+        for part in it.get("content") or []:
+            if part.get("type") == "input_text" and part.get("text"):
+                return str(part["text"])
+            if part.get("transcript"):
+                return str(part["transcript"])
+        audio, fmt = self.item_audio.get(it["id"], (b"", None))
+        if fmt is not None and audio:
+            return f"{int(fmt.duration_ms(len(audio)))} ms of audio"
+        return "nothing yet"
+
+    async def _heard(self, it: dict[str, Any] | None) -> str:
+        if it is not None and it["id"] in self.transcripts:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self.transcripts[it["id"]]), TRANSCRIPT_WAIT_S)
+        return self._heard_text(it)
+
+    async def _run_response(self, run: ResponseRun) -> None:
+        try:
+            await run.run()
+        finally:
+            if self.active is run:
+                self.active = None
+        self.turns.response_done()
+        await asyncio.sleep(0.04)
+        await self.send(rate_limits(38000))
+
+    async def on_response_cancel(self, ev: dict[str, Any]) -> None:
+        wanted = ev.get("response_id")
+        if self.active is None or (isinstance(wanted, str) and wanted != self.active.id):
+            await self.error(
+                "response_cancel_not_active",
+                "Cancellation failed: no active response found",
+                client_event_id=ev.get("event_id"),
+            )
+            return
+        self.active.cancel("client_cancelled")
+
+    async def on_output_audio_clear(self, ev: dict[str, Any]) -> None:
+        await self.error(
+            "invalid_value",
+            "output_audio_buffer.clear is only supported for WebRTC and SIP connections.",
+            param="type",
+            client_event_id=ev.get("event_id"),
+        )

@@ -1,0 +1,262 @@
+"""One model response, played out the way the live API streams it, but local and deterministic.
+
+The text says plainly that it comes from rtinspect's local server and repeats what was heard; the audio is
+the user's own audio of that turn (a short tone for text input). Deltas are paced (audio about 4x faster
+than real time, in 100 ms chunks) so that ``response.cancel`` and VAD interruption have time to land.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from rtinspect.protocol import Dialect
+from rtinspect.server import proto
+from rtinspect.server.audio import from_pcm16_24k
+from rtinspect.server.events import DELTA_NAMES, assistant_content_type, delta_event, event, item, usage
+from rtinspect.server.ids import new_id
+
+if TYPE_CHECKING:
+    from rtinspect.server.connection import Connection
+
+CHUNK_MS = 100
+CHUNK_DELAY_S = 0.025  # 100 ms of audio every 25 ms: 4x real time
+WORD_DELAY_S = 0.02
+MAX_ECHO_MS = 10_000
+PREFIX = "[rtinspect local server] "
+
+
+class ResponseRun:
+    """A response in flight; ``cancel(reason)`` ends it early with status ``cancelled``."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        modalities: list[str],
+        heard: Callable[[], Awaitable[str]],
+        echo_pcm: bytes,
+        tool: dict[str, Any] | None = None,
+    ) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect
+        self.id = new_id("resp")
+        self.modalities = modalities
+        self.heard = heard
+        self.echo_pcm = echo_pcm[: 48 * MAX_ECHO_MS]
+        self.tool = tool
+        self.reason: str | None = None
+        self._cancelled = asyncio.Event()
+        self.output: list[dict[str, Any]] = []
+
+    def cancel(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+            self._cancelled.set()
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, waking early on cancel."""
+        if not self._cancelled.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._cancelled.wait(), seconds)
+
+    def _response(self, status: str, **extra: Any) -> dict[str, Any]:
+        session = self.conn.session
+        out: dict[str, Any] = {
+            "object": "realtime.response",
+            "id": self.id,
+            "status": status,
+            "status_details": None,
+            "output": list(self.output),
+            "conversation_id": self.conn.conversation_id,
+        }
+        if self.dialect == Dialect.GA:
+            out["output_modalities"] = self.modalities
+            out["max_output_tokens"] = session.get("max_output_tokens", "inf")
+            out["audio"] = {
+                "output": {
+                    "format": ((session.get("audio") or {}).get("output") or {}).get("format")
+                    or {"type": "audio/pcm", "rate": 24000},
+                    "voice": proto.voice(session, self.dialect),
+                }
+            }
+        else:
+            out["modalities"] = self.modalities
+            out["voice"] = proto.voice(session, self.dialect)
+            out["output_audio_format"] = session.get("output_audio_format", "pcm16")
+            out["temperature"] = session.get("temperature", 0.8)
+            out["max_output_tokens"] = session.get("max_response_output_tokens", "inf")
+        out["usage"] = None
+        out["metadata"] = None
+        out.update(extra)
+        return out
+
+    async def run(self) -> None:
+        send = self.conn.send
+        await send(event("response.created", response=self._response("in_progress")))
+        heard = await self.heard()
+        text = PREFIX + "I heard: " + heard
+        if self.tool is not None:
+            status = await self._function_call(heard)
+        else:
+            status = await self._message(text)
+        details = None
+        if self.reason is not None:
+            status = "cancelled"
+            details = {"type": "cancelled", "reason": self.reason}
+        words = len(text.split())
+        audio_tokens = len(self.echo_pcm) // 4800  # ~10 per second
+        done = self._response(
+            status,
+            status_details=details,
+            usage=usage(
+                self.dialect,
+                20 + words,
+                audio_tokens,
+                words,
+                audio_tokens if "audio" in self.modalities else 0,
+            ),
+        )
+        await send(event("response.done", response=done))
+
+    async def _message(self, text: str) -> str:
+        send, d = self.conn.send, self.dialect
+        with_audio = "audio" in self.modalities
+        it = item(d, type="message", status="in_progress", role="assistant", content=[])
+        common = {"response_id": self.id, "item_id": it["id"], "output_index": 0}
+        await send(event("response.output_item.added", response_id=self.id, output_index=0, item=it))
+        previous = self.conn.add_item(it)
+        if d == Dialect.GA:
+            await send(event("conversation.item.added", previous_item_id=previous, item=dict(it)))
+        else:
+            await send(event("conversation.item.created", previous_item_id=previous, item=dict(it)))
+        part: dict[str, Any] = (
+            {"type": "audio", "transcript": ""} if with_audio else {"type": "text", "text": ""}
+        )
+        await send(event("response.content_part.added", **common, content_index=0, part=part))
+        names = DELTA_NAMES[d]
+        words = text.split(" ")
+        sent_words: list[str] = []
+        audio_sent = b""
+        if with_audio:
+            out_fmt = proto.output_format(self.conn.session, d)
+            audio = from_pcm16_24k(self.echo_pcm, out_fmt)
+            step = int(out_fmt.bytes_per_ms * CHUNK_MS)
+            chunks = [audio[i : i + step] for i in range(0, len(audio), step)] or [b""]
+            for i, chunk in enumerate(chunks):
+                if self.reason:
+                    break
+                await send(
+                    delta_event(
+                        d,
+                        names["audio"] + ".delta",
+                        **common,
+                        content_index=0,
+                        delta=base64.b64encode(chunk).decode(),
+                    )
+                )
+                audio_sent += chunk
+                lo, hi = i * len(words) // len(chunks), (i + 1) * len(words) // len(chunks)
+                for w in words[lo:hi]:
+                    await self._text_delta(names["transcript"], common, w, sent_words)
+                await self._pause(CHUNK_DELAY_S)
+        else:
+            for w in words:
+                if self.reason:
+                    break
+                await self._text_delta(names["text"], common, w, sent_words)
+                await self._pause(WORD_DELAY_S)
+        final = " ".join(sent_words)
+        if with_audio:
+            await send(event(names["audio"] + ".done", **common, content_index=0))
+            await send(event(names["transcript"] + ".done", **common, content_index=0, transcript=final))
+            part = {"type": "audio", "transcript": final}
+            content = {"type": assistant_content_type(d, "audio"), "transcript": final}
+        else:
+            await send(event(names["text"] + ".done", **common, content_index=0, text=final))
+            part = {"type": "text", "text": final}
+            content = {"type": assistant_content_type(d, "text"), "text": final}
+        await send(event("response.content_part.done", **common, content_index=0, part=part))
+        status = "incomplete" if self.reason else "completed"
+        it.update(status=status, content=[content])
+        self.conn.item_audio[it["id"]] = (
+            (audio_sent, proto.output_format(self.conn.session, d)) if with_audio else (b"", None)
+        )
+        await self._finish_item(it)
+        return status
+
+    async def _text_delta(self, name: str, common: dict[str, Any], word: str, sent: list[str]) -> None:
+        delta = word if not sent else " " + word
+        sent.append(word)
+        await self.conn.send(
+            delta_event(self.dialect, name + ".delta", **common, content_index=0, delta=delta)
+        )
+
+    async def _function_call(self, heard: str) -> str:
+        assert self.tool is not None
+        send, d = self.conn.send, self.dialect
+        name = str(self.tool.get("name"))
+        call_id = new_id("call")
+        arguments = json.dumps(_arguments_for(self.tool, heard))
+        it = item(d, type="function_call", status="in_progress", name=name, call_id=call_id, arguments="")
+        common = {"response_id": self.id, "item_id": it["id"], "output_index": 0, "call_id": call_id}
+        await send(event("response.output_item.added", response_id=self.id, output_index=0, item=dict(it)))
+        previous = self.conn.add_item(it)
+        added = "conversation.item.added" if d == Dialect.GA else "conversation.item.created"
+        await send(event(added, previous_item_id=previous, item=dict(it)))
+        sent = ""
+        for i in range(0, len(arguments), 16):
+            if self.reason:
+                break
+            piece = arguments[i : i + 16]
+            sent += piece
+            await send(delta_event(d, "response.function_call_arguments.delta", **common, delta=piece))
+            await self._pause(WORD_DELAY_S)
+        done_fields = dict(common, arguments=sent)
+        if d == Dialect.GA:
+            done_fields["name"] = name
+        await send(event("response.function_call_arguments.done", **done_fields))
+        status = "incomplete" if self.reason else "completed"
+        it.update(status=status, arguments=sent)
+        await self._finish_item(it)
+        return status
+
+    async def _finish_item(self, it: dict[str, Any]) -> None:
+        self.output = [dict(it)]
+        await self.conn.send(
+            event("response.output_item.done", response_id=self.id, output_index=0, item=dict(it))
+        )
+        if self.dialect == Dialect.GA:
+            await self.conn.send(
+                event(
+                    "conversation.item.done", previous_item_id=self.conn.previous_of(it["id"]), item=dict(it)
+                )
+            )
+
+
+def pick_tool(session: dict[str, Any], text: str) -> dict[str, Any] | None:
+    """The first function tool whose name (or name with spaces for underscores) the user's words mention."""
+    tools = session.get("tools") or []
+    lowered = text.lower()
+    for tool in tools:
+        if not isinstance(tool, dict) or tool.get("type", "function") != "function":
+            continue
+        name = str(tool.get("name") or "")
+        if name and (name.lower() in lowered or name.lower().replace("_", " ") in lowered):
+            return tool
+    return None
+
+
+def _arguments_for(tool: dict[str, Any], heard: str) -> dict[str, Any]:
+    """Deterministic arguments: each required property gets a value of its declared type."""
+    params = tool.get("parameters") or {}
+    props = params.get("properties") or {} if isinstance(params, dict) else {}
+    out: dict[str, Any] = {}
+    for key in params.get("required") or list(props)[:1] if isinstance(params, dict) else []:
+        kind = (props.get(key) or {}).get("type") if isinstance(props.get(key), dict) else "string"
+        out[key] = {"integer": 0, "number": 0, "boolean": False, "array": [], "object": {}}.get(kind, heard)
+    return out
