@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -29,20 +29,31 @@ _DIR_BYTES = {d: d.encode() for d in DIRECTIONS}
 _SECRET_MARKS = ("-", "_", " ")
 
 
-def _audio_field(type_: str) -> str | None:
-    """The audio payload field of an event type, from the protocol catalog when it is built."""
-    field = AUDIO_FIELDS.get(type_)
-    if field is not None:
-        return field
-    try:  # the catalog knows more audio-carrying events (e.g. other dialect names)
-        from rtinspect.protocol.catalog import audio_field  # type: ignore[attr-defined]
+def _catalog_audio_field() -> Callable[[str], str | None]:
+    try:  # the protocol catalog is the source of truth for which events carry audio
+        from rtinspect.protocol.catalog import audio_field
     except ImportError:
-        return None
+        return AUDIO_FIELDS.get
+    return audio_field
+
+
+_audio_fields_seen: dict[str, str | None] = dict(AUDIO_FIELDS)
+
+
+def _audio_field(type_: str) -> str | None:
+    """The base64 audio field of an event type (memoised: it is asked once per event)."""
     try:
-        found = audio_field(type_)
-    except Exception:  # an unexpected signature must never stop the recorder
-        return None
-    return found if isinstance(found, str) else None
+        return _audio_fields_seen[type_]
+    except KeyError:
+        pass
+    try:
+        found = _catalog_audio_field()(type_)
+    except Exception:  # an unexpected catalog must never stop the recorder
+        found = None
+    found = found if isinstance(found, str) else None
+    if len(_audio_fields_seen) < 4096:
+        _audio_fields_seen[type_] = found
+    return found
 
 
 def scrub_for_log(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -134,16 +145,16 @@ class LogWriter:
         if direction is None:
             raise ValueError(f"unknown direction {rec.dir!r}")
         t = rec.t if math.isfinite(rec.t) else 0.0
-        type_ = rec.type
+        event = scrub_for_log(rec.event)
+        type_ = event.get("type")  # the scrubbed one: a key pasted as a type must not leak either
+        if not isinstance(type_, str):
+            type_ = ""
         type_bytes = self._type_cache.get(type_)
         if type_bytes is None:
-            type_bytes = self._type_cache.setdefault(type_, orjson.dumps(type_))
-        line = b'{"t":%.6f,"dir":"%s","type":%s,"event":%s}\n' % (
-            t,
-            direction,
-            type_bytes,
-            _dumps(scrub_for_log(rec.event)),
-        )
+            type_bytes = orjson.dumps(type_)
+            if len(self._type_cache) < 4096:
+                self._type_cache[type_] = type_bytes
+        line = b'{"t":%.6f,"dir":"%s","type":%s,"event":%s}\n' % (t, direction, type_bytes, _dumps(event))
         self._write_line(line)
         self.count += 1
 
