@@ -1,20 +1,112 @@
-"""`rtinspect proxy`: not built yet (issue 7)."""
+"""`rtinspect proxy`: sit between the user's own app and the API, forward, show and record."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
-from rtinspect.errors import NotBuiltError
+from rtinspect.errors import UserError
 
 HELP = "Sit between your own app and the API: forward, inspect and record its traffic"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--listen", default="127.0.0.1:8765", help="address to listen on (default 127.0.0.1:8765)"
+        "--listen",
+        default="127.0.0.1:8765",
+        metavar="HOST:PORT",
+        help="address to listen on (default 127.0.0.1:8765; port 0 picks a free one)",
     )
-    parser.add_argument("--upstream", help="upstream WebSocket URL (default: the real API)")
+    parser.add_argument(
+        "--upstream",
+        metavar="URL",
+        help="upstream WebSocket URL, or 'embedded' for the local server (default: the real API)",
+    )
+    parser.add_argument(
+        "--record",
+        metavar="LOG",
+        help="record each app connection: LOG for the first, LOG-2.jsonl, ... (or a folder)",
+    )
+    parser.add_argument(
+        "--headless", action="store_true", help="print one line per event instead of opening the TUI"
+    )
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep:
+        host, port = "127.0.0.1", value
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        number = int(port)
+    except ValueError:
+        raise UserError(f"--listen wants HOST:PORT, got {value!r}") from None
+    if not 0 <= number <= 65535:
+        raise UserError(f"--listen port must be 0-65535, got {number}")
+    return host, number
+
+
+def _tui_entry():  # noqa: ANN202 - the TUI's entry point for proxied sessions, if it has one
+    try:
+        from rtinspect.tui.proxy import run_proxy_tui  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return run_proxy_tui
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotBuiltError("'rtinspect proxy' is not built yet")
+    import asyncio
+    import contextlib
+    import signal
+
+    from rtinspect.proxy import DEFAULT_UPSTREAM, ProxyServer
+    from rtinspect.proxy.printer import HeadlessPrinter
+
+    host, port = parse_listen(args.listen)
+    server = ProxyServer(host, port, args.upstream, record=args.record)
+    headless = args.headless
+    if not headless:
+        entry = _tui_entry()
+        if entry is not None:
+            return int(entry(server) or 0)
+        print("rtinspect: the TUI cannot show proxied sessions yet; running headless", file=sys.stderr)
+        headless = True
+    printer = HeadlessPrinter()
+    if args.upstream is None and not os.environ.get("OPENAI_API_KEY"):
+        print(
+            "rtinspect: OPENAI_API_KEY is not set: apps must send their own Authorization header",
+            file=sys.stderr,
+        )
+
+    def on_session(session) -> None:  # noqa: ANN001
+        session.tap.add_sink(printer.sink_for(session.id))
+        where = f", recording to {session.record_path}" if session.record_path else ""
+        printer.line(f"[{session.id}] app connected: {session.path}{where}")
+
+    server.subscribe(on_session)
+
+    async def main() -> None:
+        try:
+            await server.start()
+        except OSError as err:
+            raise UserError(str(err.strerror or err)) from None
+        except ImportError:
+            raise UserError("the embedded server is not available in this build") from None
+        upstream = server.upstream if args.upstream else DEFAULT_UPSTREAM
+        printer.line(f"rtinspect proxy listening on {server.url} -> {upstream}")
+        printer.line(f"point your app at {server.url}/v1/realtime?model=... (Ctrl-C stops)")
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # stop cleanly on SIGTERM too
+            task = asyncio.current_task()
+            if task is not None:
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            await server.serve_forever()
+        finally:
+            await server.stop()
+
+    try:
+        asyncio.run(main())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        printer.line("rtinspect proxy stopped")
+    return 0

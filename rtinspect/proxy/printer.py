@@ -1,0 +1,91 @@
+"""One line per event for ``rtinspect proxy --headless``: session, time, direction, type, summary.
+
+Summaries are short and never show payloads: audio is given as a size and duration, text is cut,
+and every line passes through ``redact_text`` so no credential can reach the terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+from rtinspect.secrets import redact_text
+from rtinspect.tap import (
+    META_BINARY_FRAME,
+    META_CONNECTION_CLOSED,
+    META_CONNECTION_OPENED,
+    META_TRANSPORT_ERROR,
+    Tapped,
+)
+
+_AUDIO_FIELDS = {
+    "input_audio_buffer.append": "audio",
+    "response.output_audio.delta": "delta",
+    "response.audio.delta": "delta",
+}
+_ARROWS = {"client": "app→", "server": "←api", "meta": "  · "}
+MAX_SUMMARY = 100
+
+
+def _short(text: str, limit: int = MAX_SUMMARY) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summarize(event: dict[str, Any]) -> str:
+    """A few words about an event; safe for any shape (unknown events get an empty summary)."""
+    type_ = event.get("type")
+    audio_field = _AUDIO_FIELDS.get(type_) if isinstance(type_, str) else None
+    if audio_field is not None:
+        payload = event.get(audio_field)
+        size = len(payload) * 3 // 4 if isinstance(payload, str) else 0
+        return f"{size} bytes (~{size / 48:.0f} ms at pcm16 24 kHz)"
+    if type_ == "error":
+        err = event.get("error") if isinstance(event.get("error"), dict) else {}
+        return _short(
+            f"{err.get('code')}: {err.get('message')}" + (f" [{err['param']}]" if err.get("param") else "")
+        )
+    if type_ == META_CONNECTION_OPENED:
+        return _short(f"{event.get('path') or ''} -> {event.get('url')} ({event.get('dialect')})")
+    if type_ == META_CONNECTION_CLOSED:
+        return f"code {event.get('code')} {event.get('reason') or ''!r} by {event.get('by')}"
+    if type_ == META_BINARY_FRAME:
+        if event.get("opcode") == "text":
+            return _short(
+                f"{event.get('dir')} non-JSON text, {event.get('size')} bytes: {event.get('text', '')}"
+            )
+        return f"{event.get('dir')} binary frame, {event.get('size')} bytes"
+    if type_ == META_TRANSPORT_ERROR:
+        return _short(str(event.get("message")))
+    for key in ("transcript", "text", "delta", "arguments"):
+        value = event.get(key)
+        if isinstance(value, str):
+            return _short(repr(value))
+    if type_ in ("response.done", "response.created"):
+        resp = event.get("response") if isinstance(event.get("response"), dict) else {}
+        usage = resp.get("usage") if isinstance(resp.get("usage"), dict) else {}
+        tokens = f", {usage.get('total_tokens')} tokens" if usage.get("total_tokens") is not None else ""
+        return f"status {resp.get('status')}{tokens}"
+    if isinstance(event.get("session"), dict):
+        return _short(", ".join(f"{k}" for k in event["session"]))
+    return ""
+
+
+class HeadlessPrinter:
+    """Prints every session's events to a stream, one flushed line each."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def line(self, text: str) -> None:
+        self.stream.write(redact_text(text) + "\n")
+        self.stream.flush()
+
+    def sink_for(self, session_id: int):  # noqa: ANN201 - returns a tap sink
+        def sink(rec: Tapped) -> None:
+            summary = summarize(rec.event)
+            self.line(
+                f"[{session_id}] {rec.t:9.3f} {_ARROWS.get(rec.dir, rec.dir)} {rec.type}  {summary}".rstrip()
+            )
+
+        return sink
