@@ -68,8 +68,25 @@ _CLIENT_NULL_KEYS = frozenset({"previous_item_id", "response_id"})
 
 # live: fields the server sends that the schema lacks (NOTES §10), accepted in server events.
 _SERVER_EXTRA_KEYS = frozenset({"obfuscation"})
-# live: GA items carry no ``object``; servers may omit these even where the schema requires them.
-_SERVER_OPTIONAL_KEYS = frozenset({"object"})
+# live: beta session objects carried fields the April 2025 schema lacks (captures up to 2026-05).
+_SERVER_EXTRA_PATHS = {
+    Dialect.BETA: frozenset(
+        f"session.{k}"
+        for k in (
+            "id",
+            "object",
+            "expires_at",
+            "speed",
+            "tracing",
+            "client_secret",
+            "include",
+            "input_audio_noise_reduction",
+        )
+    ),
+    Dialect.GA: frozenset(),
+}
+# live: GA items carry no ``object``; beta transcription sessions send ``client_secret: null``.
+_SERVER_OPTIONAL_KEYS = frozenset({"object", "client_secret"})
 
 _ARTICLE = {
     "object": "an object",
@@ -233,7 +250,9 @@ def _check_object(node: Node, value: Mapping[str, Any], path: str, ctx: _Ctx) ->
         sub = props.get(key)
         if sub is None:
             extra = node.additional
-            if extra is True or (ctx.server and key in _SERVER_EXTRA_KEYS):
+            if extra is True or (
+                ctx.server and (key in _SERVER_EXTRA_KEYS or sub_path in _SERVER_EXTRA_PATHS[ctx.dialect])
+            ):
                 continue
             if extra is not False and not isinstance(extra, bool):
                 _check(extra, sub_value, sub_path, ctx, optional=True)
@@ -245,7 +264,8 @@ def _check_object(node: Node, value: Mapping[str, Any], path: str, ctx: _Ctx) ->
                 _unknown_hint(str(key), sub_path, props, ctx.dialect),
             )
             continue
-        _check(sub, sub_value, sub_path, ctx, optional=key not in node.required)
+        optional = key not in node.required or (ctx.server and key in _SERVER_OPTIONAL_KEYS)
+        _check(sub, sub_value, sub_path, ctx, optional=optional)
     for key in node.required:
         if key not in value and not (ctx.server and key in _SERVER_OPTIONAL_KEYS):
             sub_path = _join(path, key)
