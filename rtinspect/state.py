@@ -49,7 +49,25 @@ from rtinspect.tap import (
 __all__ = ["AREAS", "SessionState", "b64_decoded_len", "fold"]
 
 Handler = Callable[[Tapped, int], set[str]]
-SESSION_UPDATE_TYPES = frozenset({"session.update", "transcription_session.update"})
+# known events that change nothing the state keeps (so ``counters.unhandled`` means unknown)
+_CLIENT_NOOP = (
+    "conversation.item.create",
+    "conversation.item.retrieve",
+    "conversation.item.truncate",
+    "conversation.item.delete",
+    "output_audio_buffer.clear",
+    "session.close",
+)
+_SERVER_NOOP = (
+    "response.content_part.added",
+    "response.content_part.done",
+    "response.audio.done",
+    "response.output_audio.done",
+    "output_audio_buffer.started",
+    "output_audio_buffer.stopped",
+    "output_audio_buffer.cleared",
+    "input_audio_buffer.dtmf_event_received",
+)
 
 
 class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
@@ -155,6 +173,10 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
                 "response.cancel": self._c_response_cancel,
             }
         )
+        for ctype in _CLIENT_NOOP:
+            self._client.setdefault(ctype, self._s_noop)
+        for stype in _SERVER_NOOP:
+            self._server.setdefault(stype, self._s_noop)
         ga, beta = self._h_ga, self._h_beta
         self._server.update(
             {

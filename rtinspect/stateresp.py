@@ -95,7 +95,8 @@ class ResponseHandlers(StateBase):
                 if rec.type.endswith(".done"):
                     if item.arguments is not None:
                         fc.arguments_done = item.arguments
-                    fc.done, fc.done_pos = True, pos
+                    if not fc.done:
+                        fc.done, fc.done_pos = True, pos
         return {"responses", "items"}
 
     def _call(self, resp: Response, call_id: str | None, item_id: str | None, pos: int) -> FunctionCall:
@@ -198,7 +199,8 @@ class ResponseHandlers(StateBase):
         args = _s(ev.get("arguments"))
         if args is not None:
             fc.arguments_done = args
-        fc.done, fc.done_pos = True, pos
+        if not fc.done:
+            fc.done, fc.done_pos = True, pos
         item = self.items.get(fc.item_id or "")
         if item is not None and args is not None:
             item.arguments = args
