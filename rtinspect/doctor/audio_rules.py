@@ -1,0 +1,388 @@
+"""Input audio rules: wrong sample rate (wall clock and pitch), container bytes, stereo sent as
+mono, odd byte counts, g711/pcm16 confusion, level problems and speech with no trailing silence.
+
+Only a bounded sample is decoded: the first ``HEAD_MS`` of audio and the last ``TAIL_MS``;
+every other append costs a length computation and an 8-character base64 decode.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import deque
+from typing import Any
+
+from rtinspect.doctor import audio_analysis as aa
+from rtinspect.doctor import session_view as sv
+from rtinspect.doctor.context import Context
+from rtinspect.doctor.engine import Rule
+from rtinspect.doctor.finding import Finding, pretty_events
+from rtinspect.tap import Tapped
+
+HEAD_MS = 5000
+TAIL_MS = 1500
+_NAMES = {"pcm": "pcm16", "pcmu": "g711 mu-law", "pcma": "g711 a-law"}
+
+
+def _b64(data: str) -> bytes:
+    try:
+        return base64.b64decode(data)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _rate_fix(ctx: Context, true_rate: int) -> str:
+    return pretty_events(
+        [
+            f"resample the audio from {true_rate} Hz to 24000 Hz mono pcm16 before appending it "
+            "(e.g. soxr.resample(x, %d, 24000)); the GA format rate stays 24000" % true_rate,
+            {
+                "type": "session.update",
+                "session": {
+                    "type": "realtime",
+                    "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000}}},
+                },
+            },
+            {"type": "input_audio_buffer.append", "audio": "<base64 pcm16 at 24000 Hz mono>"},
+        ]
+    )
+
+
+class WallClockRateRule(Rule):
+    """Streaming in real time, audio ms appended should grow like wall-clock ms."""
+
+    HANDLES = {"input_audio_buffer.append": "on_append"}
+    GAP_S = 1.0
+    MIN_SPAN_S = 3.0
+
+    def __init__(self) -> None:
+        self.first_t = -1.0
+        self.last_t = -1.0
+        self.ms = 0.0
+        self.last_ms = 0.0
+        self.count = 0
+        self.first_pos = 0
+        self.done = False
+
+    def on_append(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        if self.done:
+            return None
+        ms = sv.b64_len(rec.event.get("audio")) / ctx.bytes_per_ms
+        t = rec.t
+        if self.count == 0 or t - self.last_t > self.GAP_S:
+            self.first_t, self.ms, self.count, self.first_pos = t, 0.0, 0, pos
+        self.last_t, self.last_ms = t, ms
+        self.ms += ms
+        self.count += 1
+        span = t - self.first_t
+        if span < self.MIN_SPAN_S or self.count < 10:
+            return None
+        ratio = (self.ms - ms) / (span * 1000.0)
+        if ratio > 2.6 or 0.93 <= ratio <= 1.08:
+            self.done = True  # faster than real time (can't tell) or healthy
+            return None
+        kind, rate = ctx.in_format
+        guess = aa.nearest_rate(rate * ratio, 0.04)
+        if guess is None or guess == rate:
+            return None
+        self.done = True
+        stereo = " (or stereo sent as mono)" if abs(ratio - 2.0) < 0.08 else ""
+        return [
+            Finding(
+                "error",
+                "audio-rate-mismatch",
+                f"input audio is probably {guess} Hz, declared {rate} Hz",
+                f"While streaming in real time, the audio appended grew {ratio:.2f}x as fast as the clock "
+                f"({self.ms / 1000:.1f} s of {rate} Hz audio in {span:.1f} s): the audio is probably {guess} Hz{stereo}. "
+                "Declared at the wrong rate it plays at the wrong speed and pitch and transcribes badly.",
+                (self.first_pos, pos),
+                _rate_fix(ctx, guess),
+            )
+        ]
+
+
+class AudioContentRule(Rule):
+    """Decodes a bounded sample of the appended audio and checks what it really is."""
+
+    HANDLES = {
+        "input_audio_buffer.append": "on_append",
+        "input_audio_buffer.speech_started": "on_started",
+        "input_audio_buffer.speech_stopped": "on_stopped",
+    }
+
+    def __init__(self) -> None:
+        self.head = bytearray()
+        self.head_pos: list[int] = []
+        self.head_fmt: tuple[str, int] | None = None
+        self.head_done = False
+        self.tail: deque[tuple[int, str]] = deque()
+        self.tail_bytes = 0
+        self.odd: list[int] = []
+        self.containers: list[int] = []
+        self.container_name = ""
+        self.speech_open: int | None = None
+        self.speech_seen = False
+        self.last_append: int | None = None
+
+    def on_started(self, ctx: Context, pos: int, rec: Tapped) -> None:
+        self.speech_open = pos
+        self.speech_seen = True
+
+    def on_stopped(self, ctx: Context, pos: int, rec: Tapped) -> None:
+        self.speech_open = None
+
+    def on_append(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        audio: Any = rec.event.get("audio")
+        if not isinstance(audio, str) or not audio:
+            return None
+        out: list[Finding] = []
+        self.last_append = pos
+        n = sv.b64_len(audio)
+        fmt = ctx.in_format
+        bpm = ctx.bytes_per_ms
+        if fmt[0] == "pcm" and n % 2 and len(self.odd) < 10:
+            self.odd.append(pos)
+            if len(self.odd) in (1, 10):
+                out.append(self._odd())
+        name = aa.container_in(_b64(audio[:16]))
+        if name and len(self.containers) < 10:
+            self.containers.append(pos)
+            self.container_name = name
+            if len(self.containers) in (1, 10):
+                out.append(self._container())
+        self.tail.append((pos, audio))
+        self.tail_bytes += n
+        while self.tail and self.tail_bytes - sv.b64_len(self.tail[0][1]) >= TAIL_MS * bpm:
+            self.tail_bytes -= sv.b64_len(self.tail.popleft()[1])
+        if not self.head_done:
+            if self.head_fmt is not None and self.head_fmt != fmt:
+                self.head.clear()
+                self.head_pos.clear()
+            self.head_fmt = fmt
+            self.head += _b64(audio)
+            self.head_pos.append(pos)
+            if len(self.head) >= HEAD_MS * bpm:
+                self.head_done = True
+                out.extend(self._analyse_format(ctx))
+        return out or None
+
+    def finish(self, ctx: Context) -> list[Finding]:
+        out: list[Finding] = []
+        if not self.head_done and self.head:
+            self.head_done = True
+            out.extend(self._analyse_format(ctx))
+        if self.head:
+            out.extend(self._analyse_levels(ctx))
+        return out
+
+    # -- findings ---------------------------------------------------------------------------------
+    def _odd(self) -> Finding:
+        return Finding(
+            "error",
+            "odd-byte-count",
+            "pcm16 append with an odd number of bytes",
+            "pcm16 samples are 2 bytes: an append of an odd length splits a sample, and every later sample is read "
+            "with its bytes swapped (loud noise). Send whole samples (and whole frames), e.g. chunks of 4800 bytes.",
+            tuple(self.odd),
+            pretty_events(
+                [
+                    "chunk = pcm[i : i + 4800]  # even length, 100 ms at 24 kHz",
+                    {"type": "input_audio_buffer.append", "audio": "<base64 chunk>"},
+                ]
+            ),
+        )
+
+    def _container(self) -> Finding:
+        return Finding(
+            "error",
+            "container-bytes-in-pcm",
+            f"{self.container_name} file bytes inside the appended audio",
+            f"An append starts with a {self.container_name} header: the file was sent as is, so the header (and "
+            "for compressed formats, all of it) is played as noise. Decode the file and append raw samples only.",
+            tuple(self.containers),
+            pretty_events(
+                [
+                    "x, rate = soundfile.read(path, dtype='int16')  # raw samples, header removed; resample to 24 kHz",
+                    {"type": "input_audio_buffer.append", "audio": "<base64 of x.tobytes()>"},
+                ]
+            ),
+        )
+
+    def _analyse_format(self, ctx: Context) -> list[Finding]:
+        kind, rate = self.head_fmt or ctx.in_format
+        data = bytes(self.head)
+        events = tuple(self.head_pos[:3])
+        out: list[Finding] = []
+        scores = aa.interpretation(data)
+        if kind == "pcm" and scores["pcm"] < 0.3 and max(scores["pcmu"], scores["pcma"]) > 0.6:
+            law = "pcmu" if scores["pcmu"] >= scores["pcma"] else "pcma"
+            out.append(
+                Finding(
+                    "error",
+                    "g711-pcm16-mismatch",
+                    f"{_NAMES[law]} audio sent as pcm16",
+                    f"The bytes read as pcm16 are noise (lag-1 correlation {scores['pcm']:.2f}) but read as {_NAMES[law]} "
+                    f"they are speech-like ({scores[law]:.2f}). Declare the g711 format, or convert to pcm16 24 kHz.",
+                    events,
+                    pretty_events(
+                        [
+                            {
+                                "type": "session.update",
+                                "session": {
+                                    "type": "realtime",
+                                    "audio": {"input": {"format": {"type": f"audio/{law}"}}},
+                                },
+                            }
+                        ]
+                    ),
+                )
+            )
+            return out
+        if kind in ("pcmu", "pcma") and scores[kind] < 0.3 and scores["pcm"] > 0.6:
+            out.append(
+                Finding(
+                    "error",
+                    "g711-pcm16-mismatch",
+                    f"pcm16 audio sent as {_NAMES[kind]}",
+                    f"The session declares {_NAMES[kind]} but the bytes look like pcm16 (lag-1 correlation "
+                    f"{scores['pcm']:.2f} as pcm16, {scores[kind]:.2f} as g711). Declare audio/pcm at 24 kHz or encode "
+                    "to g711 at 8 kHz.",
+                    events,
+                    pretty_events(
+                        [
+                            {
+                                "type": "session.update",
+                                "session": {
+                                    "type": "realtime",
+                                    "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000}}},
+                                },
+                            }
+                        ]
+                    ),
+                )
+            )
+            return out
+        if kind != "pcm":
+            return out
+        x = aa.decode(data, kind)
+        if aa.stereo_score(x):
+            out.append(
+                Finding(
+                    "error",
+                    "stereo-as-mono",
+                    "stereo audio sent as mono",
+                    "The samples alternate between two channels (L R L R ...): the input must be mono. Interleaved "
+                    "stereo read as mono plays at half speed with the channels mixed into the waveform.",
+                    events,
+                    pretty_events(
+                        [
+                            "mono = stereo.reshape(-1, 2).mean(axis=1).astype('int16')",
+                            {"type": "input_audio_buffer.append", "audio": "<base64 of mono>"},
+                        ]
+                    ),
+                )
+            )
+            return out
+        f0 = aa.pitch_hz(x, rate)
+        if f0 is not None and (f0 > 400 or f0 < 60):
+            guess = aa.nearest_rate(rate * 150.0 / f0, 0.3) or (16000 if f0 > 400 else 48000)
+            band = aa.rolloff_hz(x, rate)
+            out.append(
+                Finding(
+                    "warning",
+                    "audio-pitch-out-of-range",
+                    f"voice pitch {f0:.0f} Hz: audio is probably {guess} Hz",
+                    f"Read at the declared {rate} Hz the voice has a median pitch of {f0:.0f} Hz (speech is about "
+                    f"75-300 Hz) and 95% of its energy under {band:.0f} Hz: the audio was probably recorded at about "
+                    f"{guess} Hz and declared at the wrong rate.",
+                    events,
+                    _rate_fix(ctx, guess),
+                )
+            )
+        return out
+
+    def _analyse_levels(self, ctx: Context) -> list[Finding]:
+        kind, rate = self.head_fmt or ctx.in_format
+        x = aa.decode(bytes(self.head), kind)
+        lv = aa.levels(x, rate)
+        events = tuple(self.head_pos[:3])
+        out: list[Finding] = []
+        if lv["peak"] < 16:
+            out.append(
+                Finding(
+                    "warning",
+                    "audio-silent",
+                    "the input audio is silent",
+                    "The appended audio is digital silence (all samples near zero): wrong input device, muted microphone, "
+                    "or a buffer of zeros. Nothing can be detected or transcribed.",
+                    events,
+                    None,
+                )
+            )
+            return out
+        if lv["p95_db"] < -45 and not self.speech_seen:
+            out.append(
+                Finding(
+                    "warning",
+                    "audio-too-quiet",
+                    f"the input audio is very quiet ({lv['p95_db']:.0f} dBFS)",
+                    "Even the loudest parts are below -45 dBFS: server VAD may never hear speech and transcripts will be "
+                    "poor. Raise the input gain or normalise the audio (speech should peak around -20 to -6 dBFS).",
+                    events,
+                    pretty_events(
+                        ["x = (x * (10 ** (26 / 20))).clip(-32768, 32767).astype('int16')  # +26 dB"]
+                    ),
+                )
+            )
+        if lv["clip"] > 0.002 and lv["clipped_n"] >= 50:
+            out.append(
+                Finding(
+                    "warning",
+                    "audio-clipped",
+                    f"the input audio is clipped ({lv['clip'] * 100:.1f}% of samples)",
+                    "Many samples sit at full scale: the input gain is too high (or the wrong sample format makes noise "
+                    "of it). Clipping distorts speech and hurts VAD and transcription. Lower the gain.",
+                    events,
+                    None,
+                )
+            )
+        out.extend(self._tail(ctx))
+        return out
+
+    def _tail(self, ctx: Context) -> list[Finding]:
+        if self.speech_open is None or not sv.vad_on(ctx.session) or not self.tail:
+            return []
+        kind, rate = ctx.in_format
+        data = b"".join(_b64(a) for _, a in self.tail)
+        x = aa.decode(data, kind)
+        last = x[-int(rate * 0.3) :]
+        db = aa.frame_db(last, max(rate // 50, 1))
+        if len(db) == 0 or float(db.max()) < -45:
+            return []
+        td = sv.turn_detection(ctx.session)
+        silence = int(td.get("silence_duration_ms") or 500) if isinstance(td, dict) else 500
+        return [
+            Finding(
+                "warning",
+                "no-trailing-silence",
+                "the audio ends in speech, so server VAD never ends the turn",
+                f"The last appended audio is still speech ({float(db.max()):.0f} dBFS) and no speech_stopped came: "
+                f"server VAD needs about {silence} ms of silence after speech before it commits. Append silence after "
+                "the last words, or commit and ask for a response yourself.",
+                tuple(p for p in (self.speech_open, self.last_append) if p is not None),
+                pretty_events(
+                    [
+                        {
+                            "type": "input_audio_buffer.append",
+                            "audio": f"<base64 of {silence + 300} ms of zeros: {(silence + 300) * 48} bytes>",
+                        },
+                        "or, without waiting for VAD:",
+                        {"type": "input_audio_buffer.commit"},
+                        {"type": "response.create"},
+                    ]
+                ),
+            )
+        ]
+
+
+RULES: list[type[Rule]] = [WallClockRateRule, AudioContentRule]

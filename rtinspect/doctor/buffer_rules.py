@@ -1,0 +1,288 @@
+"""Input buffer and turn detection: commits that fail or go nowhere, speech that never stops,
+the assistant hearing itself, and audio sent before its format took effect."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rtinspect.doctor import session_view as sv
+from rtinspect.doctor.context import Context
+from rtinspect.doctor.engine import Rule
+from rtinspect.doctor.finding import Finding, pretty_events
+from rtinspect.tap import Tapped
+
+_MS = re.compile(r"only has ([0-9.]+)\s*ms")
+COMMIT = {"type": "input_audio_buffer.commit"}
+RESPONSE_CREATE = {"type": "response.create"}
+APPEND = {"type": "input_audio_buffer.append", "audio": "<base64 audio, at least 100 ms>"}
+
+
+class CommitRule(Rule):
+    """Commit errors (empty, too small, racing server VAD) and manual commits never answered."""
+
+    HANDLES = {
+        "input_audio_buffer.commit": "on_commit",
+        "input_audio_buffer.committed": "on_committed",
+        "response.create": "on_response_create",
+        "error": "on_error",
+    }
+
+    def __init__(self) -> None:
+        self.last_manual: int | None = None  # latest manual commit the server accepted
+        self.waiting: list[int] = []  # manual commits not yet answered by the server
+        self.asked_after = True
+        self.vad_seen = False
+
+    def on_commit(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        self.waiting.append(pos)
+        ms = ctx.buffer_ms
+        if ms >= 100:
+            return None
+        return [self._finding(ctx, pos, None, ms, "warning")]
+
+    def on_committed(self, ctx: Context, pos: int, rec: Tapped) -> None:
+        if self.waiting:
+            self.last_manual = self.waiting.pop(0)
+            self.asked_after = False
+        else:
+            self.vad_seen = True  # a commit nobody asked for: server VAD
+
+    def on_response_create(self, ctx: Context, pos: int, rec: Tapped) -> None:
+        self.asked_after = True
+
+    def on_error(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        err = rec.event.get("error") or {}
+        if not str(err.get("code") or "").startswith("input_audio_buffer_commit"):
+            return None
+        target = ctx.error_target(err, "input_audio_buffer.commit")
+        if target is None:
+            return None
+        ctx.claimed.add(pos)
+        if target in self.waiting:
+            self.waiting.remove(target)
+        m = _MS.search(str(err.get("message") or ""))
+        ms = float(m.group(1)) if m else 0.0
+        return [self._finding(ctx, target, pos, ms, "error", str(err.get("message") or ""))]
+
+    def _finding(
+        self, ctx: Context, commit: int, error: int | None, ms: float, sev: str, msg: str = ""
+    ) -> Finding:
+        events = (commit,) if error is None else (commit, error)
+        said = f" The server said: {msg}" if msg else ""
+        if sv.vad_on(ctx.session):
+            return Finding(
+                sev,
+                "commit-under-server-vad",
+                "manual commit while server VAD is on",
+                "Server VAD commits the buffer itself when speech stops, so a manual commit right after finds it "
+                f"empty ({ms:.0f} ms).{said} Either let VAD commit (send no commit), or turn VAD off with "
+                "turn_detection null and then commit + response.create yourself.",
+                events,
+                pretty_events(
+                    [
+                        APPEND,
+                        "no commit: server VAD commits when speech stops; "
+                        "wait for input_audio_buffer.committed",
+                    ]
+                ),
+                key=str(commit),
+            )
+        code, title = (
+            ("commit-empty", "commit of an empty input buffer")
+            if ms <= 0
+            else ("commit-too-small", "commit of less than 100 ms of audio")
+        )
+        return Finding(
+            sev,
+            code,
+            title,
+            f"The input buffer held {ms:.0f} ms when it was committed; the server needs at least 100 ms "
+            f"(4,800 bytes of pcm16 at 24 kHz).{said} Append audio first, and commit once per turn.",
+            events,
+            pretty_events([APPEND, COMMIT, RESPONSE_CREATE]),
+            key=str(commit),
+        )
+
+    def finish(self, ctx: Context) -> list[Finding] | None:
+        if self.last_manual is None or self.asked_after or sv.creates_response(ctx.session):
+            return None
+        if (ctx.session or {}).get("type") == "transcription":
+            return None
+        return [
+            Finding(
+                "error",
+                "commit-without-response",
+                "audio committed but no response.create followed",
+                "With turn_detection null (or create_response false) the server does nothing after a commit: the "
+                "client must send response.create. No response.create came after the commit, so no answer came.",
+                (self.last_manual,),
+                pretty_events([COMMIT, RESPONSE_CREATE]),
+            )
+        ]
+
+
+class SpeechRule(Rule):
+    """Speech that never stops, and speech starting right after the assistant starts talking (echo)."""
+
+    HANDLES = {
+        "input_audio_buffer.speech_started": "on_started",
+        "input_audio_buffer.speech_stopped": "on_stopped",
+        "input_audio_buffer.append": "on_append",
+        "response.output_audio.delta": "on_audio",
+        "response.audio.delta": "on_audio",
+        "response.created": "on_response",
+    }
+    NEVER_STOPPED_MS = 10_000
+    ECHO_WINDOW_S = 1.5
+
+    def __init__(self) -> None:
+        self.started: int | None = None
+        self.started_at_bytes = 0
+        self.reported_for: int | None = None
+        self.response_audio_t: float | None = None
+        self.audio_started_for = False
+        self.echoes: list[int] = []
+
+    def on_started(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        self.started = pos
+        self.started_at_bytes = ctx.appended_bytes
+        if self.response_audio_t is not None and 0 <= rec.t - self.response_audio_t <= self.ECHO_WINDOW_S:
+            self.echoes.append(pos)
+            if len(self.echoes) >= 2:
+                return [
+                    Finding(
+                        "warning",
+                        "echo-self-interruption",
+                        "the assistant keeps interrupting itself (echo)",
+                        f"Speech started {len(self.echoes)} times within {self.ECHO_WINDOW_S:.1f} s of response audio "
+                        "starting: the microphone hears the speaker, server VAD takes it for the user and cuts the "
+                        "response. Use headphones or echo cancellation, set noise_reduction, raise the VAD threshold, or "
+                        "set interrupt_response false.",
+                        tuple(self.echoes[:20]),
+                        pretty_events(
+                            [
+                                {
+                                    "type": "session.update",
+                                    "session": {
+                                        "type": "realtime",
+                                        "audio": {
+                                            "input": {
+                                                "noise_reduction": {"type": "near_field"},
+                                                "turn_detection": {
+                                                    "type": "server_vad",
+                                                    "threshold": 0.7,
+                                                    "interrupt_response": False,
+                                                },
+                                            }
+                                        },
+                                    },
+                                }
+                            ]
+                        ),
+                    )
+                ]
+        return None
+
+    def on_stopped(self, ctx: Context, pos: int, rec: Tapped) -> None:
+        self.started = None
+
+    def on_response(self, ctx: Context, pos: int, rec: Tapped) -> None:
+        self.audio_started_for = False
+
+    def on_audio(self, ctx: Context, pos: int, rec: Tapped) -> None:
+        if not self.audio_started_for:
+            self.audio_started_for = True
+            self.response_audio_t = rec.t
+
+    def on_append(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        if self.started is None or self.reported_for == self.started:
+            return None
+        if (ctx.appended_bytes - self.started_at_bytes) / ctx.bytes_per_ms < self.NEVER_STOPPED_MS:
+            return None
+        self.reported_for = self.started
+        return [self._never_stopped(ctx, self.started)]
+
+    def _never_stopped(self, ctx: Context, start: int) -> Finding:
+        ms = (ctx.appended_bytes - self.started_at_bytes) / ctx.bytes_per_ms
+        return Finding(
+            "warning",
+            "speech-never-stopped",
+            "speech started and never stopped",
+            f"Server VAD heard speech start and then {ms / 1000:.1f} s of audio without speech_stopped, so the turn "
+            "never ended. Usual causes: background noise above the threshold, audio in the wrong format or rate "
+            "(noise to the VAD), a threshold too low, or no silence after the speech.",
+            (start,),
+            pretty_events(
+                [
+                    {
+                        "type": "session.update",
+                        "session": {
+                            "type": "realtime",
+                            "audio": {
+                                "input": {
+                                    "turn_detection": {
+                                        "type": "server_vad",
+                                        "threshold": 0.6,
+                                        "silence_duration_ms": 500,
+                                    }
+                                }
+                            },
+                        },
+                    }
+                ]
+            ),
+            key=str(start),
+        )
+
+    def finish(self, ctx: Context) -> list[Finding] | None:
+        if self.started is None or self.reported_for == self.started:
+            return None
+        if (ctx.appended_bytes - self.started_at_bytes) / ctx.bytes_per_ms >= self.NEVER_STOPPED_MS:
+            return [self._never_stopped(ctx, self.started)]
+        return None
+
+
+class FormatOrderRule(Rule):
+    """Audio appended before the ``session.updated`` that changed the input format."""
+
+    HANDLES = {"session.updated": "on_updated", "input_audio_buffer.append": "on_append"}
+
+    def __init__(self) -> None:
+        self.first_append: int | None = None
+
+    def on_append(self, ctx: Context, pos: int, rec: Tapped) -> None:
+        if self.first_append is None:
+            self.first_append = pos
+
+    def on_updated(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        session: Any = rec.event.get("session")
+        new = sv.input_format(session, ctx.dialect)
+        old = ctx.in_format
+        first = self.first_append
+        if new is None or new == old or first is None:
+            return None
+        self.first_append = None
+        upd = ctx.pending[0][0] if ctx.pending else None
+        return [
+            Finding(
+                "warning",
+                "audio-before-format-update",
+                "audio was appended before the input format changed",
+                f"Audio appended from #{first} was read as {old[0]} at {old[1]} Hz; the format became {new[0]} at "
+                f"{new[1]} Hz only at session.updated #{pos}. Send session.update, wait for session.updated, then "
+                "stream.",
+                tuple(p for p in (first, upd, pos) if p is not None),
+                pretty_events(
+                    [
+                        {"type": "session.update", "session": "<your update>"},
+                        "wait for session.updated",
+                        APPEND,
+                    ]
+                ),
+                key=str(pos),
+            )
+        ]
+
+
+RULES: list[type[Rule]] = [CommitRule, SpeechRule, FormatOrderRule]

@@ -1,0 +1,175 @@
+"""Connection and account errors: rate limit, quota, authentication, model, session expiry,
+close codes, and a catch-all so that no server error goes unmentioned."""
+
+from __future__ import annotations
+
+from rtinspect.doctor.context import Context
+from rtinspect.doctor.engine import Rule
+from rtinspect.doctor.finding import Finding
+from rtinspect.tap import META_CONNECTION_CLOSED, META_TRANSPORT_ERROR, Tapped
+
+# error code -> (doctor code, title, explanation)
+_KNOWN: dict[str, tuple[str, str, str]] = {
+    "rate_limit_exceeded": (
+        "rate-limited",
+        "rate limit exceeded",
+        "Too many tokens or requests per minute for this key. Back off (see "
+        "rate_limits.updated reset_seconds) and retry, or ask for a higher limit.",
+    ),
+    "insufficient_quota": (
+        "quota-exceeded",
+        "quota exhausted",
+        "The account has no credit or hit its monthly budget: check billing; retrying will not help.",
+    ),
+    "invalid_api_key": (
+        "authentication-failed",
+        "the API key was refused",
+        "The key is wrong, revoked, or for another project; the server closes with 3000. For "
+        "browser clients use a fresh ephemeral client secret (they expire).",
+    ),
+    "session_expired": (
+        "session-expired",
+        "the session hit its maximum duration",
+        "Realtime sessions have a maximum duration (30-60 min). Open a new session and carry the "
+        "context over (e.g. a summary in instructions).",
+    ),
+    "invalid_model": (
+        "invalid-model",
+        "the model name is not valid",
+        "The ?model= parameter names no Realtime model; the server closes with 4000. Use e.g. gpt-realtime.",
+    ),
+    "missing_model": (
+        "invalid-model",
+        "no model given",
+        "Add ?model=gpt-realtime (or ?intent=transcription) to the URL; the server closes with 4000.",
+    ),
+    "invalid_json": (
+        "invalid-client-event",
+        "the client sent text that is not JSON",
+        "Every client frame must be one JSON event.",
+    ),
+    "invalid_event": (
+        "invalid-client-event",
+        "the client sent an event the server cannot read",
+        "Binary frames and events without a 'type' are refused: send JSON text frames.",
+    ),
+}
+_CLOSES = {
+    1001: ("warning", "The server is going away (restart, or the session idled out); reconnect."),
+    1006: ("warning", "The connection dropped without a close frame (network, proxy or process died)."),
+    1011: ("error", "The server hit an internal error; retry."),
+    3000: ("error", "Closed for authentication: the API key or client secret was missing or refused."),
+    4000: ("error", "Closed for an invalid request (bad or missing model, or the retired beta interface)."),
+}
+
+
+class ErrorRule(Rule):
+    """Errors no specific rule explained, the known account/connection errors, and close codes."""
+
+    HANDLES = {"error": "on_error", META_CONNECTION_CLOSED: "on_close", META_TRANSPORT_ERROR: "on_transport"}
+
+    def on_error(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        if pos in ctx.claimed:
+            return None
+        err = rec.event.get("error") or {}
+        code = str(err.get("code") or "")
+        msg = str(err.get("message") or "")
+        if not code and "authentication" in msg.lower():
+            code = "invalid_api_key"
+        if code in _KNOWN:
+            dcode, title, text = _KNOWN[code]
+            return [
+                Finding("error", dcode, title, f"{text} The server said: {msg}", (pos,), None, key=str(pos))
+            ]
+        kind = str(err.get("type") or "")
+        sev = "error" if kind == "server_error" or code else "warning"
+        return [
+            Finding(
+                sev,
+                "server-error",
+                f"server error {code or kind or '(no code)'}",
+                f"The server answered with an error: {msg or '(no message)'}"
+                + (f" (param {err.get('param')})" if err.get("param") else ""),
+                (pos,),
+                None,
+                key=str(pos),
+            )
+        ]
+
+    def on_close(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        code = rec.event.get("code")
+        reason = str(rec.event.get("reason") or "")
+        if code in (None, 1000, 1005) or "beta_api_shape_disabled" in reason:
+            return None
+        sev, text = _CLOSES.get(
+            code,
+            (
+                "error" if isinstance(code, int) and code >= 3000 else "warning",
+                "The connection closed abnormally.",
+            ),
+        )
+        return [
+            Finding(
+                sev,
+                "connection-closed",
+                f"connection closed with code {code}",
+                text + (f" Reason: {reason}" if reason else ""),
+                (pos,),
+                None,
+                key=str(code),
+            )
+        ]
+
+    def on_transport(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding]:
+        return [
+            Finding(
+                "warning",
+                "transport-error",
+                "transport error",
+                str(rec.event.get("message") or "the connection failed"),
+                (pos,),
+                None,
+                key=str(pos),
+            )
+        ]
+
+
+class ExpiryRule(Rule):
+    """``expires_at`` approaching (needs the log's start time to place it on the session clock)."""
+
+    HANDLES = {"session.created": "on_created", "*": "on_any"}
+    MARGIN_S = 120.0
+
+    def __init__(self) -> None:
+        self.expires_t: float | None = None
+        self.created: int | None = None
+        self.done = False
+
+    def on_created(self, ctx: Context, pos: int, rec: Tapped) -> None:
+        exp = (rec.event.get("session") or {}).get("expires_at")
+        if isinstance(exp, int | float) and exp > 0 and ctx.started:
+            self.expires_t = exp - ctx.started
+            self.created = pos
+
+    def on_any(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        if self.expires_t is None or self.done or rec.t < self.expires_t - self.MARGIN_S:
+            return None
+        if rec.type == "error" and (rec.event.get("error") or {}).get("code") == "session_expired":
+            self.done = True
+            return None
+        self.done = True
+        left = self.expires_t - rec.t
+        return [
+            Finding(
+                "warning",
+                "session-expiring",
+                "the session is about to expire",
+                f"session.created said expires_at is {left:.0f} s away at this point; the server will end the "
+                "session with error session_expired. Plan a reconnect with the context carried over.",
+                tuple(p for p in (self.created, pos) if p is not None),
+                None,
+            )
+        ]
+
+
+RULES: list[type[Rule]] = [ExpiryRule, ErrorRule]

@@ -1,0 +1,138 @@
+"""The doctor: feeds each event to the rules that care about its type, keeps the findings.
+
+Dispatch is by event type so the per-event cost is one dict lookup plus the handful of rules
+that asked for that type: a live TUI feeds hundreds of events per second and a log can hold a
+million. Live and offline use the same path: ``diagnose(records)`` is ``feed`` over the records
+followed by ``finish``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from rtinspect.doctor.context import Context
+from rtinspect.doctor.finding import Finding
+from rtinspect.protocol import Dialect
+from rtinspect.tap import Tapped
+
+Handler = Callable[[Context, int, Tapped], "Iterable[Finding] | None"]
+
+
+class Rule:
+    """A family of related checks. ``HANDLES`` maps event type -> method name; ``"*"`` = every event."""
+
+    HANDLES: dict[str, str] = {}
+
+    def finish(self, ctx: Context) -> Iterable[Finding] | None:
+        return None
+
+
+def _rule_classes() -> list[type[Rule]]:
+    # Imported here to keep the module graph acyclic (rule modules import Rule from this one).
+    from rtinspect.doctor import (
+        audio_rules,
+        buffer_rules,
+        connection_rules,
+        function_rules,
+        info_rules,
+        response_rules,
+        session_rules,
+    )
+
+    # Order matters only for errors: specific rules claim them before the generic catch-all.
+    return [
+        *session_rules.RULES,
+        *audio_rules.RULES,
+        *buffer_rules.RULES,
+        *response_rules.RULES,
+        *function_rules.RULES,
+        *info_rules.RULES,
+        *connection_rules.RULES,
+    ]
+
+
+class Doctor:
+    """Incremental diagnosis. ``feed`` each event in order; ``finish`` once at the end."""
+
+    def __init__(self, dialect: Dialect | str | None = None, *, started: float | None = None) -> None:
+        self.ctx = Context(Dialect(dialect) if dialect else None, started)
+        self.rules: list[Rule] = [cls() for cls in _rule_classes()]
+        self._dispatch: dict[str, list[Handler]] = {}
+        self._every: list[Handler] = []
+        for rule in self.rules:
+            for typ, name in rule.HANDLES.items():
+                handler = getattr(rule, name)
+                if typ == "*":
+                    self._every.append(handler)
+                else:
+                    self._dispatch.setdefault(typ, []).append(handler)
+        self._found: dict[tuple[str, str], Finding] = {}
+        self._pos = 0
+        self._finished = False
+
+    def feed(self, rec: Tapped) -> list[Finding]:
+        """Fold one event; return the findings this event created or changed."""
+        pos = self._pos
+        self._pos += 1
+        ctx = self.ctx
+        ctx.pos = pos
+        ctx.t = rec.t
+        out: list[Finding] = []
+        handlers = self._dispatch.get(rec.type)
+        if handlers:
+            for handler in handlers:
+                res = handler(ctx, pos, rec)
+                if res:
+                    self._keep(res, out)
+        for handler in self._every:
+            res = handler(ctx, pos, rec)
+            if res:
+                self._keep(res, out)
+        ctx.apply(pos, rec)
+        return out
+
+    def finish(self) -> list[Finding]:
+        """End-of-session rules (things that never happened). Safe to call more than once."""
+        out: list[Finding] = []
+        if self._finished:
+            return out
+        self._finished = True
+        for rule in self.rules:
+            res = rule.finish(self.ctx)
+            if res:
+                self._keep(res, out)
+        return out
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Current findings, one per code+key, errors first."""
+        return sorted(self._found.values(), key=Finding.sort_key)
+
+    @property
+    def events_seen(self) -> int:
+        return self._pos
+
+    def _keep(self, found: Iterable[Finding], out: list[Finding]) -> None:
+        for f in found:
+            old = self._found.get(f.ident)
+            if old == f:
+                continue
+            self._found[f.ident] = f
+            out.append(f)
+
+
+def diagnose(
+    records: Iterable[Tapped | dict[str, Any]],
+    dialect: Dialect | str | None = None,
+    *,
+    started: float | None = None,
+) -> list[Finding]:
+    """All findings for a whole session (records in log order)."""
+    doctor = Doctor(dialect, started=started)
+    for rec in records:
+        if isinstance(rec, dict):
+            rec = Tapped(float(rec.get("t", 0.0)), rec.get("dir", "server"), rec.get("event") or {})
+        doctor.feed(rec)
+    doctor.finish()
+    return doctor.findings

@@ -1,0 +1,299 @@
+"""Build the fix a user pastes: their own ``session.update``, corrected, in the dialect they use.
+
+Works from the user's last update so the fix keeps everything they meant (voice, instructions,
+tools) and changes only what is wrong: other-dialect fields moved to their right names, unknown
+fields dropped (or renamed when there is a close match), GA ``rate`` forced to 24000, and the
+``enabled`` flag that was never part of transcription removed.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from typing import Any
+
+from rtinspect.doctor import session_view as sv
+from rtinspect.doctor.finding import pretty
+
+GA_TOP = frozenset(
+    {
+        "type",
+        "output_modalities",
+        "model",
+        "instructions",
+        "audio",
+        "include",
+        "tracing",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "reasoning",
+        "max_output_tokens",
+        "truncation",
+        "prompt",
+    }
+)
+GA_AUDIO = {
+    "input": frozenset({"format", "transcription", "noise_reduction", "turn_detection"}),
+    "output": frozenset({"format", "voice", "speed"}),
+}
+BETA_TOP = frozenset(
+    {
+        "modalities",
+        "model",
+        "instructions",
+        "voice",
+        "input_audio_format",
+        "output_audio_format",
+        "input_audio_transcription",
+        "turn_detection",
+        "input_audio_noise_reduction",
+        "tools",
+        "tool_choice",
+        "temperature",
+        "max_response_output_tokens",
+        "speed",
+        "tracing",
+        "include",
+    }
+)
+TRANSCRIPTION_KEYS = frozenset({"model", "language", "prompt", "languages", "keywords"})
+TURN_KEYS = frozenset(
+    {
+        "type",
+        "threshold",
+        "prefix_padding_ms",
+        "silence_duration_ms",
+        "create_response",
+        "interrupt_response",
+        "idle_timeout_ms",
+        "eagerness",
+    }
+)
+BETA_FORMAT_TO_GA = {
+    "pcm16": {"type": "audio/pcm", "rate": 24000},
+    "g711_ulaw": {"type": "audio/pcmu"},
+    "g711_alaw": {"type": "audio/pcma"},
+}
+GA_FORMAT_TO_BETA = {"audio/pcm": "pcm16", "audio/pcmu": "g711_ulaw", "audio/pcma": "g711_alaw"}
+# beta key -> GA path
+BETA_TO_GA_PATH: dict[str, tuple[str, ...]] = {
+    "modalities": ("output_modalities",),
+    "input_audio_format": ("audio", "input", "format"),
+    "output_audio_format": ("audio", "output", "format"),
+    "voice": ("audio", "output", "voice"),
+    "speed": ("audio", "output", "speed"),
+    "input_audio_transcription": ("audio", "input", "transcription"),
+    "turn_detection": ("audio", "input", "turn_detection"),
+    "input_audio_noise_reduction": ("audio", "input", "noise_reduction"),
+    "max_response_output_tokens": ("max_output_tokens",),
+}
+GA_PATH_TO_BETA = {v: k for k, v in BETA_TO_GA_PATH.items()}
+
+
+def did_you_mean(name: str, known: frozenset[str]) -> str | None:
+    match = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    return match[0] if match else None
+
+
+def _put(obj: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        nxt = obj.get(key)
+        if not isinstance(nxt, dict):
+            nxt = obj[key] = {}
+        obj = nxt
+    obj[path[-1]] = value
+
+
+def _clean_transcription(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    clean = {k: v for k, v in value.items() if k in TRANSCRIPTION_KEYS}
+    if not clean.get("model"):
+        clean = {"model": sv.GA_TRANSCRIBE_MODEL, **clean}
+    return clean
+
+
+def _ga_modalities(value: Any) -> Any:
+    if isinstance(value, list) and "audio" in value:
+        return ["audio"]
+    return value
+
+
+def to_ga(session: dict[str, Any]) -> dict[str, Any]:
+    """The same session in GA shape: beta fields moved, unknown fields dropped, ``rate`` 24000."""
+    src = copy.deepcopy(session)
+    out: dict[str, Any] = {
+        "type": src.pop("type", "realtime")
+        if src.get("type") in ("realtime", "transcription")
+        else "realtime"
+    }
+    src.pop("type", None)
+    for key, value in src.items():
+        if key in BETA_TO_GA_PATH and key not in GA_TOP:
+            if key == "input_audio_format" or key == "output_audio_format":
+                value = copy.deepcopy(BETA_FORMAT_TO_GA.get(str(value), {"type": "audio/pcm", "rate": 24000}))
+            elif key == "modalities":
+                value = _ga_modalities(value)
+            _put(out, BETA_TO_GA_PATH[key], value)
+        elif key == "audio" and isinstance(value, dict):
+            for side, known in GA_AUDIO.items():
+                part = value.get(side)
+                if isinstance(part, dict):
+                    for sub, v in part.items():
+                        if sub in known:
+                            _put(out, ("audio", side, sub), v)
+        elif key in GA_TOP:
+            out[key] = value
+        else:
+            guess = did_you_mean(key, GA_TOP)
+            if guess and guess not in src:
+                out[guess] = value
+    inp = sv.dig(out, "audio", "input", default=None)
+    if isinstance(inp, dict):
+        if "transcription" in inp:
+            inp["transcription"] = _clean_transcription(inp["transcription"])
+        fmt = inp.get("format")
+        if isinstance(fmt, dict) and fmt.get("type", "audio/pcm") == "audio/pcm":
+            fmt["type"] = "audio/pcm"
+            fmt["rate"] = 24000
+        td = inp.get("turn_detection")
+        if isinstance(td, dict):
+            inp["turn_detection"] = {k: v for k, v in td.items() if k in TURN_KEYS}
+    fmt = sv.dig(out, "audio", "output", "format", default=None)
+    if isinstance(fmt, dict) and fmt.get("type", "audio/pcm") == "audio/pcm":
+        fmt["rate"] = 24000
+    return out
+
+
+def to_beta(session: dict[str, Any]) -> dict[str, Any]:
+    """The same session in the retired beta shape (for old code still pointed at ``legacy_beta``)."""
+    src = copy.deepcopy(session)
+    src.pop("type", None)
+    out: dict[str, Any] = {}
+    audio = src.pop("audio", None)
+    if isinstance(audio, dict):
+        for side in ("input", "output"):
+            part = audio.get(side)
+            if isinstance(part, dict):
+                for sub, v in part.items():
+                    beta = GA_PATH_TO_BETA.get(("audio", side, sub))
+                    if beta:
+                        out[beta] = (
+                            GA_FORMAT_TO_BETA.get(str(v.get("type")), "pcm16")
+                            if sub == "format" and isinstance(v, dict)
+                            else v
+                        )
+    for key, value in src.items():
+        beta = GA_PATH_TO_BETA.get((key,))
+        if beta:
+            out[beta] = ["text", "audio"] if beta == "modalities" and value == ["audio"] else value
+        elif key in BETA_TOP:
+            out[key] = value
+        else:
+            guess = did_you_mean(key, BETA_TOP)
+            if guess and guess not in src:
+                out[guess] = value
+    if isinstance(out.get("input_audio_transcription"), dict):
+        clean = {
+            k: v for k, v in out["input_audio_transcription"].items() if k in ("model", "language", "prompt")
+        }
+        out["input_audio_transcription"] = (
+            {"model": sv.BETA_TRANSCRIBE_MODEL, **clean} if not clean.get("model") else clean
+        )
+    if isinstance(out.get("turn_detection"), dict):
+        out["turn_detection"] = {k: v for k, v in out["turn_detection"].items() if k in TURN_KEYS}
+    return out
+
+
+def corrected(session: dict[str, Any], ga: bool) -> dict[str, Any]:
+    return to_ga(session) if ga else to_beta(session)
+
+
+def with_transcription(session: dict[str, Any], ga: bool) -> dict[str, Any]:
+    fixed = corrected(session, ga)
+    if ga:
+        if not isinstance(sv.dig(fixed, "audio", "input", "transcription", default=None), dict):
+            _put(fixed, ("audio", "input", "transcription"), {"model": sv.GA_TRANSCRIBE_MODEL})
+    elif not isinstance(fixed.get("input_audio_transcription"), dict):
+        fixed["input_audio_transcription"] = {"model": sv.BETA_TRANSCRIBE_MODEL}
+    return fixed
+
+
+def update_json(session: dict[str, Any]) -> str:
+    return pretty({"type": "session.update", "session": session})
+
+
+def session_problems(session: dict[str, Any], ga: bool) -> list[tuple[str, str, str]]:
+    """Static check of an update: ``(code, path, detail)`` for what the server would reject."""
+    out: list[tuple[str, str, str]] = []
+    top = GA_TOP if ga else BETA_TOP
+    other = BETA_TOP - GA_TOP if ga else GA_TOP - BETA_TOP
+    for key in session:
+        path = f"session.{key}"
+        if key not in top:
+            if key in other or (key == "type" and not ga):
+                where = "/".join(BETA_TO_GA_PATH.get(key, (key,))) if ga else GA_PATH_TO_BETA.get((key,), key)
+                out.append(
+                    (
+                        "session-other-dialect-field",
+                        path,
+                        f"'{key}' is a {'beta' if ga else 'GA'} field; this dialect calls it '{where}'",
+                    )
+                )
+            else:
+                guess = did_you_mean(key, top)
+                out.append(
+                    (
+                        "session-unknown-parameter",
+                        path,
+                        f"did you mean '{guess}'?" if guess else "not a field",
+                    )
+                )
+    tr = sv.transcription(session)
+    if isinstance(tr, dict):
+        base = "session.audio.input.transcription" if ga else "session.input_audio_transcription"
+        for k in tr:
+            if k not in TRANSCRIPTION_KEYS:
+                hint = (
+                    "there is no on/off flag: an object with a 'model' turns transcription on, null turns it off"
+                    if k == "enabled"
+                    else "not a transcription field"
+                )
+                out.append(("session-unknown-parameter", f"{base}.{k}", hint))
+    if ga:
+        audio = session.get("audio")
+        if isinstance(audio, dict):
+            for side, known in GA_AUDIO.items():
+                part = audio.get(side)
+                if isinstance(part, dict):
+                    for k in part:
+                        if k not in known:
+                            out.append(
+                                ("session-unknown-parameter", f"session.audio.{side}.{k}", "not a field")
+                            )
+        fmt = sv.dig(session, "audio", "input", "format", default=None)
+        if isinstance(fmt, dict) and fmt.get("type") == "audio/pcm" and fmt.get("rate", 24000) != 24000:
+            out.append(
+                (
+                    "session-value-out-of-range",
+                    "session.audio.input.format.rate",
+                    "GA audio/pcm accepts only rate 24000",
+                )
+            )
+        if "type" not in session:
+            out.append(
+                (
+                    "session-missing-type",
+                    "session.type",
+                    "GA needs session.type 'realtime' or 'transcription'",
+                )
+            )
+    td = sv.turn_detection(session)
+    if isinstance(td, dict):
+        thr = td.get("threshold")
+        if isinstance(thr, int | float) and not 0.0 <= thr <= 1.0:
+            out.append(
+                ("session-value-out-of-range", "turn_detection.threshold", "threshold is between 0.0 and 1.0")
+            )
+    return out

@@ -1,0 +1,216 @@
+"""Responses and items: overlapping or pointless response calls, responses that did not
+complete, failed transcriptions, truncation past the audio an item has."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rtinspect.doctor import session_view as sv
+from rtinspect.doctor.context import Context
+from rtinspect.doctor.engine import Rule
+from rtinspect.doctor.finding import Finding, pretty_events
+from rtinspect.tap import Tapped
+
+
+class ResponseFlowRule(Rule):
+    """``response.create`` while one is active; ``response.cancel`` with nothing to cancel."""
+
+    HANDLES = {"response.create": "on_create", "response.cancel": "on_cancel", "error": "on_error"}
+
+    def on_create(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        if ctx.response_active is None:
+            return None
+        return [self._active(ctx, pos, None, "warning")]
+
+    def on_cancel(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        if ctx.response_active is not None:
+            return None
+        return [self._cancel(pos, None, "warning")]
+
+    def on_error(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        err = rec.event.get("error") or {}
+        code = err.get("code")
+        msg = str(err.get("message") or "")
+        if code == "conversation_already_has_active_response" or "already has an active response" in msg:
+            target = ctx.error_target(err, "response.create")
+            if target is not None:
+                ctx.claimed.add(pos)
+                return [self._active(ctx, target, pos, "error", msg)]
+        if code == "response_cancel_not_active":
+            target = ctx.error_target(err, "response.cancel")
+            if target is not None:
+                ctx.claimed.add(pos)
+                return [self._cancel(target, pos, "warning", msg)]
+        return None
+
+    def _active(self, ctx: Context, pos: int, err: int | None, sev: str, msg: str = "") -> Finding:
+        vad = (
+            " Server VAD with create_response already starts a response after each turn; don't send your own."
+            if sv.creates_response(ctx.session)
+            else ""
+        )
+        return Finding(
+            sev,
+            "response-already-active",
+            "response.create while a response is still active",
+            "Only one response can be active at a time: this response.create came before response.done of "
+            f"{ctx.response_active or 'the active response'}.{vad}"
+            + (f" The server said: {msg}" if msg else ""),
+            tuple(p for p in (ctx.response_active_pos, pos, err) if p is not None),
+            pretty_events(
+                [
+                    "wait for response.done (or send response.cancel and wait for it)",
+                    {"type": "response.create"},
+                ]
+            ),
+            key=str(pos),
+        )
+
+    def _cancel(self, pos: int, err: int | None, sev: str, msg: str = "") -> Finding:
+        return Finding(
+            sev,
+            "cancel-not-active",
+            "response.cancel with no active response",
+            "Nothing was being generated, so there was nothing to cancel (harmless, but it usually means the "
+            "client's idea of the response state is off)." + (f" The server said: {msg}" if msg else ""),
+            tuple(p for p in (pos, err) if p is not None),
+            pretty_events(["send response.cancel only between response.created and response.done"]),
+            key=str(pos),
+        )
+
+
+class ResponseStatusRule(Rule):
+    """``response.done`` with status failed / incomplete / cancelled, and its reason."""
+
+    HANDLES = {"response.done": "on_done"}
+
+    def on_done(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        resp = rec.event.get("response") or {}
+        status = resp.get("status")
+        if status in (None, "completed", "in_progress"):
+            return None
+        details: Any = resp.get("status_details") or {}
+        reason = details.get("reason") if isinstance(details, dict) else None
+        error = details.get("error") if isinstance(details, dict) else None
+        why = f" (reason: {reason})" if reason else ""
+        if isinstance(error, dict):
+            why += f" error {error.get('code') or error.get('type')}: {error.get('message')}"
+        if status == "failed":
+            sev, text, fix = "error", "The response failed: no (or partial) answer was produced.", None
+        elif status == "incomplete":
+            sev = "warning"
+            text = "The response stopped early." + (
+                " It hit max_output_tokens: raise it (or 'inf')."
+                if reason == "max_output_tokens"
+                else " Content filtering stopped it."
+                if reason == "content_filter"
+                else ""
+            )
+            fix = (
+                pretty_events([{"type": "response.create", "response": {"max_output_tokens": "inf"}}])
+                if reason == "max_output_tokens"
+                else None
+            )
+        else:
+            sev, fix = "info", None
+            text = (
+                "The user spoke over the assistant and server VAD cancelled the response (barge-in)."
+                if reason == "turn_detected"
+                else "The client cancelled the response."
+            )
+        rid = str(resp.get("id") or pos)
+        return [
+            Finding(
+                sev, f"response-{status}", f"response {rid} ended {status}{why}", text, (pos,), fix, key=rid
+            )
+        ]
+
+
+class TranscriptionFailedRule(Rule):
+    """``conversation.item.input_audio_transcription.failed``, with the server's reason."""
+
+    HANDLES = {"conversation.item.input_audio_transcription.failed": "on_failed"}
+
+    def on_failed(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding]:
+        err = rec.event.get("error") or {}
+        item = str(rec.event.get("item_id") or pos)
+        return [
+            Finding(
+                "error",
+                "transcription-failed",
+                f"transcription of item {item} failed",
+                f"The transcription model failed: {err.get('code') or err.get('type')}: {err.get('message')}. "
+                "The response may still come (transcription runs separately); check the transcription model name, "
+                "language and the input audio format.",
+                (pos,),
+                None,
+                key=item,
+            )
+        ]
+
+
+class TruncateRule(Rule):
+    """``conversation.item.truncate`` past the end of the audio the item actually has."""
+
+    HANDLES = {
+        "response.output_audio.delta": "on_delta",
+        "response.audio.delta": "on_delta",
+        "conversation.item.truncate": "on_truncate",
+        "error": "on_error",
+    }
+
+    def __init__(self) -> None:
+        self.audio_bytes: dict[str, int] = {}
+
+    def on_delta(self, ctx: Context, pos: int, rec: Tapped) -> None:
+        item = rec.event.get("item_id")
+        if isinstance(item, str):
+            self.audio_bytes[item] = self.audio_bytes.get(item, 0) + sv.b64_len(rec.event.get("delta"))
+
+    def on_truncate(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        item = rec.event.get("item_id")
+        end = rec.event.get("audio_end_ms")
+        if not isinstance(item, str) or item not in self.audio_bytes or not isinstance(end, int | float):
+            return None
+        rate = sv.output_rate(ctx.session)
+        have = self.audio_bytes[item] / (rate / 1000 * (2 if rate != 8000 else 1))
+        if end <= have + 1:
+            return None
+        return [self._finding(pos, None, item, float(end), have)]
+
+    def on_error(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        err = rec.event.get("error") or {}
+        if "audio_end_ms" not in str(err.get("param") or "") + str(err.get("message") or ""):
+            return None
+        target = ctx.error_target(err, "conversation.item.truncate")
+        if target is None:
+            return None
+        ctx.claimed.add(pos)
+        ev = ctx.client_events.get(target, {})
+        item = str(ev.get("item_id"))
+        have = self.audio_bytes.get(item, 0) / 48.0
+        return [self._finding(target, pos, item, float(ev.get("audio_end_ms") or 0), have)]
+
+    def _finding(self, pos: int, err: int | None, item: str, end: float, have: float) -> Finding:
+        return Finding(
+            "error",
+            "truncate-beyond-audio",
+            "truncate past the end of the item's audio",
+            f"conversation.item.truncate asked for audio_end_ms {end:.0f} but item {item} has only {have:.0f} ms "
+            "of audio. Send the milliseconds actually played (at most the item's duration).",
+            tuple(p for p in (pos, err) if p is not None),
+            pretty_events(
+                [
+                    {
+                        "type": "conversation.item.truncate",
+                        "item_id": item,
+                        "content_index": 0,
+                        "audio_end_ms": int(have),
+                    }
+                ]
+            ),
+            key=str(pos),
+        )
+
+
+RULES: list[type[Rule]] = [ResponseFlowRule, ResponseStatusRule, TranscriptionFailedRule, TruncateRule]

@@ -1,0 +1,292 @@
+"""Session configuration rules: rejected updates, the retired beta interface, silently kept
+defaults, and transcription that was never turned on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from rtinspect.doctor import fixes
+from rtinspect.doctor import session_view as sv
+from rtinspect.doctor.context import Context
+from rtinspect.doctor.engine import Rule
+from rtinspect.doctor.finding import Finding
+from rtinspect.tap import META_CONNECTION_CLOSED, META_CONNECTION_OPENED, Tapped
+
+# live error code -> doctor code
+_REJECT_CODES = {
+    "unknown_parameter": "session-unknown-parameter",
+    "invalid_type": "session-invalid-type",
+    "invalid_value": "session-invalid-value",
+    "invalid_enum_value": "session-invalid-value",
+    "integer_below_min_value": "session-value-out-of-range",
+    "integer_above_max_value": "session-value-out-of-range",
+    "decimal_below_min_value": "session-value-out-of-range",
+    "decimal_above_max_value": "session-value-out-of-range",
+    "missing_required_parameter": "session-missing-type",
+}
+_TITLES = {
+    "session-unknown-parameter": "session.update has a field the server does not know",
+    "session-other-dialect-field": "session.update uses a field of the other API dialect",
+    "session-invalid-type": "session.update has a value of the wrong type",
+    "session-invalid-value": "session.update has a value the server does not accept",
+    "session-value-out-of-range": "session.update has a value out of range",
+    "session-missing-type": "GA session.update without session.type",
+    "session-update-rejected": "the server rejected a session.update",
+}
+BETA_FIELDS = fixes.BETA_TOP - fixes.GA_TOP
+
+
+def _fix_for(ctx: Context, update: dict[str, Any]) -> str:
+    session = update.get("session") if isinstance(update.get("session"), dict) else {}
+    return fixes.update_json(fixes.corrected(session, ctx.is_ga))
+
+
+def _took_no_effect(session: dict[str, Any]) -> str:
+    tr = sv.transcription(session)
+    extra = ""
+    if isinstance(tr, dict) and tr.get("model"):
+        extra = f", including the transcription model '{tr.get('model')}' (so no transcripts will come)"
+    return f"The server drops the WHOLE update when any field is wrong: none of it took effect{extra}."
+
+
+class SessionUpdateRule(Rule):
+    """Updates the server rejected (error) or would reject (static check), with the corrected update."""
+
+    HANDLES = {"session.update": "on_update", "error": "on_error"}
+
+    def on_update(self, ctx: Context, pos: int, rec: Tapped) -> Iterator[Finding]:
+        session = rec.event.get("session")
+        if not isinstance(session, dict):
+            return
+        ga = ctx.is_ga if ctx.dialect is not None else sv.is_ga_session(session) is not False
+        problems = fixes.session_problems(session, ga)
+        if not problems:
+            return
+        code, path, detail = problems[0]
+        more = "".join(f"\n- {p}: {d}" for _, p, d in problems[1:])
+        yield Finding(
+            "warning",
+            code,
+            _TITLES[code] + f" ({path})",
+            f"{path}: {detail}. The server will reject this update.{more}\n{_took_no_effect(session)}",
+            (pos,),
+            _fix_for(ctx, rec.event),
+            key=str(pos),
+        )
+
+    def on_error(self, ctx: Context, pos: int, rec: Tapped) -> Iterator[Finding]:
+        err = rec.event.get("error") or {}
+        if err.get("code") == "beta_api_shape_disabled":
+            return
+        target = ctx.update_error_target(err)
+        if target is None:
+            return
+        ctx.claimed.add(pos)
+        update = ctx.client_events.get(target, {})
+        session = update.get("session") if isinstance(update.get("session"), dict) else {}
+        param = str(err.get("param") or "")
+        code = _REJECT_CODES.get(str(err.get("code")), "session-update-rejected")
+        leaf = param.rsplit(".", 1)[-1]
+        if (
+            code == "session-unknown-parameter"
+            and ctx.is_ga
+            and leaf in BETA_FIELDS
+            and param.count(".") == 1
+        ):
+            code = "session-other-dialect-field"
+        hint = ""
+        if leaf == "enabled":
+            hint = " Transcription has no 'enabled' flag: an object with a 'model' turns it on, null turns it off."
+        elif leaf == "rate":
+            hint = (
+                " GA 'audio/pcm' accepts only 24000 Hz: resample 16 kHz audio to 24 kHz before appending it "
+                "(the bytes are accepted either way, so 16 kHz audio then plays fast and transcribes badly)."
+            )
+        elif code == "session-other-dialect-field":
+            hint = f" In GA it is '{'.'.join(fixes.BETA_TO_GA_PATH.get(leaf, (leaf,)))}'."
+        elif code == "session-unknown-parameter":
+            guess = fixes.did_you_mean(leaf, fixes.GA_TOP if ctx.is_ga else fixes.BETA_TOP)
+            hint = f" Did you mean '{guess}'?" if guess else ""
+        yield Finding(
+            "error",
+            code,
+            _TITLES[code] + (f" ({param})" if param else ""),
+            f"The server answered the session.update at #{target} with error {err.get('code')!r}: "
+            f"{err.get('message')}{hint}\n{_took_no_effect(session)}",
+            (target, pos),
+            _fix_for(ctx, update),
+            key=str(target),
+        )
+
+
+class BetaRetiredRule(Rule):
+    """The beta interface (OpenAI-Beta header, beta events) has been switched off since 2026-05."""
+
+    HANDLES = {META_CONNECTION_OPENED: "on_open", "error": "on_error", META_CONNECTION_CLOSED: "on_close"}
+
+    def __init__(self) -> None:
+        self.events: list[int] = []
+        self.header = False
+
+    def on_open(self, ctx: Context, pos: int, rec: Tapped) -> None:
+        headers = rec.event.get("headers") or {}
+        if isinstance(headers, dict) and any(str(k).lower() == "openai-beta" for k in headers):
+            self.header = True
+            self.events.append(pos)
+
+    def on_error(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        if (rec.event.get("error") or {}).get("code") != "beta_api_shape_disabled":
+            return None
+        ctx.claimed.add(pos)
+        self.events.append(pos)
+        return [self._finding(ctx)]
+
+    def on_close(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        if "beta_api_shape_disabled" not in str(rec.event.get("reason") or ""):
+            return None
+        self.events.append(pos)
+        return [self._finding(ctx)]
+
+    def finish(self, ctx: Context) -> list[Finding] | None:
+        return [self._finding(ctx)] if len(self.events) > int(self.header) else None
+
+    def _finding(self, ctx: Context) -> Finding:
+        session = ctx.last_update_session()
+        return Finding(
+            "error",
+            "beta-interface-retired",
+            "the server refused the retired beta Realtime interface",
+            "The connection used the beta interface (the 'OpenAI-Beta: realtime=v1' header"
+            + (", sent here" if self.header else "")
+            + "). Since 2026-05 the server answers error 'beta_api_shape_disabled' and closes with code 4000. "
+            "Drop the OpenAI-Beta header and speak GA: session.type, audio.input/audio.output, "
+            "output_modalities, and the GA event names (response.output_audio.delta, conversation.item.added).",
+            tuple(sorted(set(self.events))),
+            fixes.update_json(fixes.to_ga(session)),
+        )
+
+
+def _leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(obj, dict) and obj:
+        for k, v in obj.items():
+            yield from _leaves(v, f"{prefix}.{k}" if prefix else k)
+    else:
+        yield prefix, obj
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+        return abs(a - b) < 1e-6
+    return a == b
+
+
+class DefaultKeptRule(Rule):
+    """The server acknowledged an update but holds other values than the client asked for."""
+
+    HANDLES = {"session.updated": "on_updated"}
+
+    def on_updated(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        if not ctx.pending:
+            return None
+        upos, update = ctx.pending[0]
+        asked = update.get("session")
+        held = rec.event.get("session")
+        if not isinstance(asked, dict) or not isinstance(held, dict):
+            return None
+        differ: list[str] = []
+        for path, value in _leaves(asked):
+            if path in ("type", "model", "") or path.startswith(("tools", "instructions")):
+                continue
+            cur: Any = held
+            for part in path.split("."):
+                cur = cur.get(part, sv.MISSING) if isinstance(cur, dict) else sv.MISSING
+            if cur is sv.MISSING:
+                if value is None:
+                    continue
+                differ.append(f"{path}: asked {value!r}, the server holds nothing")
+            elif not _same(cur, value) and not (
+                isinstance(cur, dict) and value is not None and not isinstance(value, dict)
+            ):
+                differ.append(f"{path}: asked {value!r}, the server holds {cur!r}")
+        if not differ:
+            return None
+        return [
+            Finding(
+                "warning",
+                "session-default-kept",
+                "the session kept values the client thought it changed",
+                f"session.updated answered the update at #{upos} but the effective session differs:\n- "
+                + "\n- ".join(differ[:8])
+                + "\nTrust session.updated, not the update you sent.",
+                (upos, pos),
+                fixes.update_json(fixes.corrected(asked, ctx.is_ga)),
+                key=str(upos),
+            )
+        ]
+
+
+_TRANSCRIPT_EVENTS = (
+    "conversation.item.input_audio_transcription.delta",
+    "conversation.item.input_audio_transcription.completed",
+    "conversation.item.input_audio_transcription.failed",
+)
+
+
+class TranscriptionOffRule(Rule):
+    """User audio items with ``transcript: null`` and no transcription events: it was never enabled."""
+
+    HANDLES = {
+        "conversation.item.created": "on_item",
+        "conversation.item.added": "on_item",
+        "conversation.item.done": "on_item",
+        **{t: "on_transcript" for t in _TRANSCRIPT_EVENTS},
+    }
+
+    def __init__(self) -> None:
+        self.items: list[int] = []
+        self.seen_transcript = False
+        self.emitted = False
+
+    def on_transcript(self, ctx: Context, pos: int, rec: Tapped) -> None:
+        self.seen_transcript = True
+
+    def on_item(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+        item = rec.event.get("item") or {}
+        if item.get("role") != "user" or self.seen_transcript:
+            return None
+        content = item.get("content") or []
+        if not any(
+            isinstance(c, dict) and c.get("type") == "input_audio" and c.get("transcript") is None
+            for c in content
+        ):
+            return None
+        if len(self.items) < 5:
+            self.items.append(pos)
+        if sv.transcription(ctx.session) is None and (not self.emitted or len(self.items) <= 5):
+            self.emitted = True
+            return [self._finding(ctx)]
+        return None
+
+    def finish(self, ctx: Context) -> list[Finding] | None:
+        if self.items and not self.seen_transcript and not isinstance(sv.transcription(ctx.session), dict):
+            return [self._finding(ctx)]
+        return None
+
+    def _finding(self, ctx: Context) -> Finding:
+        field = "session.audio.input.transcription" if ctx.is_ga else "session.input_audio_transcription"
+        model = sv.GA_TRANSCRIBE_MODEL if ctx.is_ga else sv.BETA_TRANSCRIBE_MODEL
+        events = tuple(p for p in (ctx.session_pos, *self.items) if p is not None)
+        return Finding(
+            "warning",
+            "transcription-not-enabled",
+            "no transcripts: input transcription was never enabled",
+            f"User audio items carry transcript null and no transcription events came, because {field} is null "
+            f'(the default). Set it to an object with a model, e.g. {{"model": "{model}"}}, in a session.update '
+            "and wait for session.updated before streaming audio.",
+            events,
+            fixes.update_json(fixes.with_transcription(ctx.last_update_session(), ctx.is_ga)),
+        )
+
+
+RULES: list[type[Rule]] = [SessionUpdateRule, BetaRetiredRule, DefaultKeptRule, TranscriptionOffRule]
