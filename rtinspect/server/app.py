@@ -23,6 +23,9 @@ from rtinspect.server.events import error_event
 from rtinspect.server.transcribe import Transcriber, make_transcriber
 
 log = logging.getLogger("rtinspect.server")
+# websockets logs request headers (the bearer token) at DEBUG: its server logger never goes below INFO.
+_ws_log = logging.getLogger("rtinspect.server.websockets")
+_ws_log.setLevel(logging.INFO)
 
 PING_INTERVAL_S = 20.0
 MAX_FRAME_BYTES = 32 * 1024 * 1024  # above the 15 MiB append limit, so oversized appends get the real error
@@ -64,6 +67,7 @@ class EmbeddedServer:
                 ping_interval=PING_INTERVAL_S,
                 compression=None,
                 server_header="rtinspect-local-realtime",
+                logger=_ws_log,
             )
         except OSError as exc:
             raise UserError(f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from None
