@@ -85,6 +85,12 @@ _SERVER_EXTRA_PATHS = {
     ),
     Dialect.GA: frozenset(),
 }
+# live: null is sent even where the schema requires a value (NOTES §10).
+_SERVER_NULL_KEYS = frozenset(
+    {"previous_item_id", "item_id", "status_details", "usage", "transcript", "code", "param"}
+)
+# live: values the server sends beyond the schema's enum (beta response.created carries in_progress).
+_SERVER_EXTRA_ENUM = {"response.status": frozenset({"in_progress"})}
 # live: GA items carry no ``object``; beta transcription sessions send ``client_secret: null``.
 _SERVER_OPTIONAL_KEYS = frozenset({"object", "client_secret"})
 
@@ -222,8 +228,11 @@ def _check(node: Node, value: Any, path: str, ctx: _Ctx, *, optional: bool) -> N
     if value is None:
         # live: null is accepted for optional objects (turn_detection, transcription, noise_reduction,
         # include, tracing) from clients, and for any optional field in server events (NOTES §10).
-        if node.nullable or (
-            optional and (ctx.server or _nullable(node) or path.rsplit(".", 1)[-1] in _CLIENT_NULL_KEYS)
+        key = path.rsplit(".", 1)[-1]
+        if (
+            node.nullable
+            or (optional and (ctx.server or _nullable(node) or key in _CLIENT_NULL_KEYS))
+            or (ctx.server and key in _SERVER_NULL_KEYS)
         ):
             return
         if node.branches or node.types is not None:
@@ -315,6 +324,8 @@ def _check_scalar(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
                 path, "invalid_value", f"Invalid value: {_show(value)}. Expected a match of {node.pattern}."
             )
     if node.enum is not None and key not in _OPEN_ENUM_KEYS and not _in_enum(value, node.enum):
+        if ctx.server and value in _SERVER_EXTRA_ENUM.get(path, ()):
+            return
         ctx.add(path, "invalid_value", _enum_message(value, node.enum), _did_you_mean(value, node.enum))
 
 
