@@ -1,10 +1,8 @@
-"""`rtinspect live`: not built yet (issue 6)."""
+"""`rtinspect` / `rtinspect live`: the live view on the real API or the embedded local server."""
 
 from __future__ import annotations
 
 import argparse
-
-from rtinspect.errors import NotBuiltError
 
 HELP = "Live view (TUI): the real API when OPENAI_API_KEY or --url is set, else the embedded local server"
 
@@ -15,8 +13,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dialect", choices=["ga", "beta"], default="ga", help="protocol dialect (default: ga)"
     )
-    parser.add_argument("--record", metavar="LOG", help="record every event to this log")
+    rec = parser.add_mutually_exclusive_group()
+    rec.add_argument(
+        "--record",
+        metavar="LOG",
+        help="record every event to this log (default: a new log in ~/.local/share/rtinspect/sessions)",
+    )
+    rec.add_argument("--no-record", action="store_true", help="do not record the session")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotBuiltError("'rtinspect live' is not built yet")
+    from rtinspect.tui.session import build_live
+
+    app = build_live(
+        url=args.url, model=args.model, dialect=args.dialect, record=args.record, no_record=args.no_record
+    )
+    app.run()
+    return 0

@@ -1,10 +1,8 @@
-"""`rtinspect open`: not built yet (issue 6)."""
+"""`rtinspect open LOG`: the TUI over a recorded log (step, seek, filter, doctor findings)."""
 
 from __future__ import annotations
 
 import argparse
-
-from rtinspect.errors import NotBuiltError
 
 HELP = "Open a recorded log in the TUI: step, seek, filter, doctor findings"
 
@@ -14,4 +12,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotBuiltError("'rtinspect open' is not built yet")
+    from rtinspect.tui.loader import open_model
+
+    model, reader = open_model(args.log)  # a bad file raises UserError: one line, exit 2
+    from rtinspect.tui.app import RtInspectApp
+
+    app = RtInspectApp(model, reader=reader, endpoint=str(args.log), warning=reader.warning)
+    app.run()
+    return 0

@@ -1,0 +1,276 @@
+"""RtInspectApp: composes the main screen and routes events from the source to it.
+
+The app only routes: the live controller's queue is drained on a ~30 Hz timer and the model is
+updated in one batch per frame, followed by ONE coalesced refresh of the changed areas. A recorded
+log is indexed and folded in thread workers that report progress back; nothing blocks the UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from rtinspect.tui.model import SessionModel
+from rtinspect.tui.screens.main import MainScreen
+
+FRAME_S = 1 / 30
+FOLD_BATCH = 5_000
+
+
+class RtInspectApp(App[int]):
+    TITLE = "rtinspect"
+    CSS_PATH = "rtinspect.tcss"
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False),
+    ]
+
+    def __init__(
+        self,
+        model: SessionModel,
+        *,
+        controller: Any = None,
+        reader: Any = None,
+        endpoint: str = "",
+        warning: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.model = model
+        self.controller = controller
+        self.reader = reader  # a LogReader still being indexed, for recorded logs
+        self.endpoint = endpoint
+        self.warning = warning
+        self.main: MainScreen | None = None
+        self.fold_done = False
+        self._started = False
+
+    def get_default_screen(self) -> Screen[Any]:
+        self.main = MainScreen(self.model)
+        return self.main
+
+    def screen_ready(self) -> None:
+        """Called by MainScreen once mounted: start the source (socket, indexer or fold)."""
+        if self._started:
+            return
+        self._started = True
+        status = self.main.query_one("StatusBar") if self.main else None
+        if status is not None:
+            status.endpoint = self.endpoint  # type: ignore[attr-defined]
+        self.sync_recording()
+        if self.warning:
+            self.notify(self.warning, severity="warning", timeout=8)
+        if self.controller is not None:
+            self.set_interval(FRAME_S, self.drain)
+            self.set_interval(1.0, self._tick)
+            self.connect()
+        elif self.reader is not None:
+            self.index_log()
+        else:
+            self.fold_log()
+
+    # ---- live ------------------------------------------------------------------------------------
+    @work(exclusive=True, group="connect")
+    async def connect(self) -> None:
+        from rtinspect.errors import UserError
+
+        try:
+            await self.controller.connect()
+        except UserError as err:
+            self.notify(str(err), severity="error", timeout=10)
+
+    def drain(self) -> None:
+        """One frame: take everything queued, fold it, refresh the changed areas once."""
+        batch = self.controller.drain()
+        progress = f"streaming {self.controller.stream_label}" if self.controller.stream_label else ""
+        status = self.main.query_one("StatusBar") if self.main else None
+        if status is not None and status.progress != progress:  # type: ignore[attr-defined]
+            status.progress = progress  # type: ignore[attr-defined]
+            status.refresh_status()  # type: ignore[attr-defined]
+        if batch:
+            self.apply(batch)
+
+    def apply(self, batch: Iterable[Any]) -> None:
+        changed = self.model.ingest(batch)
+        if self.main is not None and self.main.is_mounted:
+            self.main.refresh_areas(changed)
+            for screen in self.screen_stack:
+                on_events = getattr(screen, "on_model_events", None)
+                if on_events is not None:
+                    on_events()
+
+    def _tick(self) -> None:
+        if self.main is not None:
+            self.main.query_one("StatusBar").refresh_status()  # type: ignore[attr-defined]
+
+    def sync_recording(self) -> None:
+        if self.main is None or not self.main.is_mounted:
+            return
+        status = self.main.query_one("StatusBar")
+        ctl = self.controller
+        status.recording = str(ctl.record_path) if ctl is not None and ctl.writer is not None else None  # type: ignore[attr-defined]
+        status.refresh_status()  # type: ignore[attr-defined]
+
+    async def on_unmount(self) -> None:
+        if self.controller is not None:
+            await self.controller.close()
+
+    # ---- recorded --------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="index")
+    def index_log(self) -> None:
+        """Index the rest of a big log in chunks, publishing each step, then fold it."""
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        reader = self.reader
+        while not worker.is_cancelled:
+            done = reader.index_more(32 * 1024 * 1024)
+            self.call_from_thread(self._indexed, reader.progress, done)
+            if done:
+                break
+        if not worker.is_cancelled:
+            self._fold(worker)
+
+    def _indexed(self, progress: float, done: bool) -> None:
+        self.model.index.refresh_columns()
+        self.model.extend_rows()
+        self._progress(f"indexing {progress:.0%}" if not done else "")
+        if self.main is not None:
+            self.main.refresh_areas({"events"})
+
+    @work(thread=True, exclusive=True, group="fold")
+    def fold_log(self) -> None:
+        from textual.worker import get_current_worker
+
+        self._fold(get_current_worker())
+
+    def _fold(self, worker: Any) -> None:
+        """Fold every event through state and doctor in batches; the UI refreshes between batches."""
+        n = len(self.model.index)
+        start = self.model.folded
+        while start < n and not worker.is_cancelled:
+            stop = min(n, start + FOLD_BATCH)
+            changed = self.model.fold_range(start, stop)
+            start = stop
+            self.call_from_thread(self._folded, changed, start / max(n, 1))
+        if not worker.is_cancelled:
+            changed = self.model.finish()
+            self.fold_done = True
+            self.call_from_thread(self._folded, changed | {"all"}, 1.0)
+
+    def _folded(self, changed: set[str], fraction: float) -> None:
+        self._progress("" if fraction >= 1 else f"analysing {fraction:.0%}")
+        if self.main is not None and self.main.is_mounted:
+            changed = set(changed) - {"events", "all"} | (
+                {"session", "buffer", "findings"} if "all" in changed else set()
+            )
+            self.main.refresh_areas(changed)
+
+    def _progress(self, text: str) -> None:
+        if self.main is not None and self.main.is_mounted:
+            status = self.main.query_one("StatusBar")
+            status.progress = text  # type: ignore[attr-defined]
+            status.refresh_status()  # type: ignore[attr-defined]
+
+    def open_log(self, path: Path) -> None:
+        """Open another recorded log in a new process-equivalent: a fresh app would be cleaner, but
+        keeping one app lets the user come back; here we simply replace the model and screen."""
+        from rtinspect.errors import UserError
+        from rtinspect.tui.loader import open_model
+
+        try:
+            model, reader = open_model(path)
+        except UserError as err:
+            self.notify(str(err), severity="error")
+            return
+        self.model = model
+        self.reader = reader
+        self.controller_closed_for_log()
+        self.main = MainScreen(model)
+        self.switch_screen(self.main)
+        self.index_log()
+
+    def controller_closed_for_log(self) -> None:
+        if self.controller is not None:
+            self.run_worker(self.controller.close(), exclusive=True, group="connect")
+            self.controller = None
+
+    # ---- help and command palette -----------------------------------------------------------------
+    def action_help(self) -> None:
+        from rtinspect.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(live=self.controller is not None))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from rtinspect.tui.screens.actions import audio_status
+
+        live = self.controller is not None
+        ok, reason = audio_status()
+        entries = [
+            ("Help", "Keys and what every panel shows", "app.help", True),
+            ("Next error", "Jump to the next error or failed event", "screen.next_error(1)", True),
+            ("Search events", "Incremental search over types and event text", "screen.search", True),
+            ("Filter by type", "Show only events whose type contains a text", "screen.filter", True),
+            ("Copy event as JSON", "Copy the selected event to the clipboard", "screen.copy_event", True),
+            (
+                "Save event to file",
+                "Write the selected event as JSON in the current folder",
+                "screen.save_event",
+                True,
+            ),
+            ("Open a log", "Open a recorded session log", "screen.open_log", live),
+            (
+                "Edit session (session.update)",
+                "Editor prefilled from the effective session",
+                "screen.edit_session",
+                live,
+            ),
+            (
+                "Send a client event as JSON",
+                "Validated against the dialect before sending",
+                "screen.send_event",
+                live,
+            ),
+            (
+                "Stream an audio file",
+                "Pick a WAV/FLAC/MP3/OGG and stream it in real time",
+                "screen.stream_file",
+                live,
+            ),
+            ("Stop streaming", "Stop the audio file being streamed", "screen.stop_stream", live),
+            ("Commit input buffer", "input_audio_buffer.commit", "screen.commit", live),
+            ("Clear input buffer", "input_audio_buffer.clear", "screen.clear_buffer", live),
+            ("Create a response", "response.create", "screen.response_create", live),
+            ("Cancel the response", "response.cancel", "screen.response_cancel", live),
+            ("Recording on/off", "Record new events to a log", "screen.record", live),
+            ("Reconnect", "Close and open the connection again", "screen.reconnect", live),
+            ("Save the log as", "Write every event so far to a new log", "screen.save_log", True),
+            (
+                "Microphone on/off" + ("" if ok else f" (unavailable: {reason})"),
+                "Capture the microphone; server VAD decides turns",
+                "screen.mic",
+                live,
+            ),
+            (
+                "Push-to-talk" + ("" if ok else f" (unavailable: {reason})"),
+                "Talk, then commit and ask for a response",
+                "screen.push_to_talk",
+                live,
+            ),
+            (
+                "Play the item's recorded audio" + ("" if ok else f" (unavailable: {reason})"),
+                "Play the audio of the selected event's item",
+                "screen.play_audio",
+                not live,
+            ),
+        ]
+        for title, help_text, action, shown in entries:
+            if shown:
+                yield SystemCommand(title, help_text, lambda a=action: self.run_action(a))

@@ -1,0 +1,166 @@
+"""Index sources the event list reads: a growing in-memory index for live sessions, and an adapter
+over the recorded-log reader, both exposing the same numpy columns.
+
+Why: the views must not care whether events come off a socket or out of a file. Both expose
+``len``, ``times`` (float64), ``dirs`` (uint8: 0 client, 1 server, 2 meta), ``type_codes`` (int32),
+``type_names`` (code -> name), ``rec(i) -> Tapped`` (parsed lazily) and ``raw(i)``. No Textual here.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import orjson
+
+from rtinspect.tap import DIRECTIONS, Tapped
+
+DIR_CODE: dict[str, int] = {d: i for i, d in enumerate(DIRECTIONS)}
+LINE_OVERHEAD = 130  # bytes of a logged audio event that are not its base64 payload (approx.)
+
+
+class LiveIndex:
+    """Events of a live session kept in memory, columns grown by doubling (amortised O(1) append)."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._n = 0
+        self._times = np.zeros(capacity, dtype=np.float64)
+        self._dirs = np.zeros(capacity, dtype=np.uint8)
+        self._codes = np.zeros(capacity, dtype=np.int32)
+        self._sizes = np.zeros(capacity, dtype=np.int64)
+        self._records: list[Tapped] = []
+        self.type_names: list[str] = []
+        self._code_of: dict[str, int] = {}
+        self.path: str | None = None
+        self.truncated = False
+        self.warning: str | None = None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def code_for(self, name: str) -> int:
+        code = self._code_of.get(name)
+        if code is None:
+            code = self._code_of[name] = len(self.type_names)
+            self.type_names.append(name)
+        return code
+
+    def append(self, rec: Tapped) -> None:
+        if self._n == len(self._times):
+            cap = 2 * len(self._times)
+            self._times = np.resize(self._times, cap)
+            self._dirs = np.resize(self._dirs, cap)
+            self._codes = np.resize(self._codes, cap)
+            self._sizes = np.resize(self._sizes, cap)
+        i = self._n
+        self._times[i] = rec.t
+        self._dirs[i] = DIR_CODE.get(rec.dir, 2)
+        self._codes[i] = self.code_for(rec.type)
+        self._sizes[i] = _payload_size(rec.event)
+        self._records.append(rec)
+        self._n += 1
+
+    @property
+    def times(self) -> np.ndarray:
+        return self._times[: self._n]
+
+    @property
+    def dirs(self) -> np.ndarray:
+        return self._dirs[: self._n]
+
+    @property
+    def type_codes(self) -> np.ndarray:
+        return self._codes[: self._n]
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Bytes of the largest string field (the audio payload for audio events)."""
+        return self._sizes[: self._n]
+
+    def rec(self, i: int) -> Tapped:
+        return self._records[i]
+
+    def raw(self, i: int) -> bytes:
+        return orjson.dumps(self._records[i].event)
+
+    def refresh(self) -> int:
+        return 0
+
+
+def _payload_size(event: dict[str, Any]) -> int:
+    for key in ("audio", "delta"):
+        value = event.get(key)
+        if isinstance(value, str):
+            return len(value)
+    return 0
+
+
+class ReaderIndex:
+    """Adapter over ``rtinspect.log.LogReader`` with a small LRU of parsed events.
+
+    The reader's own column encodings are mapped once to ours, so the rest of the TUI sees one shape.
+    """
+
+    def __init__(self, reader: Any, cache: int = 2048) -> None:
+        self.reader = reader
+        self.path = str(getattr(reader, "path", "") or "")
+        self._cache: OrderedDict[int, Tapped] = OrderedDict()
+        self._cache_size = cache
+        self.refresh_columns()
+
+    def refresh_columns(self) -> None:
+        """Re-read the reader's columns after it indexed more of the file."""
+        r = self.reader
+        names = list(r.type_names)
+        self.type_names = [str(n) for n in names]
+        self._code_of = {n: i for i, n in enumerate(self.type_names)}
+        self.type_codes = np.asarray(r.type_codes).astype(np.int32, copy=False)
+        self.times = np.asarray(r.times, dtype=np.float64)
+        dirs = np.asarray(r.dirs)
+        if dirs.dtype.kind in "US O":
+            mapped = np.full(len(dirs), 2, dtype=np.uint8)
+            for name, code in DIR_CODE.items():
+                mapped[dirs == name] = code
+            dirs = mapped
+        self.dirs = dirs.astype(np.uint8, copy=False)
+        lengths = getattr(r, "lengths", None)
+        # line length minus the envelope and the other fields of an audio event: the payload, near enough
+        self.sizes = (
+            np.maximum(np.asarray(lengths, dtype=np.int64) - LINE_OVERHEAD, 0)
+            if lengths is not None
+            else None
+        )
+        self.truncated = bool(getattr(r, "truncated", False))
+        self.warning = getattr(r, "warning", None)
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def code_for(self, name: str) -> int:
+        return self._code_of.get(name, -1)
+
+    def rec(self, i: int) -> Tapped:
+        hit = self._cache.get(i)
+        if hit is not None:
+            self._cache.move_to_end(i)
+            return hit
+        rec = self.reader[int(i)]
+        self._cache[i] = rec
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return rec
+
+    def raw(self, i: int) -> bytes:
+        value = self.reader.raw(int(i))
+        return value.encode() if isinstance(value, str) else bytes(value)
+
+    def refresh(self) -> int:
+        """Pick up lines appended to a growing file; returns how many new events."""
+        before = len(self)
+        refresh = getattr(self.reader, "refresh", None)
+        if refresh is None:
+            return 0
+        refresh()
+        self.refresh_columns()
+        return len(self) - before

@@ -1,0 +1,162 @@
+"""LiveController: the socket, the recorder and the queue the TUI drains. No Textual here.
+
+Why a queue: the tap's sinks run on the socket's task for every event; the TUI sink only appends
+to a deque, and the app drains it on a ~30 Hz timer and refreshes once per frame, so a 200 events/s
+stream costs 30 repaints a second, not 200. The recorder is a sink ahead of the queue, so every
+event is on disk before anything can fail downstream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rtinspect.errors import UserError
+from rtinspect.tap import EventTap, Tapped
+
+
+def default_record_path() -> Path:
+    """``$XDG_DATA_HOME/rtinspect/sessions/<timestamp>.jsonl`` (``~/.local/share`` by default)."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    folder = base / "rtinspect" / "sessions"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl"
+
+
+class LiveController:
+    """One live session (reconnectable): target, client, recorder, embedded server if any."""
+
+    def __init__(
+        self,
+        target: Any,
+        *,
+        record_path: str | os.PathLike[str] | None = None,
+        server: Any = None,
+        client_factory: Callable[[Any, EventTap], Any] | None = None,
+    ) -> None:
+        self.target = target
+        self.server = server
+        self.tap = EventTap()
+        self.queue: deque[Tapped] = deque()
+        self.writer: Any = None
+        self.record_path: Path | None = None
+        self.client: Any = None
+        self._client_factory = client_factory
+        self.stream_task: asyncio.Task[Any] | None = None
+        self.stream_label = ""
+        self.mic: Any = None
+        if record_path is not None:
+            self.start_recording(record_path)
+        self.tap.add_sink(self.queue.append)
+
+    # ---- labels ----------------------------------------------------------------------------
+    @property
+    def dialect(self) -> str:
+        return str(getattr(self.target.dialect, "value", self.target.dialect))
+
+    @property
+    def endpoint_label(self) -> str:
+        if self.server is not None:
+            return "embedded local server — no API key"
+        from rtinspect.secrets import redact_text, scrub_url
+
+        return redact_text(str(getattr(self.target, "label", "") or scrub_url(self.target.url)))
+
+    # ---- recording ---------------------------------------------------------------------------
+    def start_recording(self, path: str | os.PathLike[str] | None = None) -> Path:
+        from rtinspect.log import LogWriter
+
+        if self.writer is not None:
+            return self.record_path  # type: ignore[return-value]
+        p = Path(path) if path is not None else default_record_path()
+        self.writer = LogWriter(p, url=self.target.url, dialect=self.dialect, model=self.target.model)
+        self.record_path = p
+        # the recorder goes first: it must see an event before any other sink can fail
+        self.tap.sinks.insert(0, self.writer.write)
+        return p
+
+    def stop_recording(self) -> Path | None:
+        if self.writer is None:
+            return None
+        self.tap.remove_sink(self.writer.write)
+        self.writer.close()
+        self.writer = None
+        return self.record_path
+
+    # ---- connection ------------------------------------------------------------------------------
+    def drain(self, limit: int = 50_000) -> list[Tapped]:
+        """Everything queued since the last frame (bounded, so one frame never takes too long)."""
+        q = self.queue
+        n = min(len(q), limit)
+        return [q.popleft() for _ in range(n)]
+
+    async def connect(self) -> None:
+        if self._client_factory is not None:
+            self.client = self._client_factory(self.target, self.tap)
+        else:
+            from rtinspect.transport import RealtimeClient
+
+            self.client = RealtimeClient(self.target, self.tap)
+        await self.client.connect()
+
+    async def reconnect(self) -> None:
+        await self.stop_stream()
+        if self.client is not None:
+            await self.client.close()
+        await self.connect()
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.client is not None and self.client.connected)
+
+    async def send(self, event: dict[str, Any]) -> None:
+        if self.client is None:
+            raise UserError("not connected")
+        await self.client.send(event)
+
+    async def send_raw(self, text: str) -> None:
+        if self.client is None:
+            raise UserError("not connected")
+        await self.client.send_raw(text)
+
+    # ---- audio -----------------------------------------------------------------------------------
+    async def stream_file(self, path: str | os.PathLike[str], *, realtime: bool = True) -> Any:
+        from rtinspect.audio.stream import stream_file
+
+        if self.client is None:
+            raise UserError("not connected")
+        self.stream_label = Path(path).name
+        try:
+            return await stream_file(self.client, path, realtime=realtime)
+        finally:
+            self.stream_label = ""
+
+    async def stop_stream(self) -> None:
+        task, self.stream_task = self.stream_task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # stopping, not reporting
+                await task
+
+    async def close(self) -> None:
+        await self.stop_stream()
+        if self.mic is not None:
+            with contextlib.suppress(Exception):
+                self.mic.stop()
+            self.mic = None
+        if self.client is not None:
+            with contextlib.suppress(Exception):  # closing on exit must not raise at the user
+                await self.client.close()
+        self.stop_recording()
+        if self.server is not None:
+            stop = getattr(self.server, "stop", None) or getattr(self.server, "close", None)
+            if stop is not None:
+                result = stop()
+                if asyncio.iscoroutine(result):
+                    await result

@@ -1,0 +1,415 @@
+"""SessionModel: the one model behind every TUI view, live or recorded alike.
+
+It holds the event index (a live in-memory index or a recorded log), the folded SessionState, the
+Doctor, the filtered positions and the rows of the event list (runs of audio events folded into one
+row). Filters and folds are numpy operations over columns, so a 1M-event log filters in milliseconds
+and only the rows on screen are ever parsed. No Textual here: it is unit-testable and the views
+only read it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rtinspect.tap import Tapped
+from rtinspect.tui.index import DIR_CODE, LiveIndex
+from rtinspect.tui.summary import AUDIO_TYPES, PCM16_BYTES_PER_MS, b64_len_to_bytes, dbfs, summarize
+
+# $ per 1M tokens for gpt-realtime (published prices, an estimate only).
+PRICE_PER_M = {"text_in": 4.0, "audio_in": 32.0, "cached_in": 0.4, "text_out": 16.0, "audio_out": 64.0}
+ERROR_TYPES = ("error", "rtinspect.transport.error")
+
+
+@dataclass
+class Turn:
+    """Latency of one turn: from the end of the user's speech (or commit) to the first response output."""
+
+    end_t: float
+    first_output_t: float | None = None
+
+    @property
+    def latency(self) -> float | None:
+        return None if self.first_output_t is None else self.first_output_t - self.end_t
+
+
+@dataclass
+class Stats:
+    """Running numbers for the status bar, cheap to keep up to date on every event."""
+
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    turns: list[Turn] = field(default_factory=list)
+    expires_at: float | None = None
+    connected: bool | None = None
+    close_reason: str = ""
+
+    def add_usage(self, usage: dict[str, Any]) -> None:
+        ind = usage.get("input_token_details") or {}
+        outd = usage.get("output_token_details") or {}
+        self.tokens_in += int(usage.get("input_tokens") or 0)
+        self.tokens_out += int(usage.get("output_tokens") or 0)
+        cached = int(ind.get("cached_tokens") or 0)
+        self.cost += (
+            (int(ind.get("text_tokens") or 0) - min(cached, int(ind.get("text_tokens") or 0)))
+            * PRICE_PER_M["text_in"]
+            + int(ind.get("audio_tokens") or 0) * PRICE_PER_M["audio_in"]
+            + cached * PRICE_PER_M["cached_in"]
+            + int(outd.get("text_tokens") or 0) * PRICE_PER_M["text_out"]
+            + int(outd.get("audio_tokens") or 0) * PRICE_PER_M["audio_out"]
+        ) / 1e6
+
+    @property
+    def last_latency(self) -> float | None:
+        for turn in reversed(self.turns):
+            if turn.latency is not None:
+                return turn.latency
+        return None
+
+
+def _make_state() -> Any:
+    try:
+        from rtinspect.state import SessionState
+    except ImportError:  # the reducer is another area's module; the views degrade without it
+        return None
+    return SessionState()
+
+
+def _make_doctor() -> Any:
+    try:
+        from rtinspect.doctor import Doctor
+    except ImportError:
+        return None
+    return Doctor()
+
+
+class SessionModel:
+    """Index + state + doctor + list rows. Mutated by the app (live ingest) or a fold worker (logs)."""
+
+    def __init__(
+        self, index: Any | None = None, *, dialect: str = "ga", label: str = "", live: bool = False
+    ) -> None:
+        self.index = index if index is not None else LiveIndex()
+        self.dialect = dialect
+        self.label = label
+        self.live = live
+        self.state = _make_state()
+        self.doctor = _make_doctor()
+        self.findings: list[Any] = []
+        self.stats = Stats()
+        self.folded = 0  # events applied to state/doctor so far
+        self.lock = threading.RLock()  # held while folding; views read state under it
+        self.fold_error: str | None = None
+        self.flagged: dict[int, str] = {}  # event index -> severity of a finding that points at it
+        self.bytes_per_ms = PCM16_BYTES_PER_MS
+        self.levels: list[float] = []  # dBFS of each input append (kept short: the last 20k)
+        # list filter and rows
+        self.dirs_shown: set[str] = {"client", "server", "meta"}
+        self.type_filter = ""
+        self.fold_audio = True
+        self.expanded: set[int] = set()  # event index of the first event of an expanded run
+        self.positions = np.zeros(0, dtype=np.int64)
+        self.rows = np.zeros(0, dtype=np.int64)  # index into positions where each row starts
+        self._filtered_upto = 0
+        self._run_cache: dict[tuple[int, int], str] = {}
+        self.rebuild()
+
+    # ---- ingest and fold -------------------------------------------------------------------
+    def ingest(self, recs: Iterable[Tapped]) -> set[str]:
+        """Append live events to the index and fold them; returns the changed areas."""
+        changed: set[str] = {"events"}
+        with self.lock:
+            for rec in recs:
+                self.index.append(rec)
+                changed |= self._fold_one(rec)
+            self.folded = len(self.index)
+        self.extend_rows()
+        return changed
+
+    def fold_range(self, start: int, stop: int) -> set[str]:
+        """Fold recorded events ``[start, stop)`` (called in batches from a thread worker)."""
+        changed: set[str] = set()
+        with self.lock:
+            for i in range(start, stop):
+                try:
+                    rec = self.index.rec(i)
+                except Exception as err:  # noqa: BLE001 - one bad line must not stop the fold
+                    self.fold_error = f"event {i}: {err}"
+                    continue
+                changed |= self._fold_one(rec)
+            self.folded = stop
+        return changed
+
+    def finish(self) -> set[str]:
+        """End of a recorded log: let the doctor run its whole-session rules."""
+        if self.doctor is None:
+            return set()
+        with self.lock:
+            try:
+                self.doctor.finish()
+            except Exception as err:  # noqa: BLE001 - a rule's bug must not take the viewer down
+                self.fold_error = f"doctor: {err}"
+            return self._sync_findings()
+
+    def _fold_one(self, rec: Tapped) -> set[str]:
+        changed: set[str] = set()
+        if self.state is not None:
+            try:
+                changed |= set(self.state.apply(rec) or ())
+            except Exception as err:  # noqa: BLE001
+                self.fold_error = f"state: {type(err).__name__}: {err}"
+        if self.doctor is not None:
+            try:
+                if self.doctor.feed(rec):
+                    changed |= self._sync_findings()
+            except Exception as err:  # noqa: BLE001
+                self.fold_error = f"doctor: {type(err).__name__}: {err}"
+        changed |= self._stats_one(rec)
+        return changed
+
+    def _sync_findings(self) -> set[str]:
+        self.findings = list(getattr(self.doctor, "findings", []))
+        for f in self.findings:
+            for ev in getattr(f, "events", ()) or ():
+                sev = str(getattr(f, "severity", "warning"))
+                if self.flagged.get(int(ev)) != "error":
+                    self.flagged[int(ev)] = sev
+        return {"findings"}
+
+    def _stats_one(self, rec: Tapped) -> set[str]:
+        t, e, typ = rec.t, rec.event, rec.type
+        st = self.stats
+        if typ == "input_audio_buffer.append":
+            audio = e.get("audio")
+            level = dbfs(audio, 9600) if isinstance(audio, str) else None
+            if level is not None:
+                self.levels.append(level)
+                if len(self.levels) > 20_000:
+                    del self.levels[:10_000]
+            return {"buffer"}
+        if typ in ("session.created", "session.updated"):
+            sess = e.get("session") if isinstance(e.get("session"), dict) else {}
+            if isinstance(sess.get("expires_at"), (int, float)):
+                st.expires_at = float(sess["expires_at"])
+            return {"status"}
+        if typ == "rtinspect.connection.opened":
+            st.connected = True
+            return {"status", "connection"}
+        if typ == "rtinspect.connection.closed":
+            st.connected = False
+            st.close_reason = f"{e.get('code', '')} {e.get('reason', '')}".strip()
+            return {"status", "connection"}
+        if typ == "input_audio_buffer.speech_stopped" or (
+            rec.dir == "client" and typ in ("input_audio_buffer.commit", "response.create")
+        ):
+            if not st.turns or st.turns[-1].first_output_t is not None:
+                st.turns.append(Turn(t))
+            return set()
+        if rec.dir == "server" and typ.startswith("response.") and typ.endswith(".delta"):
+            if st.turns and st.turns[-1].first_output_t is None:
+                st.turns[-1].first_output_t = t
+                return {"status"}
+            return set()
+        if typ == "response.done":
+            r = e.get("response") if isinstance(e.get("response"), dict) else {}
+            if isinstance(r.get("usage"), dict):
+                st.add_usage(r["usage"])
+                return {"status"}
+        return set()
+
+    # ---- rows of the event list -------------------------------------------------------------
+    def _mask(self, start: int, stop: int) -> np.ndarray:
+        idx = self.index
+        dirs = idx.dirs[start:stop]
+        mask = np.zeros(stop - start, dtype=bool)
+        for d in self.dirs_shown:
+            mask |= dirs == DIR_CODE[d]
+        if self.type_filter:
+            wanted = self.matching_codes(self.type_filter)
+            mask &= np.isin(idx.type_codes[start:stop], wanted)
+        return mask
+
+    def matching_codes(self, text: str) -> np.ndarray:
+        text = text.lower()
+        return np.array([i for i, n in enumerate(self.index.type_names) if text in n.lower()], dtype=np.int32)
+
+    def _foldable(self) -> np.ndarray:
+        names = self.index.type_names
+        out = np.zeros(max(1, len(names)), dtype=bool)
+        if self.fold_audio:
+            for i, n in enumerate(names):
+                out[i] = n in AUDIO_TYPES
+        return out
+
+    def _row_starts(self, pos: np.ndarray, base: int) -> np.ndarray:
+        """Row starts (indices into ``pos``, offset by ``base``) folding same-type audio runs."""
+        if len(pos) == 0:
+            return np.zeros(0, dtype=np.int64)
+        codes = self.index.type_codes[pos]
+        fold = self._foldable()[codes]
+        cont = np.zeros(len(pos), dtype=bool)
+        cont[1:] = fold[1:] & fold[:-1] & (codes[1:] == codes[:-1])
+        starts = np.flatnonzero(~cont)
+        if self.expanded:
+            extra = [
+                np.arange(s + 1, (starts[k + 1] if k + 1 < len(starts) else len(pos)))
+                for k, s in enumerate(starts)
+                if int(pos[s]) in self.expanded
+            ]
+            if extra:
+                starts = np.union1d(starts, np.concatenate(extra))
+        return starts.astype(np.int64) + base
+
+    def rebuild(self) -> None:
+        """Recompute positions and rows from scratch (after a filter or fold change)."""
+        n = len(self.index)
+        self.positions = np.flatnonzero(self._mask(0, n)).astype(np.int64)
+        self.rows = self._row_starts(self.positions, 0)
+        self._filtered_upto = n
+        self._run_cache.clear()
+
+    def extend_rows(self) -> int:
+        """Take in events appended since the last call; the last row may grow. Returns new row count."""
+        n = len(self.index)
+        if n == self._filtered_upto:
+            return len(self.rows)
+        new = np.flatnonzero(self._mask(self._filtered_upto, n)).astype(np.int64) + self._filtered_upto
+        self._filtered_upto = n
+        if len(new) == 0:
+            return len(self.rows)
+        keep_rows = max(0, len(self.rows) - 1)
+        tail_from = int(self.rows[-1]) if len(self.rows) else 0
+        self.positions = np.concatenate([self.positions, new])
+        tail = self._row_starts(self.positions[tail_from:], tail_from)
+        self.rows = np.concatenate([self.rows[:keep_rows], tail])
+        self._run_cache = {k: v for k, v in self._run_cache.items() if k[0] < tail_from}
+        return len(self.rows)
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def row_span(self, row: int) -> tuple[int, int]:
+        """Positions ``[a, b)`` (indices into ``positions``) covered by a row."""
+        a = int(self.rows[row])
+        b = int(self.rows[row + 1]) if row + 1 < len(self.rows) else len(self.positions)
+        return a, b
+
+    def row_event(self, row: int) -> int:
+        """Event index of the first event of a row."""
+        return int(self.positions[self.rows[row]])
+
+    def row_of_event(self, event: int) -> int | None:
+        """The row showing event ``event`` (None when filtered out)."""
+        p = int(np.searchsorted(self.positions, event))
+        if p >= len(self.positions) or self.positions[p] != event:
+            return None
+        r = int(np.searchsorted(self.rows, p, side="right")) - 1
+        return max(r, 0)
+
+    def nearest_row(self, event: int) -> int:
+        """The row at or just before ``event``, for jumping to an event hidden by a filter."""
+        if not len(self.rows):
+            return 0
+        p = int(np.searchsorted(self.positions, event, side="right")) - 1
+        return max(0, int(np.searchsorted(self.rows, max(p, 0), side="right")) - 1)
+
+    def run_label(self, row: int) -> str | None:
+        """``42 x input_audio_buffer.append, 1.68 s`` for a folded run, else None."""
+        a, b = self.row_span(row)
+        if b - a <= 1:
+            return None
+        key = (a, b)
+        hit = self._run_cache.get(key)
+        if hit is None:
+            ev = self.positions[a:b]
+            name = self.index.type_names[int(self.index.type_codes[ev[0]])]
+            sizes = getattr(self.index, "sizes", None)
+            if sizes is not None and len(sizes) > int(ev[-1]):
+                nbytes = int(sum(b64_len_to_bytes(int(s)) for s in sizes[ev]))
+                dur = f"{nbytes / self.bytes_per_ms / 1000:.2f} s"
+            else:
+                span = float(self.index.times[ev[-1]] - self.index.times[ev[0]])
+                dur = f"over {span:.2f} s"
+            hit = self._run_cache[key] = f"{b - a} x {name}, {dur}"
+        return hit
+
+    def toggle_run(self, row: int) -> bool:
+        """Expand or collapse the audio run at ``row``; True when something changed."""
+        a, b = self.row_span(row)
+        first = int(self.positions[a])
+        if b - a > 1:
+            self.expanded.add(first)
+        else:
+            # collapse: find the run start this event belongs to
+            starts = [s for s in self.expanded if s <= first]
+            if not starts:
+                return False
+            self.expanded.discard(max(starts))
+        self.rebuild()
+        return True
+
+    # ---- reading events -----------------------------------------------------------------------
+    def type_of(self, event: int) -> str:
+        return self.index.type_names[int(self.index.type_codes[event])]
+
+    def summary(self, event: int) -> str:
+        try:
+            rec = self.index.rec(event)
+        except Exception as err:  # noqa: BLE001 - a broken line shows as such, never crashes the list
+            return f"<unreadable: {err}>"
+        return summarize(rec.type, rec.event, self.bytes_per_ms)
+
+    def is_error(self, event: int) -> bool:
+        name = self.type_of(event)
+        return name in ERROR_TYPES or name.endswith(".failed")
+
+    def next_error(self, after_event: int, backwards: bool = False) -> int | None:
+        """Next (or previous) event that is an error, a failure or flagged by an error finding."""
+        names = self.index.type_names
+        codes = np.array(
+            [i for i, n in enumerate(names) if n in ERROR_TYPES or n.endswith(".failed")], dtype=np.int32
+        )
+        hits = np.flatnonzero(np.isin(self.index.type_codes, codes))
+        flagged = np.array(sorted(k for k, v in self.flagged.items() if v == "error"), dtype=np.int64)
+        hits = np.union1d(hits, flagged)
+        if backwards:
+            prev = hits[hits < after_event]
+            return int(prev[-1]) if len(prev) else None
+        nxt = hits[hits > after_event]
+        return int(nxt[0]) if len(nxt) else None
+
+    def search(self, text: str, from_row: int, limit: int = 200_000, backwards: bool = False) -> int | None:
+        """First row at/after ``from_row`` whose type or raw line contains ``text`` (case-insensitive).
+
+        A plain substring test on bytes: no regex ever runs over a base64 payload.
+        """
+        if not text or not len(self.rows):
+            return None
+        needle = text.lower().encode()
+        wanted = set(self.matching_codes(text).tolist())
+        rng = range(from_row, -1, -1) if backwards else range(from_row, len(self.rows))
+        for k, row in enumerate(rng):
+            if k > limit:
+                break
+            ev = self.row_event(row)
+            if int(self.index.type_codes[ev]) in wanted:
+                return row
+            try:
+                if needle in self.index.raw(ev).lower():
+                    return row
+            except Exception:  # noqa: BLE001
+                continue
+        return None
+
+    def time_left(self, now: float | None = None) -> float | None:
+        """Seconds before the session's ``expires_at`` (live sessions only)."""
+        if self.stats.expires_at is None:
+            return None
+        return self.stats.expires_at - (time.time() if now is None else now)

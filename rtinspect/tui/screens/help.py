@@ -1,0 +1,82 @@
+"""HelpScreen: the keys, and what each panel shows, in one scrollable page."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# rtinspect
+
+An inspector for OpenAI Realtime sessions: every client (→) and server (←) event, and
+rtinspect's own notes (·), with the session, the input buffer and the doctor's findings beside them.
+
+## Reading the stream
+| key | does |
+|---|---|
+| ↑ ↓ PgUp PgDn, j k | move in the event list |
+| Home / End (g / G) | first event / last event (End resumes following the tail) |
+| Enter | expand or fold a run of audio events |
+| / , n, N | incremental search (type or event text), next, previous match |
+| f | filter by type (e.g. `transcription`); 1 2 3 show/hide client, server, meta |
+| e / E | next / previous error (errors, failures, events a finding points at) |
+| y / Y | copy the selected event as JSON / save it to a file |
+| [ / ] | narrower / wider event list |
+| Tab | next pane; in Findings, Enter jumps to the finding's event |
+| Ctrl+P | command palette: every action by name |
+"""
+
+LIVE = """
+## Live session
+| key | does |
+|---|---|
+| u | edit the session (`session.update`) with validation as you type; Ctrl+S sends |
+| s | send any client event as JSON (validated) |
+| a / A | stream an audio file (file picker) / stop streaming |
+| c, x | `input_audio_buffer.commit`, `input_audio_buffer.clear` |
+| r / R | `response.create` / `response.cancel` |
+| m, p | microphone on/off (server VAD), push-to-talk (press again to commit and respond) |
+| w | recording on/off (a new log in ~/.local/share/rtinspect/sessions) |
+| Ctrl+R | reconnect; S save the log as; o open a recorded log |
+"""
+
+RECORDED = """
+## Recorded log
+| key | does |
+|---|---|
+| , / . | step back / forward one event |
+| < / > | seek back / forward 5 % on the timeline (or click the timeline) |
+| P | play the recorded audio of the selected event's item |
+| S | save the log as a new file |
+"""
+
+PANELS = """
+## Panels
+- **Session**: the effective session the server holds beside what the client asked in its last
+  `session.update`; rows marked ≠ differ (e.g. transcription asked in a wrong shape and absent).
+- **Buffer**: input audio since the last commit, commits and clears, input level and VAD speech
+  windows, output audio per response, transcript status per user item.
+- **Findings**: the doctor's diagnoses with the fix to paste; Enter jumps to the events.
+- Status bar: connection and dialect, endpoint, time left, last turn latency, tokens and cost, recording.
+
+Press Escape or q to close this page.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 90%; border: round $accent; background: $surface; }
+    """
+
+    def __init__(self, live: bool) -> None:
+        super().__init__()
+        self.live = live
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(HELP + (LIVE if self.live else RECORDED) + PANELS)

@@ -1,0 +1,321 @@
+"""MainScreen: the event stream beside the event detail and the session/buffer/findings panels.
+
+The screen owns the bindings for reading a session (navigation, filter, search, errors, seeking);
+the live actions (send, stream, record) live in ``LiveActions`` so each file keeps one job.
+Panels are refreshed only for the areas the model says changed, at most once per frame.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, TabbedContent, TabPane
+
+from rtinspect.tui.model import SessionModel
+from rtinspect.tui.screens.actions import LiveActions
+from rtinspect.tui.widgets.buffer_panel import BufferPanel
+from rtinspect.tui.widgets.detail import EventDetail
+from rtinspect.tui.widgets.event_list import EventList
+from rtinspect.tui.widgets.findings_panel import FindingsPanel
+from rtinspect.tui.widgets.session_panel import SessionPanel
+from rtinspect.tui.widgets.status import StatusBar
+from rtinspect.tui.widgets.timeline import Timeline
+
+SESSION_AREAS = {"session", "connection"}
+BUFFER_AREAS = {"buffer", "items", "responses"}
+
+
+class MainScreen(LiveActions, Screen[None]):
+    BINDINGS = [
+        Binding("slash", "search", "Search"),
+        Binding("n", "search_next(1)", "Next match", show=False),
+        Binding("N", "search_next(-1)", "Prev match", show=False),
+        Binding("f", "filter", "Filter"),
+        Binding("1", "toggle_dir('client')", "Client", show=False),
+        Binding("2", "toggle_dir('server')", "Server", show=False),
+        Binding("3", "toggle_dir('meta')", "Meta", show=False),
+        Binding("e", "next_error(1)", "Next error"),
+        Binding("E", "next_error(-1)", "Prev error", show=False),
+        Binding("y", "copy_event", "Copy JSON"),
+        Binding("Y", "save_event", "Save event", show=False),
+        Binding("left_square_bracket", "resize(-5)", "Narrower list", show=False),
+        Binding("right_square_bracket", "resize(5)", "Wider list", show=False),
+        Binding("comma", "step(-1)", "Step back", show=False),
+        Binding("full_stop", "step(1)", "Step", show=False),
+        Binding("less_than_sign", "seek(-0.05)", "Seek back", show=False),
+        Binding("greater_than_sign", "seek(0.05)", "Seek fwd", show=False),
+        Binding("tab", "focus_next", "Next pane", show=False),
+        Binding("escape", "close_bar", "Close bar", show=False),
+        *LiveActions.LIVE_BINDINGS,
+    ]
+
+    DEFAULT_CSS = """
+    MainScreen #main { grid-size: 3 1; grid-columns: 45% 1fr 1fr; height: 1fr; }
+    MainScreen.-medium #main { grid-size: 2 2; grid-columns: 55% 1fr; grid-rows: 1fr 1fr; }
+    MainScreen.-medium #left { row-span: 2; }
+    MainScreen.-narrow #main { grid-size: 1 3; grid-columns: 1fr; grid-rows: 1fr 7 9; }
+    MainScreen #left, MainScreen #detail-pane, MainScreen #panels { border: round $panel-lighten-2; }
+    MainScreen #left:focus-within, MainScreen #detail-pane:focus-within, MainScreen #panels:focus-within {
+        border: round $accent;
+    }
+    MainScreen #left { border-title-align: left; }
+    MainScreen .bar { display: none; height: 1; border: none; padding: 0 1; }
+    MainScreen .bar.-shown { display: block; }
+    MainScreen EventList { height: 1fr; }
+    MainScreen TabbedContent { height: 1fr; }
+    MainScreen TabPane { padding: 0; }
+    """
+
+    def __init__(self, model: SessionModel) -> None:
+        super().__init__()
+        self.model = model
+        self.list_width = 45
+        self._pending: set[str] = set()
+        self._search_text = ""
+
+    # ---- layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        m = self.model
+        with Grid(id="main"):
+            with Vertical(id="left"):
+                yield Input(
+                    placeholder="search type or text (enter: next, esc: close)", id="search", classes="bar"
+                )
+                yield Input(
+                    placeholder="filter by type, e.g. transcription (empty: all)", id="filter", classes="bar"
+                )
+                yield EventList(m, id="events")
+            with Vertical(id="detail-pane"):
+                yield EventDetail(m, id="detail")
+            with TabbedContent(id="panels"):
+                with TabPane("Session", id="tab-session"):
+                    yield SessionPanel(m, id="session")
+                with TabPane("Buffer", id="tab-buffer"):
+                    yield BufferPanel(m, id="buffer")
+                with TabPane("Findings", id="tab-findings"):
+                    yield FindingsPanel(m, id="findings")
+        if not m.live:
+            yield Timeline(m, id="timeline")
+        yield StatusBar(m, id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#left").border_title = "events"
+        self.query_one("#detail-pane").border_title = "event"
+        self._layout_for(self.size.width)
+        self.query_one(EventList).focus()
+        self.refresh_areas({"all"})
+        ready = getattr(self.app, "screen_ready", None)
+        if ready is not None:
+            ready()
+
+    def on_resize(self, event: object) -> None:
+        self._layout_for(self.size.width)
+
+    def _layout_for(self, width: int) -> None:
+        self.set_class(width < 100, "-narrow")
+        self.set_class(100 <= width < 150, "-medium")
+        grid = self.query_one("#main", Grid)
+        if width >= 150:
+            grid.styles.grid_columns = f"{self.list_width}% 1fr 1fr"
+        elif width >= 100:
+            grid.styles.grid_columns = f"{min(80, self.list_width + 10)}% 1fr"
+        else:
+            grid.styles.grid_columns = "1fr"
+
+    def action_resize(self, delta: int) -> None:
+        self.list_width = max(20, min(75, self.list_width + delta))
+        self._layout_for(self.size.width)
+
+    # ---- refresh routing --------------------------------------------------------------------------
+    def refresh_areas(self, changed: set[str]) -> None:
+        """Refresh only the widgets whose areas changed (``all`` refreshes everything)."""
+        every = "all" in changed
+        events = self.query_one(EventList)
+        if every or "events" in changed:
+            events.rows_changed(rebuilt="rebuilt" in changed or every)
+            self.query_one("#left").border_subtitle = self._list_subtitle()
+        if every or changed & SESSION_AREAS:
+            self.query_one(SessionPanel).refresh_panel()
+        if every or changed & BUFFER_AREAS:
+            self.query_one(BufferPanel).refresh_panel()
+        if every or "findings" in changed:
+            self.query_one(FindingsPanel).refresh_panel()
+            n = len(self.model.findings)
+            self.query_one(TabbedContent).get_tab("tab-findings").label = (
+                f"Findings ({n})" if n else "Findings"
+            )
+            if not self.model.live:
+                self._mark_timeline_errors()
+        self.query_one(StatusBar).refresh_status()
+
+    def _list_subtitle(self) -> str:
+        m = self.model
+        shown = len(m.positions)
+        total = len(m.index)
+        parts = [f"{shown:,}/{total:,}" if shown != total else f"{total:,}"]
+        hidden = {"client", "server", "meta"} - m.dirs_shown
+        if hidden:
+            parts.append("hiding " + ",".join(sorted(hidden)))
+        if m.type_filter:
+            parts.append(f"type~{m.type_filter}")
+        if not self.query_one(EventList).follow:
+            parts.append("paused (G: follow)")
+        return "  ".join(parts)
+
+    def _mark_timeline_errors(self) -> None:
+        tl = self.query_one(Timeline)
+        m = self.model
+        times = [float(m.index.times[e]) for e in sorted(m.flagged)[:200] if e < len(m.index)]
+        tl.mark_errors(times)
+
+    # ---- selection ---------------------------------------------------------------------------------
+    @on(EventList.Selected)
+    def _selected(self, message: EventList.Selected) -> None:
+        self.query_one(EventDetail).show(message.event)
+        if not self.model.live:
+            self.query_one(Timeline).set_position(float(self.model.index.times[message.event]))
+        self.query_one("#left").border_subtitle = self._list_subtitle()
+
+    @on(FindingsPanel.Jump)
+    def _jump(self, message: FindingsPanel.Jump) -> None:
+        if not self.query_one(EventList).select_event(message.event):
+            self.notify(
+                f"event #{message.event} is hidden by the filter; showing the nearest", severity="warning"
+            )
+        self.query_one(EventList).focus()
+
+    @on(Timeline.Seek)
+    def _seek(self, message: Timeline.Seek) -> None:
+        self._seek_to_time(message.t)
+
+    def _seek_to_time(self, t: float) -> None:
+        import numpy as np
+
+        times = self.model.index.times
+        if len(times):
+            event = int(min(len(times) - 1, np.searchsorted(times, t)))
+            self.query_one(EventList).select_event(event)
+
+    def action_seek(self, fraction: float) -> None:
+        tl = self.query_one(Timeline) if not self.model.live else None
+        if tl is None:
+            return
+        a, b = tl.span
+        self._seek_to_time(tl.position_t + fraction * (b - a))
+
+    def action_step(self, delta: int) -> None:
+        self.query_one(EventList).action_cursor(delta)
+
+    # ---- filter and search -------------------------------------------------------------------------
+    def _bar(self, bar_id: str, show: bool) -> Input:
+        bar = self.query_one(f"#{bar_id}", Input)
+        bar.set_class(show, "-shown")
+        if show:
+            bar.focus()
+        else:
+            self.query_one(EventList).focus()
+        return bar
+
+    def action_search(self) -> None:
+        self._bar("filter", False)
+        self._bar("search", True)
+
+    def action_filter(self) -> None:
+        self._bar("search", False)
+        bar = self._bar("filter", True)
+        bar.value = self.model.type_filter
+
+    def action_close_bar(self) -> None:
+        for bar_id in ("search", "filter"):
+            self._bar(bar_id, False)
+
+    def action_toggle_dir(self, direction: str) -> None:
+        shown = self.model.dirs_shown
+        if direction in shown and len(shown) > 1:
+            shown.discard(direction)
+        else:
+            shown.add(direction)
+        self._refilter()
+
+    def _refilter(self) -> None:
+        events = self.query_one(EventList)
+        keep = events.selected_event
+        self.model.rebuild()
+        events.follow = False
+        self.refresh_areas({"events", "rebuilt"})
+        if keep is not None and self.model.row_count:
+            events.select_event(keep)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, message: Input.Changed) -> None:
+        self.model.type_filter = message.value.strip()
+        self._refilter()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, message: Input.Submitted) -> None:
+        self._bar("filter", False)
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, message: Input.Changed) -> None:
+        self._search_text = message.value
+        self._run_search(self.query_one(EventList).cursor, forward=True)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, message: Input.Submitted) -> None:
+        self.action_search_next(1)
+
+    def action_search_next(self, direction: int) -> None:
+        cursor = self.query_one(EventList).cursor
+        self._run_search(cursor + direction, forward=direction > 0)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _run_search(self, start_row: int, forward: bool) -> None:
+        """Scan in a thread: a search over a 1M-event log reads lines from disk."""
+        text = self._search_text
+        if not text:
+            return
+        row = self.model.search(text, max(0, start_row), backwards=not forward)
+        self.app.call_from_thread(self._search_result, text, row)
+
+    def _search_result(self, text: str, row: int | None) -> None:
+        if row is None:
+            self.notify(f"no match for {text!r}", timeout=2)
+        else:
+            self.query_one(EventList).cursor = row
+
+    def action_next_error(self, direction: int) -> None:
+        events = self.query_one(EventList)
+        current = events.selected_event if events.selected_event is not None else -1
+        target = self.model.next_error(current, backwards=direction < 0)
+        if target is None:
+            self.notify("no more errors" if direction > 0 else "no earlier error", timeout=2)
+            return
+        if not events.select_event(target):
+            self.notify(f"error #{target} is hidden by the filter; showing the nearest", severity="warning")
+
+    # ---- copy ----------------------------------------------------------------------------------------
+    def action_copy_event(self) -> None:
+        text = self.query_one(EventDetail).event_json()
+        if text is None:
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(f"copied event #{self.query_one(EventDetail).event_index} as JSON ({len(text):,} chars)")
+
+    def action_save_event(self) -> None:
+        from pathlib import Path
+
+        detail = self.query_one(EventDetail)
+        text = detail.event_json()
+        if text is None:
+            return
+        path = Path.cwd() / f"rtinspect-event-{detail.event_index}.json"
+        try:
+            path.write_text(text + "\n", encoding="utf-8")
+        except OSError as err:
+            self.notify(f"cannot write {path}: {err.strerror}", severity="error")
+            return
+        self.notify(f"wrote {path}")

@@ -1,0 +1,52 @@
+"""Build the live app: pick the endpoint (real API or the embedded local server), the recorder,
+the controller and the model. Kept apart from the command so tests build the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rtinspect.errors import UserError
+
+
+def build_live(
+    *,
+    url: str | None = None,
+    model: str | None = None,
+    dialect: str = "ga",
+    record: str | None = None,
+    no_record: bool = False,
+    server: Any = None,
+    transcriber: Any = "pocketsphinx",
+) -> Any:
+    """The app for a live session. With no ``url`` and no key in the environment, an embedded
+    server is started in-process (``server`` lets a test pass one it started itself)."""
+    from rtinspect.protocol import Dialect
+    from rtinspect.transport import Target, resolve_target
+    from rtinspect.tui.app import RtInspectApp
+    from rtinspect.tui.live import LiveController, default_record_path
+    from rtinspect.tui.model import SessionModel
+
+    try:
+        d = Dialect(dialect)
+    except ValueError:
+        raise UserError(f"unknown dialect {dialect!r}: use ga or beta") from None
+    target = None if server is not None else resolve_target(url=url, model=model, dialect=d)
+    started = None
+    if target is None:
+        if server is None:
+            from rtinspect.server import ServerThread
+
+            started = server = ServerThread(transcriber=transcriber, legacy_beta=d is Dialect.BETA).start()
+        kwargs = {"model": model} if model else {}
+        target = Target.embedded(server.url, dialect=d, **kwargs)
+    record_path = None if no_record else (record or default_record_path())
+    try:
+        controller = LiveController(target, record_path=record_path, server=started)
+    except UserError:
+        if started is not None:
+            started.stop()
+        raise
+    m = SessionModel(dialect=d.value, label=controller.endpoint_label, live=True)
+    warning = getattr(target, "warning", None)
+    return RtInspectApp(m, controller=controller, endpoint=controller.endpoint_label, warning=warning)

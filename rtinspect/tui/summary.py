@@ -1,0 +1,174 @@
+"""One-line summaries of events and the audio-eliding view of an event for the detail panel.
+
+Why its own module: the list and the detail must agree on how an event reads, and both must never
+touch a raw base64 payload beyond measuring it (a 100 KB audio line would stall any highlighter).
+No Textual here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from typing import Any
+
+import numpy as np
+
+AUDIO_TYPES = frozenset(
+    {
+        "input_audio_buffer.append",
+        "response.output_audio.delta",
+        "response.audio.delta",
+    }
+)
+AUDIO_FIELDS = ("audio", "delta")
+PCM16_BYTES_PER_MS = 48.0  # 24 kHz, 16-bit mono, the only GA pcm rate
+
+
+def b64_len_to_bytes(n: int) -> int:
+    """Decoded size of a base64 string of ``n`` characters (padding ignored: at most 2 bytes off)."""
+    return (n * 3) // 4
+
+
+def audio_ms(n_bytes: int, bytes_per_ms: float = PCM16_BYTES_PER_MS) -> float:
+    return n_bytes / bytes_per_ms if bytes_per_ms else 0.0
+
+
+def dbfs(b64: str, max_bytes: int = 96_000) -> float | None:
+    """RMS level of pcm16 audio in dBFS, from at most ``max_bytes`` decoded bytes (enough to read a level)."""
+    try:
+        data = base64.b64decode(b64[: (max_bytes // 3) * 4], validate=False)
+    except (binascii.Error, ValueError):
+        return None
+    if len(data) < 2:
+        return None
+    samples = np.frombuffer(data[: len(data) - len(data) % 2], dtype="<i2").astype(np.float64)
+    rms = math.sqrt(float(np.mean(samples * samples))) if len(samples) else 0.0
+    return -120.0 if rms <= 0 else 20 * math.log10(rms / 32768.0)
+
+
+def audio_label(b64: str, bytes_per_ms: float = PCM16_BYTES_PER_MS) -> str:
+    """``<audio 40.0 ms, 1920 bytes, -23 dBFS>``: what an audio payload is, never the payload itself."""
+    n = b64_len_to_bytes(len(b64))
+    level = dbfs(b64)
+    lvl = f", {level:.0f} dBFS" if level is not None else ""
+    return f"<audio {audio_ms(n, bytes_per_ms):.1f} ms, {n} bytes{lvl}>"
+
+
+def elide_audio(event: Any, type_: str, bytes_per_ms: float = PCM16_BYTES_PER_MS) -> Any:
+    """A copy of the event with base64 audio replaced by its label and any other huge string cut."""
+    if not isinstance(event, dict):
+        return event
+    out: dict[str, Any] = {}
+    for key, value in event.items():
+        if isinstance(value, str) and (
+            (key in AUDIO_FIELDS and type_ in AUDIO_TYPES) or (key == "audio" and len(value) > 64)
+        ):
+            out[key] = audio_label(value, bytes_per_ms)
+        elif isinstance(value, str) and len(value) > 4000:
+            out[key] = value[:200] + f"... <{len(value)} chars>"
+        elif isinstance(value, dict):
+            out[key] = elide_audio(value, "", bytes_per_ms)
+        elif isinstance(value, list):
+            out[key] = [elide_audio(v, "", bytes_per_ms) if isinstance(v, dict) else v for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def _clip(text: Any, n: int = 80) -> str:
+    s = " ".join(str(text).split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _session_bits(session: dict[str, Any]) -> str:
+    bits: list[str] = []
+    audio = session.get("audio") if isinstance(session.get("audio"), dict) else {}
+    inp = audio.get("input") if isinstance(audio.get("input"), dict) else {}
+    td = inp.get("turn_detection", session.get("turn_detection", "?"))
+    tr = inp.get("transcription", session.get("input_audio_transcription", "?"))
+    if "turn_detection" in inp or "turn_detection" in session:
+        bits.append("vad=" + (td.get("type", "?") if isinstance(td, dict) else "off"))
+    if "transcription" in inp or "input_audio_transcription" in session:
+        bits.append("transcription=" + (str(tr.get("model", "on")) if isinstance(tr, dict) else "off"))
+    fmt = inp.get("format")
+    if isinstance(fmt, dict):
+        bits.append(f"in={fmt.get('type')}@{fmt.get('rate', '')}")
+    elif "input_audio_format" in session:
+        bits.append(f"in={session['input_audio_format']}")
+    mods = session.get("output_modalities", session.get("modalities"))
+    if mods:
+        bits.append("out=" + "+".join(map(str, mods)))
+    return " ".join(bits) or ", ".join(sorted(session)[:6])
+
+
+def summarize(type_: str, event: dict[str, Any], bytes_per_ms: float = PCM16_BYTES_PER_MS) -> str:
+    """The one-line summary shown beside the type in the event list."""
+    e = event
+    if type_ == "error":
+        err = e.get("error") if isinstance(e.get("error"), dict) else {}
+        code = err.get("code") or err.get("type") or ""
+        param = f" [{err['param']}]" if err.get("param") else ""
+        return _clip(f"{code}: {err.get('message', '')}{param}", 160)
+    if type_ in AUDIO_TYPES:
+        payload = e.get("audio") if "audio" in e else e.get("delta")
+        if isinstance(payload, str):
+            n = b64_len_to_bytes(len(payload))
+            return f"{audio_ms(n, bytes_per_ms):.1f} ms, {n} bytes"
+        return ""
+    if type_ in ("session.update", "session.created", "session.updated", "transcription_session.update"):
+        s = e.get("session")
+        return _session_bits(s) if isinstance(s, dict) else ""
+    if type_.endswith(".delta"):
+        d = e.get("delta")
+        return _clip(repr(d) if isinstance(d, str) else d, 100)
+    if "transcription.completed" in type_ or type_.endswith("transcript.done"):
+        return _clip(repr(e.get("transcript", "")), 120)
+    if type_.endswith("transcription.failed"):
+        err = e.get("error") if isinstance(e.get("error"), dict) else {}
+        return _clip(f"FAILED {err.get('code') or ''}: {err.get('message', '')}", 120)
+    if type_ in ("response.output_text.done", "response.text.done"):
+        return _clip(repr(e.get("text", "")), 120)
+    if type_.startswith("input_audio_buffer.speech_"):
+        ms = e.get("audio_start_ms", e.get("audio_end_ms"))
+        return f"{ms} ms  item={e.get('item_id')}"
+    if type_ == "input_audio_buffer.committed":
+        return f"item={e.get('item_id')}"
+    if type_ in ("response.created", "response.done"):
+        r = e.get("response") if isinstance(e.get("response"), dict) else {}
+        usage = r.get("usage") if isinstance(r.get("usage"), dict) else None
+        tok = f" tokens={usage.get('total_tokens')}" if usage else ""
+        return f"{r.get('id', '')} {r.get('status', '')}{tok}".strip()
+    if type_ == "rate_limits.updated":
+        lims = e.get("rate_limits") or []
+        return _clip(
+            " ".join(
+                f"{x.get('name')}={x.get('remaining')}/{x.get('limit')}" for x in lims if isinstance(x, dict)
+            )
+        )
+    if type_.startswith("conversation.item."):
+        item = e.get("item") if isinstance(e.get("item"), dict) else None
+        if item:
+            return _clip(
+                f"{item.get('role') or item.get('type', '')} {item.get('id', '')} {item.get('status') or ''}"
+            )
+        return _clip(f"item={e.get('item_id', '')}")
+    if type_.startswith("rtinspect."):
+        rest = {k: v for k, v in e.items() if k not in ("type", "headers")}
+        return _clip(" ".join(f"{k}={v}" for k, v in rest.items()), 120)
+    if type_ == "response.create":
+        r = e.get("response")
+        return _clip(orjson_short(r)) if r else ""
+    if type_ == "conversation.item.create":
+        item = e.get("item") if isinstance(e.get("item"), dict) else {}
+        return _clip(f"{item.get('type', '')} {item.get('role', '')}")
+    return ""
+
+
+def orjson_short(value: Any) -> str:
+    import orjson
+
+    try:
+        return orjson.dumps(value).decode()[:120]
+    except TypeError:
+        return str(value)[:120]

@@ -1,0 +1,72 @@
+"""EventDetail: the selected event as highlighted JSON with audio payloads summarised.
+
+A read-only ``TextArea(language="json")`` gives highlighting, scrolling and selection for free; the
+text it shows has audio replaced by ``<audio 40.0 ms, 1920 bytes, -23 dBFS>`` first, so the
+highlighter never sees a base64 wall.
+"""
+
+from __future__ import annotations
+
+import json
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static, TextArea
+
+from rtinspect.secrets import scrub_event
+from rtinspect.tui.model import SessionModel
+from rtinspect.tui.summary import elide_audio
+
+DIR_LABEL = {"client": "client → server", "server": "server → client", "meta": "rtinspect (meta)"}
+
+
+class EventDetail(Vertical):
+    """Header line (index, time, direction, findings) over the JSON of one event."""
+
+    DEFAULT_CSS = """
+    EventDetail { height: 1fr; }
+    EventDetail > #detail-head { height: auto; max-height: 3; color: $text-muted; padding: 0 1; }
+    EventDetail > TextArea { height: 1fr; border: none; padding: 0 1; }
+    """
+
+    def __init__(self, model: SessionModel, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.model = model
+        self.event_index: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("no event selected", id="detail-head")
+        yield TextArea(
+            "", language="json", read_only=True, soft_wrap=True, show_line_numbers=False, id="detail-json"
+        )
+
+    def show(self, event: int | None) -> None:
+        self.event_index = event
+        head = self.query_one("#detail-head", Static)
+        area = self.query_one("#detail-json", TextArea)
+        if event is None or event >= len(self.model.index):
+            head.update("no event selected")
+            area.load_text("")
+            return
+        try:
+            rec = self.model.index.rec(event)
+        except Exception as err:  # noqa: BLE001 - a corrupt line is shown, not raised
+            head.update(f"#{event}  unreadable line: {err}")
+            area.load_text("")
+            return
+        notes = [
+            f"[b]{f.severity}[/b] {f.code}"
+            for f in self.model.findings
+            if event in (getattr(f, "events", ()) or ())
+        ]
+        extra = ("  ·  " + ", ".join(notes)) if notes else ""
+        head.update(f"#{event}  t={rec.t:.3f}s  {DIR_LABEL.get(rec.dir, rec.dir)}  [b]{rec.type}[/b]{extra}")
+        shown = elide_audio(scrub_event(rec.event), rec.type, self.model.bytes_per_ms)
+        area.load_text(json.dumps(shown, indent=2, ensure_ascii=False))
+
+    def event_json(self) -> str | None:
+        """The full event (secrets scrubbed, audio kept) for copying."""
+        if self.event_index is None:
+            return None
+        rec = self.model.index.rec(self.event_index)
+        return json.dumps(scrub_event(rec.event), ensure_ascii=False)

@@ -1,0 +1,90 @@
+"""FindingsPanel: the doctor's findings as they appear; select one to jump to its events.
+
+A small DataTable (findings are few) over an explanation pane that shows the fix ready to paste.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from rtinspect.tui.model import SessionModel
+
+SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+class FindingsPanel(Vertical):
+    DEFAULT_CSS = """
+    FindingsPanel > DataTable { height: 1fr; min-height: 3; }
+    FindingsPanel > VerticalScroll { height: 1fr; padding: 0 1; border-top: solid $panel-lighten-2; }
+    """
+
+    class Jump(Message):
+        """Show event ``event`` (the first event a finding points at)."""
+
+        def __init__(self, event: int) -> None:
+            self.event = event
+            super().__init__()
+
+    def __init__(self, model: SessionModel, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.model = model
+        self._shown: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[Any] = DataTable(id="findings-table", cursor_type="row")
+        table.add_columns("sev", "code", "title", "events")
+        yield table
+        with VerticalScroll():
+            yield Static("no findings yet", id="finding-text")
+
+    def refresh_panel(self) -> None:
+        findings = list(self.model.findings)
+        with contextlib.suppress(Exception):
+            findings.sort(key=lambda f: f.sort_key())
+        if findings == self._shown:
+            return
+        self._shown = findings
+        table = self.query_one("#findings-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for f in findings:
+            evs = list(getattr(f, "events", ()) or ())
+            ev_text = ", ".join(f"#{e}" for e in evs[:3]) + (" …" if len(evs) > 3 else "")
+            table.add_row(Text(f.severity, style=SEV_STYLE.get(f.severity, "")), f.code, f.title, ev_text)
+        if findings:
+            table.move_cursor(row=min(max(row, 0), len(findings) - 1))
+            self._explain(table.cursor_row)
+        else:
+            self.query_one("#finding-text", Static).update("no findings yet")
+
+    def _explain(self, row: int) -> None:
+        if not (0 <= row < len(self._shown)):
+            return
+        f = self._shown[row]
+        t = Text()
+        t.append(f"{f.title}\n", style=SEV_STYLE.get(f.severity, "bold"))
+        t.append(f"{f.explanation}\n")
+        if getattr(f, "fix", None):
+            t.append("\nFix:\n", style="bold")
+            t.append(f.fix)
+        self.query_one("#finding-text", Static).update(t)
+
+    @on(DataTable.RowHighlighted, "#findings-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._explain(event.cursor_row)
+
+    @on(DataTable.RowSelected, "#findings-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        row = event.cursor_row
+        if 0 <= row < len(self._shown):
+            evs = list(getattr(self._shown[row], "events", ()) or ())
+            if evs:
+                self.post_message(self.Jump(int(evs[0])))

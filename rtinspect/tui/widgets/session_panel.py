@@ -1,0 +1,104 @@
+"""SessionPanel: the effective session beside what the client last asked for, differences marked.
+
+The classic bug it exposes: transcription asked in a wrong shape (``input_audio_transcription.enabled``)
+or in a rejected update, so the server holds ``transcription: null`` and no transcript ever comes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from rtinspect.tui.model import SessionModel
+
+
+def flatten(value: Any, prefix: str = "", out: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Leaves of a JSON object by dotted path (lists kept whole: they read better as one value)."""
+    out = {} if out is None else out
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            flatten(v, f"{prefix}.{k}" if prefix else str(k), out)
+    else:
+        out[prefix] = value
+    return out
+
+
+def short(value: Any, n: int = 40) -> str:
+    if value is None:
+        return "null"
+    s = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+class SessionPanel(Vertical):
+    DEFAULT_CSS = """
+    SessionPanel > #session-head { height: auto; padding: 0 1; }
+    SessionPanel > DataTable { height: 1fr; }
+    """
+
+    def __init__(self, model: SessionModel, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.model = model
+
+    def compose(self) -> ComposeResult:
+        yield Static("no session yet", id="session-head")
+        table: DataTable[Any] = DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("", "field", "asked", "held")
+        yield table
+
+    def refresh_panel(self) -> None:
+        state = self.model.state
+        head = self.query_one("#session-head", Static)
+        table = self.query_one("#session-table", DataTable)
+        table.clear()
+        if state is None:
+            head.update("session state unavailable (rtinspect.state not installed)")
+            return
+        with self.model.lock:
+            sess = state.session
+            effective = sess.effective or {}
+            requested = sess.requested or {}
+            try:
+                diffs = {p: (a, h) for p, a, h in sess.requested_vs_effective()}
+            except Exception:  # noqa: BLE001
+                diffs = {}
+            last = sess.last_update
+            rejected = sess.last_update_rejected
+            n_updates = len(sess.requested_history)
+        h = Text()
+        if sess.effective is None:
+            h.append("no session.created yet", style="dim")
+        else:
+            h.append(f"held: {sess.effective_type} (#{sess.effective_pos})")
+        if last is not None:
+            h.append(f"   asked: {n_updates} update(s), last #{last.pos} ")
+            if rejected:
+                h.append(f"REJECTED (error #{last.error_pos})", style="bold red")
+            elif last.accepted_pos is not None:
+                h.append(f"accepted (#{last.accepted_pos})", style="green")
+            else:
+                h.append("no answer yet", style="yellow")
+        if diffs:
+            h.append(f"   {len(diffs)} difference(s) ≠", style="bold yellow")
+        head.update(h)
+        held = flatten(effective)
+        asked = flatten(requested) if requested else {}
+        paths = list(held)
+        paths += [p for p in asked if p not in held]
+        paths += [p for p in diffs if p not in held and p not in asked]
+        # differences first: they are why someone opens this panel
+        paths.sort(key=lambda p: (p not in diffs, p not in asked, 0))
+        for path in paths:
+            is_diff = path in diffs
+            mark = Text("≠", style="bold red") if is_diff else Text("=" if path in asked else "")
+            asked_v = (
+                short(asked[path]) if path in asked else ("" if path not in diffs else short(diffs[path][0]))
+            )
+            held_v = short(held.get(path)) if path in held else "—"
+            style = "bold red" if is_diff else ""
+            table.add_row(mark, Text(path, style=style), Text(asked_v, style=style), Text(held_v))

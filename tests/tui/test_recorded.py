@@ -1,0 +1,126 @@
+"""Pilot tests over a recorded broken session: the findings panel shows the cause, the list,
+detail and panels show what happened, and navigation (errors, filter, search, runs) works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, TextArea
+
+from rtinspect.errors import UserError
+from rtinspect.tui.app import RtInspectApp
+from rtinspect.tui.loader import open_model
+from rtinspect.tui.widgets.event_list import EventList
+
+
+def make_app(path: Path) -> RtInspectApp:
+    model, reader = open_model(path)
+    return RtInspectApp(model, reader=reader, endpoint=str(path))
+
+
+async def settle(app: RtInspectApp, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_findings_panel_shows_the_cause_and_jumps_to_it(broken_log: Path) -> None:
+    app = make_app(broken_log)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one("#findings-table", DataTable)
+        codes = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert "session-value-out-of-range" in codes
+        assert "commit-under-server-vad" in codes
+        # select the first finding: the list jumps to the first event it points at
+        row = codes.index("session-value-out-of-range")
+        table.focus()
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        await pilot.pause()
+        events = app.screen.query_one(EventList)
+        assert events.selected_event == 2
+        assert app.screen.query_one("#detail-json", TextArea).text.count('"rate": 16000') == 1
+
+
+async def test_next_error_and_audio_elided_in_detail(broken_log: Path) -> None:
+    app = make_app(broken_log)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        events = app.screen.query_one(EventList)
+        events.focus()
+        await pilot.press("home", "e")
+        await pilot.pause()
+        # the rejected session.update is flagged by an error finding, so it counts as an error stop
+        assert events.selected_event == 2 and app.model.flagged[2] == "error"
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.model.type_of(events.selected_event) == "error"
+        await pilot.press("E")
+        await pilot.pause()
+        assert events.selected_event == 2
+        # the audio run is one folded row; enter expands it and the detail shows an audio label
+        run_row = next(r for r in range(app.model.row_count) if app.model.run_label(r))
+        assert app.model.run_label(run_row).startswith("30 x input_audio_buffer.append, 1.20 s")
+        events.cursor = run_row
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.model.run_label(run_row) is None
+        text = app.screen.query_one("#detail-json", TextArea).text
+        assert "<audio 40.0 ms, 1920 bytes, -23 dBFS>" in text
+        assert len(text) < 500  # no base64 wall
+
+
+async def test_filter_and_search(broken_log: Path) -> None:
+    app = make_app(broken_log)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f")
+        await pilot.press(*"speech")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.model.row_count == 2
+        assert {app.model.type_of(app.model.row_event(r)) for r in range(2)} == {
+            "input_audio_buffer.speech_started",
+            "input_audio_buffer.speech_stopped",
+        }
+        await pilot.press("f", "ctrl+u", "enter")  # clear the filter
+        await pilot.pause()
+        await pilot.press("2")  # hide server events
+        await pilot.pause()
+        assert all(int(app.model.index.dirs[app.model.row_event(r)]) != 1 for r in range(app.model.row_count))
+        await pilot.press("2", "home", "slash")
+        await pilot.press(*"You said")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        ev = app.screen.query_one(EventList).selected_event
+        assert app.model.type_of(ev) == "response.output_audio_transcript.done"
+
+
+async def test_session_and_buffer_panels(broken_log: Path) -> None:
+    app = make_app(broken_log)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one("#session-table", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        diff = {r[1]: r for r in rows if r[0] == "≠"}
+        assert "audio.input.format.rate" in diff and diff["audio.input.format.rate"][2:] == ["16000", "24000"]
+        assert diff["audio.input.transcription.model"][3] == "—"
+        head = str(app.screen.query_one("#session-head").render())
+        assert "REJECTED" in head
+        app.screen.query_one("TabbedContent").active = "tab-buffer"
+        await pilot.pause()
+        text = str(app.screen.query_one("#buffer-lists").render())
+        assert "not_requested" in text and "resp_1" in text
+
+
+def test_bad_file_is_one_line_user_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("this is not a log\n")
+    with pytest.raises(UserError) as err:
+        open_model(bad)
+    assert "\n" not in str(err.value)
+    with pytest.raises(UserError):
+        open_model(tmp_path / "missing.jsonl")
