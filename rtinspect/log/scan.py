@@ -28,7 +28,7 @@ _DIR_LIT = np.frombuffer(b',"dir":"', np.uint8)
 _TYPE_LIT = np.frombuffer(b',"type":"', np.uint8)
 _EVENT_LIT = np.frombuffer(b'","event":', np.uint8)
 _NAMES = [(code, np.frombuffer(name.encode() + b'"', np.uint8)) for name, code in DIR_CODES.items()]
-_COMMA, _QUOTE, _BACKSLASH, _BRACE = ord(","), ord('"'), ord("\\"), ord("}")
+_COMMA, _QUOTE, _BRACE = ord(","), ord('"'), ord("}")
 _HASH_MULT = (np.arange(1, WIN // 8 + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
 
 
@@ -70,12 +70,6 @@ class Batch:
     skipped_offsets: list[int]
 
 
-def _cols(win: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
-    """``win[r, start[r] + k]`` for k < width (clipped to the window)."""
-    idx = np.minimum(start[:, None] + np.arange(width), WIN - 1)
-    return np.take_along_axis(win, idx, axis=1)
-
-
 def parse_line(line: bytes) -> tuple[float, int, str] | None:
     """(t, dir code, type) of one line by a full parse; None when it is not an event line."""
     try:
@@ -96,68 +90,125 @@ def parse_line(line: bytes) -> tuple[float, int, str] | None:
     return float(t), code, type_
 
 
-def _fast(win: np.ndarray, lengths: np.ndarray, table: TypeTable) -> tuple[np.ndarray, ...]:
-    """Vectorised envelope parse of a batch; returns (ok mask, times, dirs, type codes)."""
-    n = len(win)
-    rows = np.arange(n)
-    ok = (win[:, :5] == _PREFIX).all(axis=1) & (lengths > 40)
-    numwin = win[:, 5 : 5 + NUM_W + 1]
-    c = np.argmax(numwin == _COMMA, axis=1)  # width of the time text
-    ok &= (numwin[rows, c] == _COMMA) & (c > 0)
-    c = c + 5
-    ok &= (_cols(win, c, 8) == _DIR_LIT).all(axis=1)
-    dirs = np.zeros(n, np.uint8)
-    after = np.zeros(n, np.int64)
-    for code, lit in _NAMES:
-        hit = (_cols(win, c + 8, len(lit)) == lit).all(axis=1)
-        dirs[hit] = code
-        after[hit] = c[hit] + 8 + len(lit)
-    ok &= after > 0
-    ok &= (_cols(win, after, 9) == _TYPE_LIT).all(axis=1)
-    ts = after + 9  # first byte of the type name
-    colidx = np.arange(WIN)
-    quotes = (win == _QUOTE) & (colidx >= ts[:, None])
-    te = np.argmax(quotes, axis=1)
-    ok &= quotes[rows, te]
-    ok &= ~((win == _BACKSLASH) & (colidx >= ts[:, None]) & (colidx < te[:, None])).any(axis=1)
-    ok &= te + len(_EVENT_LIT) <= WIN
-    ok &= (_cols(win, te, len(_EVENT_LIT)) == _EVENT_LIT).all(axis=1)
+def _intern(tb: np.ndarray, table: TypeTable) -> tuple[np.ndarray, np.ndarray]:
+    """Type codes of left-aligned, zero-padded type bytes (rows of ``tb``), and a validity mask.
 
-    times = np.zeros(n, np.float64)
-    types = np.zeros(n, np.uint16)
-    idx = np.flatnonzero(ok)
-    if len(idx) == 0:
-        return ok, times, dirs, types
-    # Times: the digits left-aligned in a fixed-width byte string that numpy converts in C.
-    num = np.ascontiguousarray(win[idx, 5 : 5 + NUM_W])
-    num[np.arange(NUM_W) >= (c[idx] - 5)[:, None]] = 0
-    strs = num.view(f"S{NUM_W}").ravel()
-    try:
-        times[idx] = strs.astype(np.float64)
-    except ValueError:
-        for j, s in zip(idx, strs, strict=True):
+    Distinct names are found by hashing each row's bytes (verified, falling back to a byte sort
+    on a collision); each distinct name is JSON-decoded once, which also rejects escapes that do
+    not decode, raw control bytes and invalid UTF-8.
+    """
+    h = (tb.view(np.uint64) * _HASH_MULT[: tb.shape[1] // 8]).sum(axis=1, dtype=np.uint64)
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    reps = tb.view(f"S{tb.shape[1]}").ravel()
+    if not (reps == reps[first][inverse.ravel()]).all():  # a hash collision
+        _, first, inverse = np.unique(reps, return_index=True, return_inverse=True)
+    lut = np.zeros(len(first), np.uint16)
+    good = np.ones(len(first), bool)
+    for k, f in enumerate(first):
+        raw = bytes(reps[f])
+        code = table.by_bytes.get(raw)
+        if code is None:
             try:
-                value = float(s)
-            except ValueError:
-                value = math.nan
-            times[j] = value
-    finite = np.isfinite(times[idx])
-    if not finite.all():
-        ok[idx[~finite]] = False
-        idx = idx[finite]
-    # Type names: the bytes left-aligned and zero-padded, hashed to find the distinct ones.
-    tw = WIN - 8
-    tb = _cols(win[idx], ts[idx], tw)
-    tb[np.arange(tw) >= (te[idx] - ts[idx])[:, None]] = 0
-    tb = np.ascontiguousarray(np.pad(tb, ((0, 0), (0, WIN - tw))))
-    h = (tb.view(np.uint64) * _HASH_MULT).sum(axis=1, dtype=np.uint64)
-    uniq, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-    reps = tb.view(f"S{WIN}").ravel()
-    if not (reps == reps[first][inverse]).all():  # a hash collision: intern by the bytes instead
-        uniq_b, first, inverse = np.unique(reps, return_index=True, return_inverse=True)
-    lut = np.array([table.code_of_bytes(bytes(reps[f])) for f in first], np.uint16)
-    types[idx] = lut[inverse.ravel()]
+                name = orjson.loads(b'"' + raw + b'"')
+            except orjson.JSONDecodeError:
+                good[k] = False
+                continue
+            code = table.by_bytes[raw] = table.code(name)
+        lut[k] = code
+    inverse = inverse.ravel()
+    return lut[inverse], good[inverse]
+
+
+def _fast(win: np.ndarray, lengths: np.ndarray, table: TypeTable) -> tuple[np.ndarray, ...]:
+    """Vectorised envelope parse of a batch; returns (ok mask, times, dirs, type codes).
+
+    Rows are grouped by the width of their time text and their direction: within a group every
+    literal sits at the same column, so checks are plain slices. Every check lies before the end
+    of the line (``te + 10 <= length``), so bytes of the next line never count.
+    """
+    n = len(win)
+    times = np.zeros(n, np.float64)
+    dirs = np.zeros(n, np.uint8)
+    types = np.zeros(n, np.uint16)
+    ok = np.zeros(n, bool)
+    cand = np.flatnonzero((win[:, :5] == _PREFIX).all(axis=1))
+    numwin = win[cand, 5 : 5 + NUM_W + 1]
+    width = np.argmax(numwin == _COMMA, axis=1)
+    found = numwin[np.arange(len(cand)), width] == _COMMA
+    cand, width = cand[found], width[found]
+    for w in np.unique(width):
+        if w == 0:
+            continue
+        rows_w = cand[width == w]
+        c = 5 + int(w)
+        rows_w = rows_w[(win[rows_w, c : c + 8] == _DIR_LIT).all(axis=1)]
+        letter = win[rows_w, c + 8]
+        for code, lit in _NAMES:
+            rows = rows_w[letter == lit[0]]
+            after = c + 8 + len(lit)
+            if not len(rows) or after + 9 + 1 + len(_EVENT_LIT) > WIN:
+                continue
+            rows = rows[(win[rows, c + 8 : after] == lit).all(axis=1)]
+            rows = rows[(win[rows, after : after + 9] == _TYPE_LIT).all(axis=1)]
+            ts = after + 9
+            sub = win[rows, ts:]
+            te = np.argmax(sub == _QUOTE, axis=1)  # type length (0: none found or empty)
+            r = np.arange(len(rows))
+            good = (sub[r, te] == _QUOTE) & (te + ts + len(_EVENT_LIT) <= lengths[rows])
+            evcols = np.minimum(te[:, None] + np.arange(len(_EVENT_LIT)), sub.shape[1] - 1)
+            good &= (sub[r[:, None], evcols] == _EVENT_LIT).all(axis=1)
+            rows, sub, te = rows[good], sub[good], te[good]
+            if not len(rows):
+                continue
+            tw = -(-sub.shape[1] // 8) * 8
+            tb = np.zeros((len(rows), tw), np.uint8)
+            tb[:, : sub.shape[1]] = sub
+            tb[np.arange(tw) >= te[:, None]] = 0
+            codes, decoded = _intern(tb, table)
+            rows = rows[decoded]
+            vals = _times(win[rows, 5:c])
+            fin = np.isfinite(vals)
+            rows = rows[fin]
+            times[rows] = vals[fin]
+            dirs[rows] = code
+            types[rows] = codes[decoded][fin]
+            ok[rows] = True
     return ok, times, dirs, types
+
+
+def _times(text: np.ndarray) -> np.ndarray:
+    """Floats from rows of equal-width time text (NaN where it is not a number).
+
+    The writer's ``%.6f`` shape is read as integer microseconds divided by 1e6: both are exact
+    doubles and IEEE division rounds correctly, so the result equals ``float(text)``. Anything
+    else goes through numpy's own string conversion.
+    """
+    n, w = text.shape
+    vals = np.full(n, np.nan)
+    fixed = np.zeros(n, bool)
+    if 8 <= w <= 16:
+        digits = np.concatenate([text[:, : w - 7], text[:, w - 6 :]], axis=1).astype(np.int64) - 48
+        fixed = (text[:, w - 7] == ord(".")) & ((digits >= 0) & (digits <= 9)).all(axis=1)
+        fixed &= (text[:, 0] != ord("0")) | (w == 8)  # JSON numbers have no leading zeros
+        micro = digits[fixed] @ (10 ** np.arange(w - 2, -1, -1, dtype=np.int64))
+        vals[fixed] = micro / 1e6
+    rest = np.flatnonzero(~fixed)
+    if len(rest):
+        num = np.zeros((len(rest), NUM_W), np.uint8)
+        num[:, :w] = text[rest]
+        strs = num.view(f"S{NUM_W}").ravel()
+        try:
+            vals[rest] = strs.astype(np.float64)
+        except ValueError:
+            vals[rest] = [_to_float(x) for x in strs]
+    return vals
+
+
+def _to_float(text: bytes) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
 
 
 def scan_chunk(data: bytes, base: int, table: TypeTable) -> tuple[Batch, int]:
@@ -185,16 +236,25 @@ def scan_chunk(data: bytes, base: int, table: TypeTable) -> tuple[Batch, int]:
     lengths = nl - starts
     keep = lengths > 0  # blank lines are not events and not damage
     starts, lengths = starts[keep], lengths[keep]
-    padded = np.zeros(consumed + WIN, np.uint8)
-    padded[:consumed] = buf[:consumed]
-    windows = sliding_window_view(padded, WIN)
+    windows = sliding_window_view(buf, WIN) if len(buf) >= WIN else None
+    # Lines starting in the last WIN bytes read from a small zero-padded copy of the tail.
+    tail_base = max(0, len(buf) - WIN)
+    tail = np.zeros(2 * WIN, np.uint8)
+    tail[: len(buf) - tail_base] = buf[tail_base:]
+    tail_windows = sliding_window_view(tail, WIN)
     parts: list[tuple[np.ndarray, ...]] = []
     skipped: list[int] = []
-    colidx = np.arange(WIN)
     for lo in range(0, len(starts), BATCH):
         s, ln = starts[lo : lo + BATCH], lengths[lo : lo + BATCH]
-        win = windows[s]
-        win[colidx >= ln[:, None]] = 0
+        in_tail = s > len(buf) - WIN
+        if windows is None or in_tail.all():
+            win = tail_windows[s - tail_base]
+        elif not in_tail.any():
+            win = windows[s]
+        else:
+            win = np.empty((len(s), WIN), np.uint8)
+            win[~in_tail] = windows[s[~in_tail]]
+            win[in_tail] = tail_windows[s[in_tail] - tail_base]
         ok, times, dirs, types = _fast(win, ln, table)
         ok &= buf[s + ln - 1] == _BRACE
         for j in np.flatnonzero(~ok):  # the per-line path
