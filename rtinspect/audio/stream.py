@@ -138,10 +138,12 @@ async def stream_bytes(
     )
     do_commit = (not vad) if commit is None else commit
     do_response = (not vad) if response is None else response
+    # event_ids tie any error the server answers to the step that caused it
+    tag = f"{len(client.events):06d}"
     if do_commit:
-        await client.send({"type": "input_audio_buffer.commit"})
+        await client.send({"type": "input_audio_buffer.commit", "event_id": f"rtinspect_commit_{tag}"})
     if do_response:
-        await client.send({"type": "response.create"})
+        await client.send({"type": "response.create", "event_id": f"rtinspect_response_{tag}"})
     return StreamResult(audio_ms, silence_ms, appends, sent, do_commit, do_response, vad)
 
 
