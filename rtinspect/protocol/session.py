@@ -133,7 +133,7 @@ def default_turn_detection(dialect: Dialect, type_: str = "server_vad") -> dict[
 def default_session(
     dialect: Dialect,
     *,
-    model: str = "gpt-realtime",
+    model: str | None = "gpt-realtime",
     intent: str | None = None,
     session_id: str = PLACEHOLDER_SESSION_ID,
     expires_at: int = 0,
@@ -144,6 +144,7 @@ def default_session(
     ``transcription_session.created``). ``expires_at`` is left to the caller (the server knows the clock).
     """
     d = Dialect(dialect)
+    model = model or "gpt-realtime"
     transcription = intent == "transcription"
     if d is Dialect.GA and transcription:
         td = default_turn_detection(d)

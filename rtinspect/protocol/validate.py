@@ -176,6 +176,8 @@ def _validate(event: Any, dialect: Dialect, *, server: bool) -> list[Problem]:
     _check(node, event, "", ctx, optional=False)
     if not server and etype == "input_audio_buffer.append":
         _check_append_audio(event.get("audio"), ctx)
+    if not server and dialect is Dialect.GA and etype in ("session.update", "response.create"):
+        _check_modalities(event, ctx)
     return ctx.out
 
 
@@ -344,7 +346,12 @@ def _search(pattern: str, value: str) -> bool | None:
 def _check_union(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
     candidates = [b for b in node.branches if b.branches or type_accepts(b.types, value)]
     if not candidates:
-        ctx.add(path, "invalid_type", _type_message(path, _expected_types(node), value))
+        ctx.add(
+            path,
+            "invalid_type",
+            _type_message(path, _expected_types(node), value),
+            _format_hint(path, value, ctx),
+        )
         return
     if len(candidates) == 1:
         _check(candidates[0], value, path, ctx, optional=False)
@@ -359,7 +366,8 @@ def _check_union(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
                         allowed.append(v)
             sub_path = _join(path, common)
             got = value[common]
-            ctx.add(sub_path, "invalid_value", _enum_message(got, allowed), _did_you_mean(got, allowed))
+            hint = _did_you_mean(got, allowed) or _format_hint(path, got, ctx)
+            ctx.add(sub_path, "invalid_value", _enum_message(got, allowed), hint)
             return
     best: tuple[tuple[int, int], list[Problem]] | None = None
     for b in candidates:
@@ -372,6 +380,40 @@ def _check_union(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
             best = (score, sub.out)
     assert best is not None
     ctx.out.extend(best[1])
+
+
+_GA_FORMATS = {
+    "pcm16": "{'type': 'audio/pcm', 'rate': 24000}",
+    "g711_ulaw": "{'type': 'audio/pcmu'}",
+    "g711_alaw": "{'type': 'audio/pcma'}",
+}
+
+
+def _format_hint(path: str, value: Any, ctx: _Ctx) -> str | None:
+    """A beta format name where GA wants a format object."""
+    if (
+        ctx.dialect is Dialect.GA
+        and path.endswith(".format")
+        and isinstance(value, str)
+        and value in _GA_FORMATS
+    ):
+        return f"beta format name; GA uses {_GA_FORMATS[value]}"
+    return None
+
+
+def _check_modalities(event: Mapping[str, Any], ctx: _Ctx) -> None:
+    """live: GA output_modalities is ["audio"] or ["text"], never both (NOTES §4), although the schema
+    allows both. The message text follows public reports of the live error; not verified by a capture."""
+    for root in ("session", "response"):
+        holder = event.get(root)
+        mods = holder.get("output_modalities") if isinstance(holder, Mapping) else None
+        if isinstance(mods, list) and len(mods) > 1 and all(isinstance(m, str) for m in mods):
+            ctx.add(
+                f"{root}.output_modalities",
+                "invalid_value",
+                f"Invalid modalities: {repr(mods)[:80]}. Supported combinations are: ['text'] and ['audio'].",
+                "use ['audio'] (the transcript comes with it) or ['text']",
+            )
 
 
 def _mismatches(node: Node, value: Any) -> int:

@@ -329,3 +329,20 @@ def test_secrets_in_values_do_not_reach_messages() -> None:
     problems = validate_client_event({"type": key}, GA)
     assert problems
     assert all(key not in p.message for p in problems)
+
+
+def test_beta_format_names_in_ga_get_the_ga_object_as_hint() -> None:
+    p = one(ga_update({"audio": {"input": {"format": "pcm16"}}}), GA)
+    assert (p.path, p.code) == ("session.audio.input.format", "invalid_type")
+    assert p.hint == "beta format name; GA uses {'type': 'audio/pcm', 'rate': 24000}"
+    p = one(ga_update({"audio": {"output": {"format": {"type": "g711_ulaw"}}}}), GA)
+    assert (p.path, p.code) == ("session.audio.output.format.type", "invalid_value")
+    assert p.hint == "beta format name; GA uses {'type': 'audio/pcmu'}"
+
+
+def test_ga_output_modalities_take_one_value() -> None:
+    p = one(ga_update({"output_modalities": ["text", "audio"]}), GA)
+    assert (p.path, p.code) == ("session.output_modalities", "invalid_value")
+    assert validate_client_event(ga_update({"output_modalities": ["text"]}), GA) == []
+    beta = {"type": "session.update", "session": {"modalities": ["text", "audio"]}}
+    assert validate_client_event(beta, BETA) == []
