@@ -132,6 +132,19 @@ def _dialect_of(headers: list[tuple[str, str]]) -> str:
     return "ga"
 
 
+# Per-hop handshake headers: noise in a recording, never what the app meant to send.
+_HANDSHAKE_HEADERS = frozenset(
+    {
+        "host",
+        "upgrade",
+        "connection",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-extensions",
+    }
+)
+
+
 def _secrets_in(headers: list[tuple[str, str]]) -> tuple[bytes, ...]:
     """The credential values among the forwarded headers, as bytes for a fast search in frames."""
     found: list[bytes] = []
@@ -276,7 +289,7 @@ class ProxyServer:
             id=n,
             path=scrub_url(request.path),
             upstream=scrub_url(url),
-            headers=scrub_headers(raw),
+            headers=scrub_headers([(k, v) for k, v in raw if k.lower() not in _HANDSHAKE_HEADERS]),
             model=query.get("model"),
             dialect=_dialect_of(raw),
             record_path=self._record_path(n),
