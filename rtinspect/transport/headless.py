@@ -59,8 +59,13 @@ class HeadlessSend:
         self.err = opts.err or _print_err
         self.failed = False
         self.tap = EventTap()
+        self.clips: dict[str, Clip] = {}
 
     async def run(self) -> int:
+        # Refuse unreadable audio before connecting: one clear line, no half-made session.
+        self.clips = {
+            path: await asyncio.to_thread(load_audio, path) for path in dict.fromkeys(self.opts.files)
+        }
         target = resolve_target(
             url=self.opts.url,
             model=self.opts.model,
@@ -209,7 +214,7 @@ class HeadlessSend:
 
         fmt = input_format_of(latest_session(client.events), self.dialect)
         try:
-            clip = await asyncio.to_thread(load_audio, path)
+            clip = self.clips.get(path) or await asyncio.to_thread(load_audio, path)
             data, sent_fmt = await asyncio.to_thread(self._encode, clip, fmt)
         except Exception as err:  # noqa: BLE001 - AudioError is a one-liner; anything else becomes one
             self._fail(redact_text(str(err)).splitlines()[0] if str(err) else type(err).__name__)

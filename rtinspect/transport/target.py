@@ -201,7 +201,7 @@ def resolve_target(
             hdrs["Authorization"] = f"Bearer {env['OPENAI_API_KEY']}"
         elif not has_auth and host.endswith(".azure.com") and env.get("AZURE_OPENAI_API_KEY"):
             hdrs["api-key"] = env["AZURE_OPENAI_API_KEY"]
-        return Target.custom(url, hdrs, dialect=dialect, model=model)
+        return Target.custom(url, hdrs, dialect=dialect, model=model or DEFAULT_MODEL)
     if env.get("OPENAI_API_KEY"):
         return Target.openai(
             model=model or DEFAULT_MODEL, api_key=env["OPENAI_API_KEY"], dialect=dialect, intent=intent
