@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from rtinspect.protocol import Dialect
-from rtinspect.statefold import ServerHandlers, b64_decoded_len, dialect_of_session, input_format_of
+from rtinspect.protocol.dialect import detect_dialect, dialect_of_event
+from rtinspect.protocol.session import input_format, output_format
+from rtinspect.statefold import ServerHandlers, b64_decoded_len
 from rtinspect.stateitems import ItemHandlers
 from rtinspect.statemodel import (
     AREAS,
@@ -91,6 +93,7 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
         self.counters = Counters()
         self.bookmarks: list[tuple[int, float, str]] = []
         self.output_format: AudioFormat = PCM16_24K
+        self._out_bpm = PCM16_24K.bytes_per_ms
         # bookkeeping for matching answers to client events
         self._client_ids: dict[str, tuple[int, str]] = {}  # client event_id -> (pos, type)
         self._last_client: dict[str, int] = {}  # client type -> pos of its latest event
@@ -137,6 +140,11 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
             handler = self._client.get(etype)
         else:
             handler = self._meta.get(etype)
+        if self.connection.dialect is None and direction != "meta":
+            found = dialect_of_event(event)
+            if found is not None:
+                self._set_dialect(found, "events")
+                return self._run(handler, rec, pos) | {"connection"}
         if handler is None:
             c.unhandled += 1
             return set()
@@ -146,6 +154,18 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
             return handler(rec, pos)
         except Exception:  # a malformed event must never stop the fold
             c.malformed += 1
+            return set()
+
+    def _run(self, handler: Handler | None, rec: Tapped, pos: int) -> set[str]:
+        if handler is None:
+            self.counters.unhandled += 1
+            return set()
+        if self.strict:
+            return handler(rec, pos)
+        try:
+            return handler(rec, pos)
+        except Exception:  # a malformed event must never stop the fold
+            self.counters.malformed += 1
             return set()
 
     # ------------------------------------------------------------ wiring
@@ -177,44 +197,43 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
             self._client.setdefault(ctype, self._s_noop)
         for stype in _SERVER_NOOP:
             self._server.setdefault(stype, self._s_noop)
-        ga, beta = self._h_ga, self._h_beta
         self._server.update(
             {
                 "error": self._s_error,
                 "session.created": self._s_session,
                 "session.updated": self._s_session,
-                "transcription_session.created": beta(self._s_session),
-                "transcription_session.updated": beta(self._s_session),
-                "conversation.created": beta(self._s_noop),
+                "transcription_session.created": self._s_session,
+                "transcription_session.updated": self._s_session,
+                "conversation.created": self._s_noop,
                 "input_audio_buffer.committed": self._s_committed,
                 "input_audio_buffer.cleared": self._s_cleared,
                 "input_audio_buffer.speech_started": self._s_speech_started,
                 "input_audio_buffer.speech_stopped": self._s_speech_stopped,
-                "input_audio_buffer.timeout_triggered": ga(self._s_timeout),
+                "input_audio_buffer.timeout_triggered": self._s_timeout,
                 "conversation.item.created": self._s_item,
-                "conversation.item.added": ga(self._s_item),
-                "conversation.item.done": ga(self._s_item),
+                "conversation.item.added": self._s_item,
+                "conversation.item.done": self._s_item,
                 "conversation.item.retrieved": self._s_item,
                 "conversation.item.truncated": self._s_item_truncated,
                 "conversation.item.deleted": self._s_item_deleted,
                 "conversation.item.input_audio_transcription.delta": self._s_tr_delta,
-                "conversation.item.input_audio_transcription.segment": ga(self._s_tr_delta),
+                "conversation.item.input_audio_transcription.segment": self._s_tr_delta,
                 "conversation.item.input_audio_transcription.completed": self._s_tr_completed,
                 "conversation.item.input_audio_transcription.failed": self._s_tr_failed,
                 "response.created": self._s_response_created,
                 "response.done": self._s_response_done,
                 "response.output_item.added": self._s_output_item,
                 "response.output_item.done": self._s_output_item,
-                "response.text.delta": beta(self._s_text_delta),
-                "response.output_text.delta": ga(self._s_text_delta),
-                "response.text.done": beta(self._s_text_done),
-                "response.output_text.done": ga(self._s_text_done),
+                "response.text.delta": self._s_text_delta,
+                "response.output_text.delta": self._s_text_delta,
+                "response.text.done": self._s_text_done,
+                "response.output_text.done": self._s_text_done,
                 "response.audio.delta": self._s_audio_delta,
                 "response.output_audio.delta": self._s_audio_delta,
-                "response.audio_transcript.delta": beta(self._s_transcript_delta),
-                "response.output_audio_transcript.delta": ga(self._s_transcript_delta),
-                "response.audio_transcript.done": beta(self._s_transcript_done),
-                "response.output_audio_transcript.done": ga(self._s_transcript_done),
+                "response.audio_transcript.delta": self._s_transcript_delta,
+                "response.output_audio_transcript.delta": self._s_transcript_delta,
+                "response.audio_transcript.done": self._s_transcript_done,
+                "response.output_audio_transcript.done": self._s_transcript_done,
                 "response.function_call_arguments.delta": self._s_args_delta,
                 "response.function_call_arguments.done": self._s_args_done,
                 "rate_limits.updated": self._s_rate_limits,
@@ -243,10 +262,9 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
             conn.dialect_source = "meta"
         else:
             headers = ev.get("headers")
-            if isinstance(headers, dict):
-                for key, value in headers.items():
-                    if str(key).lower() == "openai-beta" and "realtime" in str(value):
-                        self._set_dialect(Dialect.BETA, "meta")
+            found = detect_dialect(url=conn.url, headers=headers if isinstance(headers, dict) else None)
+            if found is not None:
+                self._set_dialect(found, "meta")
         return {"connection"}
 
     def _m_closed(self, rec: Tapped, pos: int) -> set[str]:
@@ -305,17 +323,13 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
         cfg.requested_pos = pos
         cfg.requested_history.append(upd)
         self._pending_updates.append(upd)
-        if self.connection.dialect is None:
-            guess = dialect_of_session(session)
-            if guess is not None:
-                self._set_dialect(guess, "events")
         return {"session"}
 
     def _c_append(self, rec: Tapped, pos: int) -> set[str]:
         n = b64_decoded_len(rec.event.get("audio"))
         b = self.buffer
         fmt = b.format
-        ms = n / fmt.bytes_per_ms
+        ms = n / b.bytes_per_ms
         t = rec.t
         if b.pending_chunks == 0:
             b.pending_since_pos = pos
@@ -369,12 +383,13 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
 
     def _refresh_formats(self, session: dict[str, Any]) -> bool:
         """Take the input/output audio formats from an effective session; True if input changed."""
-        fmt_in = input_format_of(session, "input")
-        fmt_out = input_format_of(session, "output")
-        if fmt_out is not None:
-            self.output_format = fmt_out
-        if fmt_in is not None and fmt_in != self.buffer.format:
-            self.buffer.format = fmt_in
+        dialect = self.connection.dialect or Dialect.GA
+        self.output_format = output_format(session, dialect)
+        self._out_bpm = self.output_format.bytes_per_ms
+        fmt_in = input_format(session, dialect)
+        b = self.buffer
+        if fmt_in != b.format:
+            b.format, b.bytes_per_ms = fmt_in, fmt_in.bytes_per_ms
             return True
         return False
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rtinspect.protocol import Dialect
+from rtinspect.protocol.session import transcription_config
 from rtinspect.statemodel import (
-    PCM16_24K,
     AudioFormat,
     Clear,
     Commit,
@@ -36,12 +36,6 @@ if TYPE_CHECKING:
 
 Handler = Callable[[Tapped, int], set[str]]
 
-_BETA_FORMATS = {
-    "pcm16": PCM16_24K,
-    "g711_ulaw": AudioFormat("audio/pcmu", 8000, 8.0),
-    "g711_alaw": AudioFormat("audio/pcma", 8000, 8.0),
-}
-_G711 = {"audio/pcmu": _BETA_FORMATS["g711_ulaw"], "audio/pcma": _BETA_FORMATS["g711_alaw"]}
 _TEXT_PARTS = frozenset({"input_text", "text", "output_text"})
 _AUDIO_PARTS = frozenset({"input_audio", "audio", "output_audio"})
 # error code -> the client event type that usually causes it (used when error.event_id is null)
@@ -83,44 +77,11 @@ def _d(v: Any) -> dict[str, Any]:
     return v if isinstance(v, dict) else {}
 
 
-def input_format_of(session: Any, which: str = "input") -> AudioFormat | None:
-    """The ``input`` or ``output`` audio format a session declares (either dialect), else None."""
-    if not isinstance(session, dict):
-        return None
-    fmt = _d(_d(session.get("audio")).get(which)).get("format")
-    if isinstance(fmt, dict):
-        kind = fmt.get("type")
-        if kind in _G711:
-            return _G711[kind]
-        rate = _num(fmt.get("rate"))
-        if rate is None or rate <= 0 or rate == 24000:
-            return PCM16_24K
-        return AudioFormat("audio/pcm", int(rate), rate * 2 / 1000)
-    beta = session.get(f"{which}_audio_format")
-    if isinstance(beta, str):
-        return _BETA_FORMATS.get(beta, PCM16_24K)
-    return None
-
-
-def transcription_of(session: Any) -> Any:
+def transcription_of(session: Any, dialect: Dialect | None) -> dict[str, Any] | None:
     """The session's input transcription setting (None = off), either dialect."""
     if not isinstance(session, dict):
         return None
-    ga = _d(_d(session.get("audio")).get("input"))
-    if "transcription" in ga:
-        return ga["transcription"]
-    return session.get("input_audio_transcription")
-
-
-def dialect_of_session(session: Any) -> Dialect | None:
-    """The dialect a session object's shape gives away, or None."""
-    if not isinstance(session, dict):
-        return None
-    if "audio" in session or "output_modalities" in session:
-        return Dialect.GA
-    if any(k in session for k in ("modalities", "input_audio_format", "input_audio_transcription", "voice")):
-        return Dialect.BETA
-    return None
+    return transcription_config(session, dialect or Dialect.GA)
 
 
 class StateBase:
@@ -137,6 +98,7 @@ class StateBase:
         rate_limits: RateLimits | None
         usage: UsageTotals
         output_format: AudioFormat
+        _out_bpm: float
         _client_ids: dict[str, tuple[int, str]]
         _last_client: dict[str, int]
         _pending_updates: list[SessionUpdate]
@@ -152,25 +114,6 @@ class StateBase:
 
 class ServerHandlers(StateBase):
     """Handlers for errors, session and input-buffer server events."""
-
-    # ------------------------------------------------------------ dialect-detecting wrappers
-
-    def _h_ga(self, handler: Handler) -> Handler:
-        return self._h_dialect(handler, Dialect.GA)
-
-    def _h_beta(self, handler: Handler) -> Handler:
-        return self._h_dialect(handler, Dialect.BETA)
-
-    def _h_dialect(self, handler: Handler, dialect: Dialect) -> Handler:
-        conn = self.connection
-
-        def wrapped(rec: Tapped, pos: int) -> set[str]:
-            if conn.dialect is None:
-                self._set_dialect(dialect, "events")
-                return handler(rec, pos) | {"connection"}
-            return handler(rec, pos)
-
-        return wrapped
 
     def _s_noop(self, rec: Tapped, pos: int) -> set[str]:
         return set()
@@ -251,11 +194,6 @@ class ServerHandlers(StateBase):
         sid = _s(session.get("id"))
         if sid is not None:
             cfg.id = sid
-        if self.connection.dialect is None:
-            guess = dialect_of_session(session)
-            if guess is not None:
-                self._set_dialect(guess, "events")
-                changed.add("connection")
         if self._refresh_formats(session):
             changed.add("buffer")
         return changed
@@ -268,7 +206,7 @@ class ServerHandlers(StateBase):
         item_id = _s(ev.get("item_id"))
         client_pos = self._pending_commit
         self._pending_commit = None
-        enabled = transcription_of(self.session.effective) is not None
+        enabled = transcription_of(self.session.effective, self.connection.dialect) is not None
         commit = Commit(
             pos,
             rec.t,

@@ -80,7 +80,7 @@ class ItemHandlers(StateBase):
             enabled = commit.transcription_enabled
             item.audio_ms = commit.ms
         else:
-            enabled = transcription_of(self.session.effective) is not None
+            enabled = transcription_of(self.session.effective, self.connection.dialect) is not None
         item.transcript = InputTranscript("pending" if enabled else "not_requested")
 
     def _s_item(self, rec: Tapped, pos: int) -> set[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rtinspect.protocol import Dialect
+from rtinspect.protocol.session import PCM16, AudioFormat
 
 AREAS: frozenset[str] = frozenset(
     {"connection", "session", "buffer", "items", "responses", "errors", "rate_limits", "usage"}
@@ -144,16 +145,7 @@ def _diff(prefix: str, asked: Any, held: Any, out: list[tuple[str, Any, Any]]) -
 # ---------------------------------------------------------------- input buffer
 
 
-@dataclass(frozen=True, slots=True)
-class AudioFormat:
-    """A wire audio format and its byte rate (pcm16 24 kHz = 48 bytes/ms; g711 = 8 bytes/ms)."""
-
-    type: str  # GA name: "audio/pcm" | "audio/pcmu" | "audio/pcma" (beta names mapped)
-    rate: int
-    bytes_per_ms: float
-
-
-PCM16_24K = AudioFormat("audio/pcm", 24000, 48.0)
+PCM16_24K = PCM16  # the default input and output format
 
 
 @dataclass(slots=True)
@@ -228,6 +220,7 @@ class AudioSource:
 @dataclass(slots=True)
 class BufferState:
     format: AudioFormat = PCM16_24K  # the current effective input format
+    bytes_per_ms: float = 48.0  # of ``format``, kept here for the append hot path
     pending_bytes: int = 0  # since the last commit/clear
     pending_ms: float = 0.0
     pending_chunks: int = 0

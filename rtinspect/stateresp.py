@@ -145,7 +145,7 @@ class ResponseHandlers(StateBase):
             if resp is None:
                 return set()
         n = b64_decoded_len(ev.get("delta"))
-        ms = n / self.output_format.bytes_per_ms
+        ms = n / self._out_bpm
         resp.audio_bytes += n
         resp.audio_ms += ms
         resp.audio_deltas += 1

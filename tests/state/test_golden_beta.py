@@ -42,11 +42,11 @@ def test_rejected_enabled_update_tied_by_heuristic(folded: tuple[SessionState, d
 def test_appends_keep_the_format_they_were_sent_under(folded: tuple[SessionState, dict[str, int]]) -> None:
     st, m = folded
     b = st.buffer
-    assert b.format.type == "audio/pcmu" and b.format.bytes_per_ms == 8.0
+    assert b.format.encoding == "g711_ulaw" and b.format.bytes_per_ms == 8.0
     pcm_run, g711_run = b.runs
-    assert (pcm_run.format.type, pcm_run.appends, pcm_run.bytes, pcm_run.ms) == ("audio/pcm", 1, 4800, 100.0)
-    assert (g711_run.format.type, g711_run.appends, g711_run.bytes, g711_run.ms) == (
-        "audio/pcmu",
+    assert (pcm_run.format.encoding, pcm_run.appends, pcm_run.bytes, pcm_run.ms) == ("pcm16", 1, 4800, 100.0)
+    assert (g711_run.format.encoding, g711_run.appends, g711_run.bytes, g711_run.ms) == (
+        "g711_ulaw",
         3,
         2400,
         300.0,
