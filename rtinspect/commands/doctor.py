@@ -1,10 +1,20 @@
-"""`rtinspect doctor`: not built yet (issue 5)."""
+"""`rtinspect doctor LOG...`: diagnose recorded sessions, print the findings and the fixes.
+
+Several logs are diagnosed in parallel (one process per core); each worker opens its log with
+``rtinspect.log.LogReader`` and streams the events through the same ``Doctor`` the TUI runs live.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from rtinspect.errors import NotBuiltError
+from rtinspect.errors import UserError
 
 HELP = "Diagnose recorded sessions and name the fix; exit 1 on any error-level finding"
 
@@ -12,7 +22,121 @@ HELP = "Diagnose recorded sessions and name the fix; exit 1 on any error-level f
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("logs", metavar="LOG", nargs="+", help="session logs or folders of them")
     parser.add_argument("--json", action="store_true", help="findings as JSON")
+    parser.add_argument(
+        "--jobs", type=int, default=0, metavar="N", help="parallel workers (default: one per core)"
+    )
+    parser.add_argument(
+        "--no-info", action="store_true", help="leave out informational findings (latency, cost)"
+    )
+
+
+def _expand(paths: list[str]) -> list[Path]:
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(p.glob("*.jsonl"))
+            if not found:
+                raise UserError(f"{p} holds no *.jsonl session logs")
+            out.extend(found)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise UserError(f"no such file: {p}")
+    return out
+
+
+def _epoch(header: dict[str, Any]) -> float | None:
+    started = header.get("started")
+    if not isinstance(started, str):
+        return None
+    try:
+        return datetime.fromisoformat(started.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def diagnose_file(path: str) -> dict[str, Any]:
+    """Worker: one log -> {path, events, dialect, note, findings: [json]} or {path, error}."""
+    from rtinspect.doctor import Doctor
+    from rtinspect.log import LogReader
+
+    try:
+        reader = LogReader.open(path)
+    except UserError as err:
+        return {"path": path, "error": str(err)}
+    with reader:
+        header = reader.header
+        dialect = header.get("dialect") if header.get("dialect") in ("ga", "beta") else None
+        doctor = Doctor(dialect, started=_epoch(header))
+        for rec in reader.iter_records():
+            doctor.feed(rec)
+        doctor.finish()
+        return {
+            "path": path,
+            "events": doctor.events_seen,
+            "dialect": doctor.ctx.dialect.value if doctor.ctx.dialect else None,
+            "note": reader.warning,
+            "findings": [f.to_json() for f in doctor.findings],
+        }
+
+
+def _run_all(paths: list[Path], jobs: int) -> list[dict[str, Any]]:
+    names = [str(p) for p in paths]
+    workers = min(len(names), jobs or os.cpu_count() or 1)
+    if workers <= 1:
+        return [diagnose_file(n) for n in names]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(diagnose_file, names))
+
+
+def _indent(text: str, pad: str) -> str:
+    return "\n".join(pad + line for line in text.splitlines())
+
+
+def render(result: dict[str, Any]) -> str:
+    """The readable report of one log."""
+    lines = [f"== {result['path']}"]
+    if "error" in result:
+        return "\n".join([*lines, f"   unusable: {result['error']}"])
+    lines[0] += f"  ({result['events']} events, {result.get('dialect') or 'dialect unknown'})"
+    if result.get("note"):
+        lines.append(f"   note: {result['note']}; diagnosed what was there")
+    findings = result["findings"]
+    if not any(f["severity"] != "info" for f in findings):
+        lines.append("   no problems found")
+    for f in findings:
+        refs = ", ".join(f"#{e}" for e in f["events"][:12]) + (" ..." if len(f["events"]) > 12 else "")
+        lines.append(f"   {f['severity'].upper():7s} {f['code']}: {f['title']}")
+        lines.append(_indent(f["explanation"], "           "))
+        if refs:
+            lines.append(f"           events: {refs}")
+        if f.get("fix"):
+            lines.append("           fix:")
+            lines.append(_indent(f["fix"], "             "))
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotBuiltError("'rtinspect doctor' is not built yet")
+    if args.jobs < 0:
+        raise UserError("--jobs must be 0 (one per core) or more")
+    paths = _expand(args.logs)
+    results = _run_all(paths, args.jobs)
+    if args.no_info:
+        for r in results:
+            r["findings"] = [f for f in r.get("findings", []) if f["severity"] != "info"]
+    unusable = [r for r in results if "error" in r]
+    if len(unusable) == len(results) and len(results) == 1:
+        raise UserError(unusable[0]["error"])
+    if args.json:
+        json.dump({"logs": results}, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write("\n\n".join(render(r) for r in results) + "\n")
+    if unusable:
+        for r in unusable:
+            print(f"rtinspect: {r['error']}", file=sys.stderr)
+        return 2
+    return 1 if any(f["severity"] == "error" for r in results for f in r["findings"]) else 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import statistics
 from collections import deque
 from typing import Any
 
@@ -49,18 +50,23 @@ def _rate_fix(ctx: Context, true_rate: int) -> str:
 
 
 class WallClockRateRule(Rule):
-    """Streaming in real time, audio ms appended should grow like wall-clock ms."""
+    """Streaming in real time, audio ms appended should grow like wall-clock ms.
+
+    Judged on the median of per-append ratios (chunk ms / gap since the previous append) AND the
+    ratio over the whole stretch; both must point at the same wrong rate, so a sender that stalls
+    (a loaded machine) or bursts (faster than real time) is not taken for a wrong rate.
+    """
 
     HANDLES = {"input_audio_buffer.append": "on_append"}
     GAP_S = 1.0
-    MIN_SPAN_S = 3.0
+    MIN_SPAN_S = 2.5
+    MIN_APPENDS = 25
 
     def __init__(self) -> None:
         self.first_t = -1.0
         self.last_t = -1.0
         self.ms = 0.0
-        self.last_ms = 0.0
-        self.count = 0
+        self.ratios: list[float] = []
         self.first_pos = 0
         self.done = False
 
@@ -69,30 +75,35 @@ class WallClockRateRule(Rule):
             return None
         ms = sv.b64_len(rec.event.get("audio")) / ctx.bytes_per_ms
         t = rec.t
-        if self.count == 0 or t - self.last_t > self.GAP_S:
-            self.first_t, self.ms, self.count, self.first_pos = t, 0.0, 0, pos
-        self.last_t, self.last_ms = t, ms
+        gap = t - self.last_t
+        if not self.ratios and self.ms == 0.0 or gap > self.GAP_S:
+            self.first_t, self.ms, self.ratios, self.first_pos = t, 0.0, [], pos
+        elif gap > 0.002 and len(self.ratios) < 400:
+            self.ratios.append(ms / (gap * 1000.0))
+        else:
+            self.ratios.append(float("inf"))
+        self.last_t = t
         self.ms += ms
-        self.count += 1
         span = t - self.first_t
-        if span < self.MIN_SPAN_S or self.count < 10:
+        if span < self.MIN_SPAN_S or len(self.ratios) < self.MIN_APPENDS:
             return None
-        ratio = (self.ms - ms) / (span * 1000.0)
-        if ratio > 2.6 or 0.93 <= ratio <= 1.08:
+        overall = (self.ms - ms) / (span * 1000.0)
+        median = statistics.median(self.ratios)
+        if median > 2.6 or 0.93 <= median <= 1.08:
             self.done = True  # faster than real time (can't tell) or healthy
             return None
         kind, rate = ctx.in_format
-        guess = aa.nearest_rate(rate * ratio, 0.04)
-        if guess is None or guess == rate:
+        guess = aa.nearest_rate(rate * median, 0.06)
+        if guess is None or guess == rate or aa.nearest_rate(rate * overall, 0.06) != guess:
             return None
         self.done = True
-        stereo = " (or stereo sent as mono)" if abs(ratio - 2.0) < 0.08 else ""
+        stereo = " (or stereo sent as mono)" if abs(median - 2.0) < 0.1 else ""
         return [
             Finding(
                 "error",
                 "audio-rate-mismatch",
                 f"input audio is probably {guess} Hz, declared {rate} Hz",
-                f"While streaming in real time, the audio appended grew {ratio:.2f}x as fast as the clock "
+                f"While streaming in real time, the audio appended grew {median:.2f}x as fast as the clock "
                 f"({self.ms / 1000:.1f} s of {rate} Hz audio in {span:.1f} s): the audio is probably {guess} Hz{stereo}. "
                 "Declared at the wrong rate it plays at the wrong speed and pitch and transcribes badly.",
                 (self.first_pos, pos),

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Regenerate the sample session logs in this folder by running real sessions against the
+embedded Realtime server over a loopback WebSocket, recorded with ``rtinspect.log.LogWriter``.
+
+Each session reproduces one classic mistake (or none, for the healthy ones); ``rtinspect doctor``
+must name the cause of every broken one and stay quiet on the healthy ones (tests/doctor).
+Run: ``python recordings/make_recordings.py [NAME...]`` (speech from the WAVs beside this script,
+or espeak-ng when they are missing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import subprocess
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import numpy as np
+
+from rtinspect.audio.load import load_audio
+from rtinspect.log import LogWriter
+from rtinspect.protocol import Dialect
+from rtinspect.server import ServerThread
+from rtinspect.tap import EventTap
+from rtinspect.transport import RealtimeClient, Target, TransportError
+
+HERE = Path(__file__).resolve().parent
+CHUNK_MS = 40
+GA_TRANSCRIBE = {"model": "gpt-4o-mini-transcribe"}
+
+
+def speech(name: str, text: str, rate: int) -> bytes:
+    """pcm16 mono at ``rate``: from recordings/<name> when present, else synthesised now."""
+    path = HERE / name
+    if path.exists():
+        clip = load_audio(path)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            wav = Path(tmp) / "speech.wav"
+            subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), text], check=True)
+            clip = load_audio(wav)
+    from rtinspect.audio.convert import resample
+
+    mono = clip.samples.mean(axis=1)
+    if clip.rate != rate:
+        mono = resample(mono, clip.rate, rate)
+    return (np.clip(mono, -1, 1) * 32767).astype("<i2").tobytes()
+
+
+def silence(ms: int, rate: int = 24000) -> bytes:
+    return bytes(2 * rate * ms // 1000)
+
+
+def hello24() -> bytes:
+    return speech("hello_24k_mono.wav", "hello can you hear me", 24000)
+
+
+class Session:
+    """One recorded connection: the client, its log, and helpers to stream audio."""
+
+    def __init__(self, client: RealtimeClient) -> None:
+        self.c = client
+
+    async def send(self, event: dict) -> None:
+        await self.c.send(event)
+
+    async def stream(
+        self, pcm: bytes, *, bytes_per_ms: int = 48, realtime: bool = True, until: str = ""
+    ) -> None:
+        """Append ``pcm`` in 40 ms chunks, paced in real time; stop early once ``until`` has arrived."""
+        size = CHUNK_MS * bytes_per_ms
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for k, i in enumerate(range(0, len(pcm), size)):
+            if until and any(r.type == until for r in self.c.events):
+                return
+            await self.send(
+                {"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm[i : i + size]).decode()}
+            )
+            if realtime:
+                await asyncio.sleep(max(0.0, start + (k + 1) * CHUNK_MS / 1000 - loop.time()))
+
+    async def wait(self, typ: str, timeout: float = 30.0, count: int = 1) -> None:
+        """Until ``count`` events of ``typ`` have arrived in the whole session (order-independent)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while sum(1 for r in self.c.events if r.type == typ) < count:
+            if self.c.closed.done():
+                raise TransportError(f"closed before {typ}")
+            if loop.time() > deadline:
+                raise TimeoutError(f"no {typ} within {timeout:g} s")
+            await asyncio.sleep(0.02)
+
+    async def settle(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+Script = Callable[[Session], Awaitable[None]]
+
+
+async def record(
+    name: str, script: Script, *, dialect: Dialect = Dialect.GA, legacy_beta: bool = False
+) -> Path:
+    out = HERE / f"{name}.jsonl"
+    # The server runs on its own thread so its VAD/ASR work never delays the client's real-time pacing.
+    server = ServerThread(legacy_beta=legacy_beta).start()
+    target = Target.embedded(server.url, dialect=dialect)
+    tap = EventTap()
+    writer = LogWriter(out, url=target.url, dialect=dialect.value, model=target.model, headers=target.headers)
+    tap.add_sink(writer.write)
+    client = RealtimeClient(target, tap)
+    try:
+        await client.connect()
+        with contextlib.suppress(TransportError):
+            await script(Session(client))
+    finally:
+        await client.close()
+        writer.close()
+        server.stop()
+    print(f"{out.name}: {writer.count} events, {out.stat().st_size // 1024} KB")
+    return out
+
+
+# -- the sessions -----------------------------------------------------------------------------------
+async def healthy_ga(s: Session) -> None:
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {"type": "realtime", "audio": {"input": {"transcription": GA_TRANSCRIBE}}},
+        }
+    )
+    await s.wait("session.updated")
+    await s.stream(silence(300) + hello24() + silence(1200))
+    await s.wait("response.done")
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.3)
+
+
+async def healthy_beta(s: Session) -> None:
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {
+                "modalities": ["text", "audio"],
+                "input_audio_format": "pcm16",
+                "input_audio_transcription": {"model": "whisper-1"},
+            },
+        }
+    )
+    await s.wait("session.updated")
+    await s.stream(silence(300) + hello24() + silence(1200))
+    await s.wait("response.done")
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.3)
+
+
+async def ga_no_transcription(s: Session) -> None:
+    await s.send({"type": "session.update", "session": {"type": "realtime", "instructions": "Be brief."}})
+    await s.wait("session.updated")
+    await s.stream(silence(300) + hello24() + silence(1200))
+    await s.wait("response.done")
+    await s.settle(1.0)
+
+
+async def ga_rate_16000(s: Session) -> None:
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "realtime",
+                "audio": {
+                    "input": {"format": {"type": "audio/pcm", "rate": 16000}, "transcription": GA_TRANSCRIBE}
+                },
+            },
+        }
+    )
+    await s.wait("error")
+    pcm16k = speech("weather_16k_mono.wav", "what is the weather like today", 16000)
+    await s.stream(silence(300, 16000) + pcm16k + silence(1500, 16000), bytes_per_ms=32)
+    await s.wait("response.done")
+    await s.settle(1.0)
+
+
+async def ga_commit_under_vad(s: Session) -> None:
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {"type": "realtime", "audio": {"input": {"transcription": GA_TRANSCRIBE}}},
+        }
+    )
+    await s.wait("session.updated")
+    # A push-to-talk client: it stops the microphone when VAD says the turn ended, then commits.
+    await s.stream(silence(300) + hello24() + silence(3000), until="input_audio_buffer.committed")
+    await s.wait("input_audio_buffer.committed")
+    await s.send({"type": "input_audio_buffer.commit"})
+    await s.wait("error")
+    await s.wait("response.done")
+    await s.settle(0.5)
+
+
+async def beta_header_rejected(s: Session) -> None:
+    # Old beta code: it sends its beta-shaped update at once; the GA server has already refused it.
+    with contextlib.suppress(TransportError):
+        await s.send(
+            {
+                "type": "session.update",
+                "session": {
+                    "modalities": ["text", "audio"],
+                    "voice": "alloy",
+                    "input_audio_format": "pcm16",
+                    "input_audio_transcription": {"model": "whisper-1"},
+                    "turn_detection": {"type": "server_vad", "silence_duration_ms": 600},
+                },
+            }
+        )
+    await s.wait("error")
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.shield(s.c.closed), 5)
+
+
+async def ga_transcription_enabled(s: Session) -> None:
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "realtime",
+                "audio": {"input": {"transcription": {"enabled": True, "model": "gpt-4o-mini-transcribe"}}},
+            },
+        }
+    )
+    await s.wait("error")
+    await s.stream(silence(300) + hello24() + silence(1200))
+    await s.wait("response.done")
+    await s.settle(1.0)
+
+
+async def ga_manual_no_response(s: Session) -> None:
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "realtime",
+                "audio": {"input": {"transcription": GA_TRANSCRIBE, "turn_detection": None}},
+            },
+        }
+    )
+    await s.wait("session.updated")
+    await s.stream(hello24() + silence(200), realtime=False)
+    await s.send({"type": "input_audio_buffer.commit"})
+    await s.wait("input_audio_buffer.committed")
+    await s.settle(2.0)
+
+
+async def ga_wav_header(s: Session) -> None:
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {"type": "realtime", "audio": {"input": {"transcription": GA_TRANSCRIBE}}},
+        }
+    )
+    await s.wait("session.updated")
+    wav = (HERE / "hello_24k_mono.wav").read_bytes() if (HERE / "hello_24k_mono.wav").exists() else b""
+    if not wav:
+        import io
+
+        import soundfile as sf
+
+        buf = io.BytesIO()
+        sf.write(buf, np.frombuffer(hello24(), "<i2"), 24000, format="WAV", subtype="PCM_16")
+        wav = buf.getvalue()
+    await s.stream(wav + silence(1200))
+    await s.wait("response.done")
+    await s.settle(0.5)
+
+
+SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
+    "healthy-ga": (healthy_ga, Dialect.GA, False),
+    "healthy-beta": (healthy_beta, Dialect.BETA, True),
+    "ga-no-transcription": (ga_no_transcription, Dialect.GA, False),
+    "ga-rate-16000": (ga_rate_16000, Dialect.GA, False),
+    "ga-commit-under-vad": (ga_commit_under_vad, Dialect.GA, False),
+    "beta-header-rejected": (beta_header_rejected, Dialect.BETA, False),
+    "ga-transcription-enabled": (ga_transcription_enabled, Dialect.GA, False),
+    "ga-manual-no-response": (ga_manual_no_response, Dialect.GA, False),
+    "ga-wav-header": (ga_wav_header, Dialect.GA, False),
+}
+
+
+async def main(names: list[str]) -> int:
+    for name in names or list(SESSIONS):
+        if name not in SESSIONS:
+            print(f"unknown session {name!r}; known: {', '.join(SESSIONS)}", file=sys.stderr)
+            return 2
+        script, dialect, legacy = SESSIONS[name]
+        await record(name, script, dialect=dialect, legacy_beta=legacy)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1:])))
