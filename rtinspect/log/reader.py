@@ -14,9 +14,9 @@ and returns at once; the caller (e.g. a TUI worker thread) then calls ``index_mo
 from __future__ import annotations
 
 import functools
+import mmap
 import operator
 import os
-import stat
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -26,60 +26,13 @@ from typing import Any
 import numpy as np
 import orjson
 
-from rtinspect.log.format import DIR_CODES, FORMAT_VERSION, HEADER_KEY, LogFormatError
+from rtinspect.log.format import DIR_CODES, LogFormatError, open_log_fd, read_header
 from rtinspect.log.scan import Batch, TypeTable, scan_chunk
 from rtinspect.tap import DIRECTIONS, Tapped
 
 CHUNK_BYTES = 16 << 20
 FIRST_BYTES = 4 << 20
-HEADER_MAX = 1 << 20
 READ_SPAN = 4 << 20  # bytes per pread when streaming records
-
-
-def _open_fd(path: Path) -> int:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        raise LogFormatError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise LogFormatError(f"{path} is a directory, not an rtinspect log") from None
-    except OSError as exc:
-        raise LogFormatError(f"cannot open {path}: {exc.strerror or exc}") from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-        raise LogFormatError(f"{path} is {kind}, not an rtinspect log")
-    return fd
-
-
-def _read_header(fd: int, path: Path) -> tuple[dict[str, Any], int]:
-    """The parsed header line and the offset where events start; refuses anything else."""
-    try:
-        head = os.pread(fd, HEADER_MAX, 0)
-    except OSError as exc:
-        raise LogFormatError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not head:
-        raise LogFormatError(f"{path} is empty, not an rtinspect log")
-    nl = head.find(b"\n")
-    line = head if nl < 0 else head[:nl]
-    not_log = f"{path} is not an rtinspect log (its first line is not an rtinspect log header)"
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        if nl < 0 and line.startswith(b'{"' + HEADER_KEY.encode()):
-            raise LogFormatError(
-                f"{path} holds only part of a log header (the writer stopped at once)"
-            ) from None
-        raise LogFormatError(not_log) from None
-    version = obj.get(HEADER_KEY) if isinstance(obj, dict) else None
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise LogFormatError(not_log)
-    if version > FORMAT_VERSION:
-        raise LogFormatError(
-            f"{path} was written by a newer rtinspect (log format {version}; this one reads {FORMAT_VERSION})"
-        )
-    return obj, (len(line) if nl < 0 else nl + 1)
 
 
 class LogReader:
@@ -107,9 +60,9 @@ class LogReader:
     def open(cls, path: str | os.PathLike[str], *, lazy: bool = False) -> LogReader:
         """Open and index ``path``; with ``lazy`` only its first few MB (call ``index_more``)."""
         p = Path(path)
-        fd = _open_fd(p)
+        fd = open_log_fd(p)
         try:
-            header, start = _read_header(fd, p)
+            header, start = read_header(fd, p)
             reader = cls(p, fd, header, start)
             reader.index_more(FIRST_BYTES if lazy else None)
         except BaseException:
@@ -181,19 +134,32 @@ class LogReader:
             if size < self._pos:
                 raise LogFormatError(f"{self.path} was truncated or replaced while open; open it again")
             budget = size if max_bytes is None else max_bytes
-            while self._pos < size and budget > 0:
-                want = min(CHUNK_BYTES, size - self._pos)
-                while True:
-                    data = os.pread(self.fd, want, self._pos)
-                    batch, consumed = scan_chunk(data, self._pos, self._table)
-                    if consumed or self._pos + len(data) >= size:
-                        break
-                    want *= 2  # one line longer than a chunk: read further
-                if not consumed:
-                    break  # only a partial last line remains
-                self._pos += consumed
-                budget -= consumed
-                self._append(batch)
+            if self._pos >= size or budget <= 0:
+                return self.complete
+            # mmap, not pread: numpy scans the page cache in place (no copy of every byte).
+            mm = mmap.mmap(self.fd, size, access=mmap.ACCESS_READ)
+            view = memoryview(mm)
+            try:
+                while self._pos < size and budget > 0:
+                    want = min(CHUNK_BYTES, size - self._pos)
+                    while True:
+                        chunk = view[self._pos : self._pos + want]
+                        batch, consumed = scan_chunk(chunk, self._pos, self._table)
+                        chunk.release()
+                        if consumed or self._pos + want >= size:
+                            break
+                        want = min(2 * want, size - self._pos)  # one line longer than a chunk
+                    if not consumed:
+                        break  # only a partial last line remains
+                    self._pos += consumed
+                    budget -= consumed
+                    self._append(batch)
+            finally:
+                try:
+                    view.release()
+                    mm.close()
+                except BufferError:  # a view still alive elsewhere; the collector closes it
+                    pass
             return self.complete
 
     def refresh(self) -> int:

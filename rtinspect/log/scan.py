@@ -211,7 +211,7 @@ def _to_float(text: bytes) -> float:
         return math.nan
 
 
-def scan_chunk(data: bytes, base: int, table: TypeTable) -> tuple[Batch, int]:
+def scan_chunk(data: bytes | memoryview, base: int, table: TypeTable) -> tuple[Batch, int]:
     """Index the whole lines in ``data`` (the file's bytes from offset ``base``).
 
     Returns the batch and the number of bytes consumed (through the last newline; 0 when the

@@ -165,3 +165,60 @@ def test_times_are_kept_to_the_microsecond(log_path: Path) -> None:
             writer.write(Tapped(t, "server", {"type": "x"}))
     with LogReader.open(log_path) as reader:
         assert reader.times.tolist() == [0.0375, 1234.567892, 0.0, 86400.25]
+
+
+def test_reads_from_threads_while_the_index_grows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Views read from one thread while a worker indexes: pread needs no shared file position."""
+    import threading
+
+    import rtinspect.log.reader as reader_mod
+
+    monkeypatch.setattr(reader_mod, "FIRST_BYTES", 5_000)
+    monkeypatch.setattr(reader_mod, "CHUNK_BYTES", 5_000)
+    path = tmp_path / "t.jsonl"
+    events = [("server", {"type": f"k{i % 7}", "i": i, "pad": "x" * (i % 300)}) for i in range(3000)]
+    written = write_log(path, events)
+    reader = LogReader.open(path, lazy=True)
+    errors: list[BaseException] = []
+
+    def index() -> None:
+        try:
+            while not reader.index_more(5_000):
+                pass
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def read(step: int) -> None:
+        try:
+            for _ in range(3):
+                n = len(reader)
+                for i in range(0, n, step):
+                    assert reader[i] == written[i]
+                    assert reader.raw(i).startswith(b'{"t":')
+                assert list(reader.iter_records(0, n)) == written[:n]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=index)] + [
+        threading.Thread(target=read, args=(s,)) for s in (1, 7, 13)
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors[0]
+    assert len(reader) == len(written) and list(reader) == written
+    reader.close()
+
+
+def test_index_costs_about_23_bytes_per_event(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    write_log(path, [("client", {"type": "a"})] * 5000)
+    with LogReader.open(path) as reader:
+        per_event = sum(
+            col.itemsize
+            for col in (reader.offsets, reader.lengths, reader.times, reader.dirs, reader.type_codes)
+        )
+        assert per_event == 23
+        # Capacity is reserved from the density seen, not doubled blindly.
+        assert sum(c.nbytes for c in reader._cols.values()) < 2 * 23 * len(reader) + 23 * 2048
