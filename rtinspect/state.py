@@ -101,6 +101,7 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
         self._pending_creates: list[int] = []  # response.create positions not yet answered
         self._pending_commit: int | None = None  # client commit awaiting input_audio_buffer.committed
         self._pending_clear: int | None = None
+        self._detecting = True  # the dialect is still unknown: look at each event until it shows
         self._client: dict[str, Handler] = {}
         self._server: dict[str, Handler] = {}
         self._meta: dict[str, Handler] = {}
@@ -117,42 +118,45 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
         c = self.counters
         pos = c.events
         c.events = pos + 1
-        direction = rec.dir
-        event = rec.event
         c.last_t = rec.t
-        if not isinstance(event, dict):
-            c.malformed += 1
-            return set()
-        etype = event.get("type")
+        event = rec.event
+        etype = event.get("type") if event.__class__ is dict else None
         if etype.__class__ is not str:
             etype = ""
         by_type = c.by_type
-        by_type[etype] = by_type.get(etype, 0) + 1
+        try:
+            by_type[etype] += 1
+        except KeyError:
+            by_type[etype] = 1
+        direction = rec.dir
         by_dir = c.by_dir
-        by_dir[direction] = by_dir.get(direction, 0) + 1
+        try:
+            by_dir[direction] += 1
+        except KeyError:
+            by_dir[direction] = 1
         if direction == "server":
             handler = self._server.get(etype)
         elif direction == "client":
             self._last_client[etype] = pos
-            eid = event.get("event_id")
+            eid = event.get("event_id") if event.__class__ is dict else None
             if eid.__class__ is str:
                 self._client_ids[eid] = (pos, etype)
             handler = self._client.get(etype)
         else:
             handler = self._meta.get(etype)
-        if self.connection.dialect is None and direction != "meta":
+        if handler is None:
+            c.unhandled += 1
+            return set()
+        if self._detecting and direction != "meta":
             found = dialect_of_event(event)
             if found is not None:
                 self._set_dialect(found, "events")
                 return self._run(handler, rec, pos) | {"connection"}
-        if handler is None:
-            c.unhandled += 1
-            return set()
-        if self.strict:
-            return handler(rec, pos)
         try:
             return handler(rec, pos)
         except Exception:  # a malformed event must never stop the fold
+            if self.strict:
+                raise
             c.malformed += 1
             return set()
 
@@ -244,6 +248,7 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
         if self.connection.dialect is None:
             self.connection.dialect = dialect
             self.connection.dialect_source = source
+        self._detecting = False
 
     # ------------------------------------------------------------ meta
 
@@ -259,6 +264,7 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
         dialect = ev.get("dialect")
         if isinstance(dialect, str) and dialect.lower() in ("ga", "beta"):
             conn.dialect = Dialect(dialect.lower())
+            self._detecting = False
             conn.dialect_source = "meta"
         else:
             headers = ev.get("headers")
