@@ -46,6 +46,7 @@ class LogReader:
         self._data_start = data_start
         self._pos = data_start  # next byte to index (always just after a newline)
         self._size = os.fstat(fd).st_size
+        self._partial_size = -1  # file size at which only a partial line was left to index
         self._first_skip: int | None = None
         self._damaged: set[int] = set()
         self._table = TypeTable()
@@ -134,8 +135,20 @@ class LogReader:
             if size < self._pos:
                 raise LogFormatError(f"{self.path} was truncated or replaced while open; open it again")
             budget = size if max_bytes is None else max_bytes
-            if self._pos >= size or budget <= 0:
-                return self.complete
+            while self._pos < size and budget > 0:
+                want = min(CHUNK_BYTES, size - self._pos)
+                while True:
+                    batch, consumed = self._scan(want)
+                    if consumed or self._pos + want >= size:
+                        break
+                    want = min(2 * want, size - self._pos)  # one line longer than a chunk
+                if not consumed:
+                    self._partial_size = size  # only a partial last line remains
+                    break
+                self._pos += consumed
+                budget -= consumed
+                self._append(batch)
+            return self.complete
             # mmap, not pread: numpy scans the page cache in place (no copy of every byte).
             mm = mmap.mmap(self.fd, size, access=mmap.ACCESS_READ)
             view = memoryview(mm)
@@ -162,6 +175,26 @@ class LogReader:
                     pass
             return self.complete
 
+    def _scan(self, want: int) -> tuple[Batch, int]:
+        """Index ``want`` bytes from ``_pos`` through a map of just that range.
+
+        mmap, not pread: numpy scans the page cache in place, without a copy of every byte; and
+        one chunk mapped at a time keeps the resident size at a chunk, not the whole file.
+        """
+        aligned = self._pos - self._pos % mmap.ALLOCATIONGRANULARITY
+        mm = mmap.mmap(self.fd, want + self._pos - aligned, access=mmap.ACCESS_READ, offset=aligned)
+        view = memoryview(mm)
+        chunk = view[self._pos - aligned :]
+        try:
+            return scan_chunk(chunk, self._pos, self._table)
+        finally:
+            try:
+                chunk.release()
+                view.release()
+                mm.close()
+            except BufferError:  # a view still alive (an exception's traceback); the collector closes it
+                pass
+
     def refresh(self) -> int:
         """Index the lines appended since the last look (tailing a live log); the count of new events."""
         before = self._n
@@ -171,9 +204,7 @@ class LogReader:
     @property
     def complete(self) -> bool:
         """Everything up to the last newline of the file (as last seen) is indexed."""
-        if self._pos >= self._size:
-            return True
-        return os.pread(self.fd, self._size - self._pos, self._pos).find(b"\n") < 0
+        return self._pos >= self._size or self._partial_size == self._size
 
     @property
     def progress(self) -> float:
