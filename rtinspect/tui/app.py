@@ -60,7 +60,7 @@ class RtInspectApp(App[int]):
         if self._started:
             return
         self._started = True
-        status = self.main.query_one("StatusBar") if self.main else None
+        status = self.main.status_bar if self.main else None
         if status is not None:
             status.endpoint = self.endpoint  # type: ignore[attr-defined]
         self.sync_recording()
@@ -89,7 +89,7 @@ class RtInspectApp(App[int]):
         """One frame: take everything queued, fold it, refresh the changed areas once."""
         batch = self.controller.drain()
         progress = f"streaming {self.controller.stream_label}" if self.controller.stream_label else ""
-        status = self.main.query_one("StatusBar") if self.main else None
+        status = self.main.status_bar if self.main is not None and self.main.is_attached else None
         if status is not None and status.progress != progress:  # type: ignore[attr-defined]
             status.progress = progress  # type: ignore[attr-defined]
             status.refresh_status()  # type: ignore[attr-defined]
@@ -107,12 +107,12 @@ class RtInspectApp(App[int]):
 
     def _tick(self) -> None:
         if self.main is not None:
-            self.main.query_one("StatusBar").refresh_status()  # type: ignore[attr-defined]
+            self.main.status_bar.refresh_status()  # type: ignore[attr-defined]
 
     def sync_recording(self) -> None:
-        if self.main is None or not self.main.is_mounted:
+        if self.main is None:
             return
-        status = self.main.query_one("StatusBar")
+        status = self.main.status_bar
         ctl = self.controller
         status.recording = str(ctl.record_path) if ctl is not None and ctl.writer is not None else None  # type: ignore[attr-defined]
         status.refresh_status()  # type: ignore[attr-defined]
@@ -174,7 +174,7 @@ class RtInspectApp(App[int]):
 
     def _progress(self, text: str) -> None:
         if self.main is not None and self.main.is_mounted:
-            status = self.main.query_one("StatusBar")
+            status = self.main.status_bar
             status.progress = text  # type: ignore[attr-defined]
             status.refresh_status()  # type: ignore[attr-defined]
 

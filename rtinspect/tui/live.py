@@ -38,10 +38,12 @@ class LiveController:
         *,
         record_path: str | os.PathLike[str] | None = None,
         server: Any = None,
+        embedded: bool = False,
         client_factory: Callable[[Any, EventTap], Any] | None = None,
     ) -> None:
         self.target = target
-        self.server = server
+        self.server = server  # an embedded server this controller owns (stopped on close)
+        self.embedded = embedded or server is not None
         self.tap = EventTap()
         self.queue: deque[Tapped] = deque()
         self.writer: Any = None
@@ -62,7 +64,7 @@ class LiveController:
 
     @property
     def endpoint_label(self) -> str:
-        if self.server is not None:
+        if self.embedded:
             return "embedded local server — no API key"
         from rtinspect.secrets import redact_text, scrub_url
 

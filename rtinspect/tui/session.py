@@ -33,6 +33,7 @@ def build_live(
         raise UserError(f"unknown dialect {dialect!r}: use ga or beta") from None
     target = None if server is not None else resolve_target(url=url, model=model, dialect=d)
     started = None
+    embedded = target is None
     if target is None:
         if server is None:
             from rtinspect.server import ServerThread
@@ -42,7 +43,7 @@ def build_live(
         target = Target.embedded(server.url, dialect=d, **kwargs)
     record_path = None if no_record else (record or default_record_path())
     try:
-        controller = LiveController(target, record_path=record_path, server=started)
+        controller = LiveController(target, record_path=record_path, server=started, embedded=embedded)
     except UserError:
         if started is not None:
             started.stop()

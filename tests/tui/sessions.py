@@ -209,3 +209,9 @@ def write_log(path: Path, recs: list[Tapped], dialect: str = "ga") -> Path:
         for r in recs:
             w.write(r)
     return path
+
+
+def plain(widget: Any) -> str:
+    """The text a Static-like widget shows, without styles."""
+    rendered = widget.render()
+    return str(getattr(rendered, "plain", rendered))

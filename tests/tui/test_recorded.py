@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sessions import plain
 from textual.widgets import DataTable, TextArea
 
 from rtinspect.errors import UserError
@@ -108,11 +109,11 @@ async def test_session_and_buffer_panels(broken_log: Path) -> None:
         diff = {r[1]: r for r in rows if r[0] == "≠"}
         assert "audio.input.format.rate" in diff and diff["audio.input.format.rate"][2:] == ["16000", "24000"]
         assert diff["audio.input.transcription.model"][3] == "—"
-        head = str(app.screen.query_one("#session-head").render())
+        head = plain(app.screen.query_one("#session-head"))
         assert "REJECTED" in head
         app.screen.query_one("TabbedContent").active = "tab-buffer"
         await pilot.pause()
-        text = str(app.screen.query_one("#buffer-lists").render())
+        text = plain(app.screen.query_one("#buffer-lists"))
         assert "not_requested" in text and "resp_1" in text
 
 

@@ -143,7 +143,7 @@ def _validate(event: Any, dialect: str) -> list[Any]:
 class EditorScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", priority=True),
-        Binding("escape", "dismiss", "Close"),
+        Binding("escape", "dismiss", "Close", priority=True),
         Binding("f2", "template('enable transcription')", "Transcription"),
         Binding("f3", "template('server VAD')", "Server VAD"),
         Binding("f4", "template('push to talk')", "Push to talk"),
@@ -173,7 +173,7 @@ class EditorScreen(ModalScreen[None]):
         self._timer: Timer | None = None
         self._sent_at: int | None = None
         self._sent_event_id: str | None = None
-        self._armed = False  # Ctrl+S pressed once with problems: a second press sends anyway
+        self._armed: str | None = None  # text on which Ctrl+S warned; a second press sends it anyway
 
     @property
     def templates(self) -> dict[str, dict[str, Any]]:
@@ -207,7 +207,6 @@ class EditorScreen(ModalScreen[None]):
     # ---- validation -------------------------------------------------------------------------------
     @on(TextArea.Changed, "#code")
     def _changed(self) -> None:
-        self._armed = False
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DEBOUNCE_S, self.validate_now)

@@ -73,6 +73,14 @@ class MainScreen(LiveActions, Screen[None]):
         super().__init__()
         self.model = model
         self.list_width = 45
+        # the widgets the app routes to, kept as attributes: a frame must not pay for queries
+        self.events = EventList(model, id="events")
+        self.detail = EventDetail(model, id="detail")
+        self.session_panel = SessionPanel(model, id="session")
+        self.buffer_panel = BufferPanel(model, id="buffer")
+        self.findings_panel = FindingsPanel(model, id="findings")
+        self.status_bar = StatusBar(model, id="status")
+        self.timeline = Timeline(model, id="timeline")
         self._pending: set[str] = set()
         self._search_text = ""
 
@@ -87,26 +95,26 @@ class MainScreen(LiveActions, Screen[None]):
                 yield Input(
                     placeholder="filter by type, e.g. transcription (empty: all)", id="filter", classes="bar"
                 )
-                yield EventList(m, id="events")
+                yield self.events
             with Vertical(id="detail-pane"):
-                yield EventDetail(m, id="detail")
+                yield self.detail
             with TabbedContent(id="panels"):
                 with TabPane("Session", id="tab-session"):
-                    yield SessionPanel(m, id="session")
+                    yield self.session_panel
                 with TabPane("Buffer", id="tab-buffer"):
-                    yield BufferPanel(m, id="buffer")
+                    yield self.buffer_panel
                 with TabPane("Findings", id="tab-findings"):
-                    yield FindingsPanel(m, id="findings")
+                    yield self.findings_panel
         if not m.live:
-            yield Timeline(m, id="timeline")
-        yield StatusBar(m, id="status")
+            yield self.timeline
+        yield self.status_bar
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#left").border_title = "events"
         self.query_one("#detail-pane").border_title = "event"
         self._layout_for(self.size.width)
-        self.query_one(EventList).focus()
+        self.events.focus()
         self.refresh_areas({"all"})
         ready = getattr(self.app, "screen_ready", None)
         if ready is not None:
@@ -133,24 +141,26 @@ class MainScreen(LiveActions, Screen[None]):
     # ---- refresh routing --------------------------------------------------------------------------
     def refresh_areas(self, changed: set[str]) -> None:
         """Refresh only the widgets whose areas changed (``all`` refreshes everything)."""
+        if not self.is_attached:
+            return  # shutting down: the widgets are gone
         every = "all" in changed
-        events = self.query_one(EventList)
+        events = self.events
         if every or "events" in changed:
             events.rows_changed(rebuilt="rebuilt" in changed or every)
             self.query_one("#left").border_subtitle = self._list_subtitle()
         if every or changed & SESSION_AREAS:
-            self.query_one(SessionPanel).refresh_panel()
+            self.session_panel.refresh_panel()
         if every or changed & BUFFER_AREAS:
-            self.query_one(BufferPanel).refresh_panel()
+            self.buffer_panel.refresh_panel()
         if every or "findings" in changed:
-            self.query_one(FindingsPanel).refresh_panel()
+            self.findings_panel.refresh_panel()
             n = len(self.model.findings)
             self.query_one(TabbedContent).get_tab("tab-findings").label = (
                 f"Findings ({n})" if n else "Findings"
             )
             if not self.model.live:
                 self._mark_timeline_errors()
-        self.query_one(StatusBar).refresh_status()
+        self.status_bar.refresh_status()
 
     def _list_subtitle(self) -> str:
         m = self.model
@@ -162,12 +172,12 @@ class MainScreen(LiveActions, Screen[None]):
             parts.append("hiding " + ",".join(sorted(hidden)))
         if m.type_filter:
             parts.append(f"type~{m.type_filter}")
-        if not self.query_one(EventList).follow:
+        if not self.events.follow:
             parts.append("paused (G: follow)")
         return "  ".join(parts)
 
     def _mark_timeline_errors(self) -> None:
-        tl = self.query_one(Timeline)
+        tl = self.timeline
         m = self.model
         times = [float(m.index.times[e]) for e in sorted(m.flagged)[:200] if e < len(m.index)]
         tl.mark_errors(times)
@@ -175,18 +185,18 @@ class MainScreen(LiveActions, Screen[None]):
     # ---- selection ---------------------------------------------------------------------------------
     @on(EventList.Selected)
     def _selected(self, message: EventList.Selected) -> None:
-        self.query_one(EventDetail).show(message.event)
+        self.detail.show(message.event)
         if not self.model.live:
-            self.query_one(Timeline).set_position(float(self.model.index.times[message.event]))
+            self.timeline.set_position(float(self.model.index.times[message.event]))
         self.query_one("#left").border_subtitle = self._list_subtitle()
 
     @on(FindingsPanel.Jump)
     def _jump(self, message: FindingsPanel.Jump) -> None:
-        if not self.query_one(EventList).select_event(message.event):
+        if not self.events.select_event(message.event):
             self.notify(
                 f"event #{message.event} is hidden by the filter; showing the nearest", severity="warning"
             )
-        self.query_one(EventList).focus()
+        self.events.focus()
 
     @on(Timeline.Seek)
     def _seek(self, message: Timeline.Seek) -> None:
@@ -198,17 +208,17 @@ class MainScreen(LiveActions, Screen[None]):
         times = self.model.index.times
         if len(times):
             event = int(min(len(times) - 1, np.searchsorted(times, t)))
-            self.query_one(EventList).select_event(event)
+            self.events.select_event(event)
 
     def action_seek(self, fraction: float) -> None:
-        tl = self.query_one(Timeline) if not self.model.live else None
+        tl = self.timeline if not self.model.live else None
         if tl is None:
             return
         a, b = tl.span
         self._seek_to_time(tl.position_t + fraction * (b - a))
 
     def action_step(self, delta: int) -> None:
-        self.query_one(EventList).action_cursor(delta)
+        self.events.action_cursor(delta)
 
     # ---- filter and search -------------------------------------------------------------------------
     def _bar(self, bar_id: str, show: bool) -> Input:
@@ -217,7 +227,7 @@ class MainScreen(LiveActions, Screen[None]):
         if show:
             bar.focus()
         else:
-            self.query_one(EventList).focus()
+            self.events.focus()
         return bar
 
     def action_search(self) -> None:
@@ -242,7 +252,7 @@ class MainScreen(LiveActions, Screen[None]):
         self._refilter()
 
     def _refilter(self) -> None:
-        events = self.query_one(EventList)
+        events = self.events
         keep = events.selected_event
         self.model.rebuild()
         events.follow = False
@@ -262,14 +272,14 @@ class MainScreen(LiveActions, Screen[None]):
     @on(Input.Changed, "#search")
     def _search_changed(self, message: Input.Changed) -> None:
         self._search_text = message.value
-        self._run_search(self.query_one(EventList).cursor, forward=True)
+        self._run_search(self.events.cursor, forward=True)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, message: Input.Submitted) -> None:
         self.action_search_next(1)
 
     def action_search_next(self, direction: int) -> None:
-        cursor = self.query_one(EventList).cursor
+        cursor = self.events.cursor
         self._run_search(cursor + direction, forward=direction > 0)
 
     @work(thread=True, exclusive=True, group="search")
@@ -285,10 +295,10 @@ class MainScreen(LiveActions, Screen[None]):
         if row is None:
             self.notify(f"no match for {text!r}", timeout=2)
         else:
-            self.query_one(EventList).cursor = row
+            self.events.cursor = row
 
     def action_next_error(self, direction: int) -> None:
-        events = self.query_one(EventList)
+        events = self.events
         current = events.selected_event if events.selected_event is not None else -1
         target = self.model.next_error(current, backwards=direction < 0)
         if target is None:
@@ -299,16 +309,16 @@ class MainScreen(LiveActions, Screen[None]):
 
     # ---- copy ----------------------------------------------------------------------------------------
     def action_copy_event(self) -> None:
-        text = self.query_one(EventDetail).event_json()
+        text = self.detail.event_json()
         if text is None:
             return
         self.app.copy_to_clipboard(text)
-        self.notify(f"copied event #{self.query_one(EventDetail).event_index} as JSON ({len(text):,} chars)")
+        self.notify(f"copied event #{self.detail.event_index} as JSON ({len(text):,} chars)")
 
     def action_save_event(self) -> None:
         from pathlib import Path
 
-        detail = self.query_one(EventDetail)
+        detail = self.detail
         text = detail.event_json()
         if text is None:
             return

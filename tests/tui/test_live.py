@@ -1,0 +1,164 @@
+"""Pilot tests of the live view against an embedded server started in the test (port 0, fake
+transcriber): the "done when" path, the actions, recording and the one-refresh-per-frame drain."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sessions import plain
+from textual.widgets import DataTable, TextArea
+
+from rtinspect.log import LogReader
+from rtinspect.server import FakeTranscriber, ServerThread
+from rtinspect.tui.session import build_live
+from rtinspect.tui.widgets.event_list import EventList
+
+ROOT = Path(__file__).resolve().parents[2]
+WAV = ROOT / "recordings" / "hello_24k_mono.wav"
+
+
+@pytest.fixture
+def server():
+    srv = ServerThread(transcriber=FakeTranscriber("hello world from the test")).start()
+    yield srv
+    srv.stop()
+
+
+async def wait_until(pilot, predicate, timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        if loop.time() > end:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+def types(app) -> list[str]:
+    idx = app.model.index
+    return [idx.type_names[int(c)] for c in idx.type_codes]
+
+
+async def test_done_when_stream_enable_transcription_see_transcript(server, tmp_path: Path) -> None:
+    """The issue's path: live on the embedded server, enable transcription in the editor, stream a
+    recordings/ WAV, and the transcript appears in the buffer panel; everything was recorded."""
+    log = tmp_path / "live.jsonl"
+    app = build_live(server=server, record=str(log))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: "session.created" in types(app))
+        status = plain(app.screen.query_one("StatusBar"))
+        assert "embedded local server — no API key" in status and "connected" in status
+        assert "REC" in status and str(log) in status
+        await pilot.press("u")
+        await pilot.pause()
+        editor = app.screen
+        assert editor.__class__.__name__ == "EditorScreen"
+        await pilot.press("f2")
+        code = editor.query_one("#code", TextArea).text
+        assert '"transcription": {' in code and "gpt-4o-mini-transcribe" in code
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "session.updated" in types(app))
+        await wait_until(pilot, lambda: "session.updated" in editor.query_one("#answer", TextArea).text)
+        await pilot.press("escape")
+        await pilot.pause()
+        app.screen.start_stream(WAV, realtime=False)
+        done = "conversation.item.input_audio_transcription.completed"
+        await wait_until(pilot, lambda: done in types(app))
+        await pilot.pause(0.2)
+        app.screen.query_one("TabbedContent").active = "tab-buffer"
+        await pilot.pause()
+        text = plain(app.screen.query_one("#buffer-lists"))
+        assert "completed" in text and "hello world from the test" in text
+        # the list folded the appends into one run row
+        assert any((app.model.run_label(r) or "").endswith(" s") for r in range(app.model.row_count))
+    # the recording holds every event the view saw
+    seen = types(app)
+    with LogReader.open(log) as reader:
+        logged = [reader.type_name(i) for i in range(len(reader))]
+    assert logged[: len(seen)] == seen  # plus the close that happened as the app quit
+    assert logged[-1] == "rtinspect.connection.closed"
+
+
+async def test_actions_commit_clear_response_and_errors(server) -> None:
+    app = build_live(server=server, no_record=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: "session.created" in types(app))
+        status = plain(app.screen.query_one("StatusBar"))
+        assert "not recording" in status
+        await pilot.press("c")  # commit an empty buffer: the server's real error
+        await wait_until(pilot, lambda: "error" in types(app))
+        await pilot.press("x")
+        await wait_until(pilot, lambda: "input_audio_buffer.cleared" in types(app))
+        await pilot.press("R")  # cancel with nothing active
+        await wait_until(pilot, lambda: types(app).count("error") >= 2)
+        codes = {
+            app.model.index.rec(i).event["error"]["code"] for i, t in enumerate(types(app)) if t == "error"
+        }
+        assert {"input_audio_buffer_commit_empty", "response_cancel_not_active"} <= codes
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "response.done" in types(app))
+        # the list follows the tail while the user stays at the end
+        events = app.screen.query_one(EventList)
+        assert events.follow and events.cursor == app.model.row_count - 1
+
+
+async def test_send_event_editor_validates_with_line_and_hint(server) -> None:
+    app = build_live(server=server, no_record=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: "session.created" in types(app))
+        await pilot.press("s")
+        await pilot.pause()
+        editor = app.screen
+        area = editor.query_one("#code", TextArea)
+        area.load_text(
+            '{\n  "type": "session.update",\n  "session": {\n    "type": "realtime",\n    "input_audio_transcription": {"model": "whisper-1"}\n  }\n}'
+        )
+        editor.validate_now()
+        problems = plain(editor.query_one("#problems"))
+        assert "L5" in problems and "input_audio_transcription" in problems
+        assert "→" in problems  # the validator's hint (the GA name)
+        await pilot.press("ctrl+s")  # first press with problems only warns
+        await pilot.pause()
+        assert "error" not in types(app)
+        await pilot.press("ctrl+s")  # second press sends anyway: the server's error shows beside
+        await wait_until(pilot, lambda: "error" in editor.query_one("#answer", TextArea).text)
+        area.load_text("{not json")
+        editor.validate_now()
+        assert "not JSON" in plain(editor.query_one("#problems"))
+
+
+async def test_record_toggle_and_reconnect(server, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    app = build_live(server=server, no_record=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: "session.created" in types(app))
+        await pilot.press("w")
+        await pilot.pause()
+        path = app.controller.record_path
+        assert path is not None and path.parent == tmp_path / "rtinspect" / "sessions"
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: types(app).count("session.created") == 2)
+        await pilot.press("w")
+        await pilot.pause()
+        assert app.controller.writer is None
+    with LogReader.open(path) as reader:
+        assert "session.created" in reader.type_names
+        assert "rtinspect.connection.closed" in reader.type_names
+
+
+async def test_findings_appear_live(server) -> None:
+    app = build_live(server=server, no_record=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: "session.created" in types(app))
+        await app.controller.send(
+            {
+                "type": "session.update",
+                "session": {
+                    "type": "realtime",
+                    "audio": {"input": {"format": {"type": "audio/pcm", "rate": 16000}}},
+                },
+            }
+        )
+        await wait_until(pilot, lambda: "error" in types(app))
+        await wait_until(pilot, lambda: app.screen.query_one("#findings-table", DataTable).row_count > 0)
