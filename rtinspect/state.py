@@ -79,7 +79,8 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
     defensive); by default a failing handler only counts the event as malformed.
     """
 
-    def __init__(self, *, strict: bool = False) -> None:
+    def __init__(self, *, strict: bool = False, dialect: Dialect | str | None = None) -> None:
+        """``dialect``: a hint known before any event (a log header's ``dialect``); detection from events never overrides it."""
         self.strict = strict
         self.connection = ConnectionState()
         self.session = SessionConfig()
@@ -106,6 +107,8 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
         self._server: dict[str, Handler] = {}
         self._meta: dict[str, Handler] = {}
         self._install_handlers()
+        if dialect is not None and str(dialect).lower() in ("ga", "beta"):
+            self._set_dialect(Dialect(str(dialect).lower()), "hint")
 
     # ------------------------------------------------------------ public
 

@@ -46,7 +46,7 @@ class TransportError:
 class ConnectionState:
     url: str | None = None
     dialect: Dialect | None = None
-    dialect_source: str | None = None  # "meta" | "events": how we know the dialect
+    dialect_source: str | None = None  # "meta" | "events" | "hint": how we know the dialect
     model: str | None = None
     opened_at: float | None = None
     opened_pos: int | None = None

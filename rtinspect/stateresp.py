@@ -113,7 +113,10 @@ class ResponseHandlers(StateBase):
 
     def _s_text_delta(self, rec: Tapped, pos: int) -> set[str]:
         ev = rec.event
-        resp = self._response(ev.get("response_id"), pos, rec.t)
+        rid = ev.get("response_id")
+        resp = self.responses.get(rid) if rid.__class__ is str else None
+        if resp is None:
+            resp = self._response(rid, pos, rec.t)
         delta = ev.get("delta")
         if resp is None or delta.__class__ is not str:
             return set()
@@ -160,7 +163,10 @@ class ResponseHandlers(StateBase):
 
     def _s_transcript_delta(self, rec: Tapped, pos: int) -> set[str]:
         ev = rec.event
-        resp = self._response(ev.get("response_id"), pos, rec.t)
+        rid = ev.get("response_id")
+        resp = self.responses.get(rid) if rid.__class__ is str else None
+        if resp is None:
+            resp = self._response(rid, pos, rec.t)
         delta = ev.get("delta")
         if resp is None or delta.__class__ is not str:
             return set()
