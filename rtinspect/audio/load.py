@@ -69,7 +69,7 @@ def load_audio(path: str | os.PathLike[str]) -> Clip:
         raise AudioError(f"{name}: not a readable audio file (rate {rate}, {channels} channels)")
     if samples.shape[0] == 0:
         raise AudioError(f"{name}: holds no audio frames (truncated or empty)")
-    if not np.isfinite(samples).all():
+    if info.split()[-1] in ("FLOAT", "DOUBLE") and not np.isfinite(samples).all():
         samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
     return Clip(samples, rate, channels, name, info)
 
