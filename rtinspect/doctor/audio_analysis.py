@@ -112,6 +112,9 @@ def interpretation(data: bytes) -> dict[str, float]:
     for kind in ("pcm", "pcmu", "pcma"):
         x = decode(data, kind)
         out[kind] = lag_corr(x, 1) if np.abs(x).max(initial=0) > 64 else 0.0
+    # In real pcm16 the low bytes are close to white noise; in g711 every byte is a smooth sample.
+    low = np.frombuffer(data[: len(data) // 2 * 2], dtype=np.uint8)[0::2].astype(np.float32)
+    out["low_bytes"] = lag_corr(low, 1)
     return out
 
 

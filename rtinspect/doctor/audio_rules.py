@@ -225,7 +225,7 @@ class AudioContentRule(Rule):
         events = tuple(self.head_pos[:3])
         out: list[Finding] = []
         scores = aa.interpretation(data)
-        if kind == "pcm" and scores["pcm"] < 0.3 and max(scores["pcmu"], scores["pcma"]) > 0.6:
+        if kind == "pcm" and scores["low_bytes"] > 0.5 and max(scores["pcmu"], scores["pcma"]) > 0.6:
             law = "pcmu" if scores["pcmu"] >= scores["pcma"] else "pcma"
             out.append(
                 Finding(

@@ -70,6 +70,8 @@ class Doctor:
         self._found: dict[tuple[str, str], Finding] = {}
         self._pos = 0
         self._finished = False
+        self.malformed: list[int] = []  # first positions of events a rule could not read
+        self.malformed_count = 0
 
     def feed(self, rec: Tapped) -> list[Finding]:
         """Fold one event; return the findings this event created or changed."""
@@ -82,15 +84,33 @@ class Doctor:
         handlers = self._dispatch.get(rec.type)
         if handlers:
             for handler in handlers:
-                res = handler(ctx, pos, rec)
-                if res:
-                    self._keep(res, out)
+                self._call(handler, pos, rec, out)
         for handler in self._every:
-            res = handler(ctx, pos, rec)
-            if res:
-                self._keep(res, out)
-        ctx.apply(pos, rec)
+            self._call(handler, pos, rec, out)
+        try:
+            ctx.apply(pos, rec)
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError):
+            self._malformed(pos)
         return out
+
+    def _call(self, handler: Handler, pos: int, rec: Tapped, out: list[Finding]) -> None:
+        # A malformed event (a string where an object belongs, a missing field) must not end the
+        # diagnosis of everything after it: skip it for this rule and note where it was.
+        try:
+            res = handler(self.ctx, pos, rec)
+            if res is not None and not isinstance(res, list):
+                res = list(res)  # generators run here, inside the guard
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError):
+            self._malformed(pos)
+            return
+        if res:
+            self._keep(res, out)
+
+    def _malformed(self, pos: int) -> None:
+        if not self.malformed or self.malformed[-1] != pos:
+            self.malformed_count += 1
+            if len(self.malformed) < 20:
+                self.malformed.append(pos)
 
     def finish(self) -> list[Finding]:
         """End-of-session rules (things that never happened). Safe to call more than once."""
@@ -99,9 +119,28 @@ class Doctor:
             return out
         self._finished = True
         for rule in self.rules:
-            res = rule.finish(self.ctx)
+            try:
+                res = rule.finish(self.ctx)
+                res = list(res) if res is not None else None
+            except (AttributeError, TypeError, ValueError, KeyError, IndexError):
+                continue
             if res:
                 self._keep(res, out)
+        if self.malformed:
+            self._keep(
+                [
+                    Finding(
+                        "warning",
+                        "malformed-events",
+                        f"{self.malformed_count} event(s) not shaped as the protocol says",
+                        "These events have fields of unexpected types or are missing fields the protocol requires; the "
+                        "doctor skipped them, so findings about them may be missing.",
+                        tuple(self.malformed),
+                        None,
+                    )
+                ],
+                out,
+            )
         return out
 
     @property
