@@ -13,11 +13,11 @@ and returns at once; the caller (e.g. a TUI worker thread) then calls ``index_mo
 
 from __future__ import annotations
 
-import functools
 import mmap
 import operator
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -32,6 +32,7 @@ from rtinspect.tap import DIRECTIONS, Tapped
 
 CHUNK_BYTES = 16 << 20
 FIRST_BYTES = 4 << 20
+CACHE_SIZE = 512
 READ_SPAN = 4 << 20  # bytes per pread when streaming records
 
 
@@ -54,7 +55,7 @@ class LogReader:
         self._index_lock = threading.Lock()  # one indexer at a time
         self._n = 0
         self._cols = self._alloc(1024)
-        self._load = functools.lru_cache(maxsize=512)(self._parse)
+        self._cache: OrderedDict[int, Tapped] = OrderedDict()  # small LRU of parsed events
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -288,7 +289,19 @@ class LogReader:
     def __getitem__(self, i: int) -> Tapped:
         """Event ``i``, parsed now (small LRU cache). Treat the event dict as read-only."""
         i = operator.index(i)
-        return self._load(i + self._n if i < 0 else i)
+        if i < 0:
+            i += self._n
+        with self._lock:
+            rec = self._cache.get(i)
+            if rec is not None:
+                self._cache.move_to_end(i)
+                return rec
+        rec = self._parse(i)
+        with self._lock:
+            self._cache[i] = rec
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return rec
 
     def _parse(self, i: int) -> Tapped:
         offset, length = self._bounds(i)

@@ -222,3 +222,14 @@ def test_index_costs_about_23_bytes_per_event(tmp_path: Path) -> None:
         assert per_event == 23
         # Capacity is reserved from the density seen, not doubled blindly.
         assert sum(c.nbytes for c in reader._cols.values()) < 2 * 23 * len(reader) + 23 * 2048
+
+
+def test_indexing_bounds_and_cache(log_path: Path) -> None:
+    written = write_log(log_path)
+    with LogReader.open(log_path) as reader:
+        assert reader[0] is reader[0]  # cached parse
+        assert reader[-len(written)] == written[0]
+        for bad in (len(written), -len(written) - 1):
+            with pytest.raises(IndexError):
+                reader[bad]
+        assert reader.type_name(3) == "input_audio_buffer.append"
