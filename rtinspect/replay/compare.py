@@ -3,7 +3,10 @@
 Compared, with ids, event ids, timestamps, expiry, ``obfuscation`` and audio bytes ignored:
 the sequence of server event types (aligned with ``difflib``; each delta type counts once per
 response, since chunking varies), the effective session config, input and output transcripts, errors,
-output audio duration per response, and how the connection closed.
+output audio duration per response, and how the connection closed. When the original app
+closed the connection itself, server events the replay receives after the end of the original's
+sequence (say a ``rate_limits.updated`` the app closed too early to see) are not differences,
+unless one of them is an error.
 """
 
 from __future__ import annotations
@@ -124,9 +127,12 @@ def compare(original: list[Tapped], replay: list[Tapped]) -> list[Difference]:
     a, b = profile(original), profile(replay)
     diffs: list[Difference] = []
     matcher = difflib.SequenceMatcher(None, a.types, b.types, autojunk=False)
+    original_closed_by_app = (a.close or {}).get("by") == "client"
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
+        if op == "insert" and i1 == len(a.types) and original_closed_by_app and "error" not in b.types[j1:j2]:
+            continue  # answers the original app never waited for: it had closed by then
         left, right = a.types[i1:i2], b.types[j1:j2]
         if op == "delete":
             msg = f"server events #{i1 + 1}-{i2} of the original are missing: {', '.join(left)}"
