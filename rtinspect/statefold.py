@@ -101,6 +101,7 @@ class StateBase:
         _out_bpm: float
         _client_ids: dict[str, tuple[int, str]]
         _last_client: dict[str, int]
+        _client: dict[str, Handler]
         _pending_updates: list[SessionUpdate]
         _pending_creates: list[int]
         _pending_commit: int | None
@@ -139,7 +140,7 @@ class ServerHandlers(StateBase):
         ctype, cpos = record.client_type, record.client_pos
         if ctype in ("session.update", "transcription_session.update"):
             for upd in self.session.requested_history[::-1]:
-                if upd.pos == cpos:
+                if upd.pos == cpos and upd.accepted_pos is None:
                     upd.rejected, upd.error_pos = True, pos
                     if upd in self._pending_updates:
                         self._pending_updates.remove(upd)
@@ -160,6 +161,8 @@ class ServerHandlers(StateBase):
             types = (_CAUSE_BY_CODE[code],)
         elif message and message.startswith("Conversation already has an active response"):
             types = ("response.create",)
+        elif param == "type":  # an unknown (or missing) client event type
+            types = tuple(t for t in self._last_client if t not in self._client)
         elif param:
             for prefix, candidates in _CAUSE_BY_PARAM_PREFIX:
                 if param.startswith(prefix):

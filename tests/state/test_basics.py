@@ -125,3 +125,33 @@ def test_timeout_triggered_and_g711_output_audio() -> None:
     (to,) = st.buffer.timeouts
     assert (to.item_id, to.audio_start_ms, to.audio_end_ms, to.pos) == ("t1", 0, 5000, 1)
     assert st.responses["r"].audio_ms == 4800 / 8
+
+
+def test_unknown_client_type_error_ties_to_that_event() -> None:
+    b = Builder()
+    b.client("session.update", session={"type": "realtime"})
+    b.client("input_audio_buffer.apend", "typo", audio=PCM_100MS)
+    b.client("input_audio_buffer.append", audio=PCM_100MS)
+    b.server("error", "err", error={"type": "invalid_request_error", "code": "invalid_value",
+                                    "message": "Invalid value: 'input_audio_buffer.apend'. Supported values are: ...",
+                                    "param": "type", "event_id": None})  # fmt: skip
+    st = fold(b.records, SessionState(strict=True))
+    (err,) = st.errors
+    assert (err.client_pos, err.client_type, err.matched_by) == (
+        b.marks["typo"],
+        "input_audio_buffer.apend",
+        "heuristic",
+    )
+    assert st.counters.unhandled == 1
+
+
+def test_heuristic_never_rejects_an_update_the_server_already_accepted() -> None:
+    b = Builder()
+    b.client("session.update", "upd", session={"type": "realtime", "instructions": "x"})
+    b.server("session.updated", "ok", session=ga_session(None))
+    b.server("error", error={"type": "invalid_request_error", "code": "unknown_parameter",
+                             "message": "Unknown parameter: 'session.foo'.", "param": "session.foo", "event_id": None})  # fmt: skip
+    st = fold(b.records, SessionState(strict=True))
+    (upd,) = st.session.requested_history
+    assert upd.accepted_pos == b.marks["ok"] and not upd.rejected
+    assert st.errors[0].client_pos == b.marks["upd"]
