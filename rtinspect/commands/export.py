@@ -14,6 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wav", action="store_true", help="input and output audio as WAV files")
     parser.add_argument("--markdown", action="store_true", help="a Markdown transcript")
     parser.add_argument("--script", action="store_true", help="a minimal Python reproduction script")
+    parser.add_argument("--har", action="store_true", help="a HAR file (Chrome DevTools WebSocket shape)")
 
 
 def _findings(log):  # noqa: ANN001, ANN202 - the doctor's findings, or None when it cannot run
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     log = read_log(args.log)
     if log.warning:
         print(f"rtinspect: {args.log}: {log.warning}", file=sys.stderr)
-    everything = not (args.wav or args.markdown or args.script)
+    everything = not (args.wav or args.markdown or args.script or args.har)
     out = Path(args.out) if args.out else Path(args.log).with_name(Path(args.log).stem + "-export")
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -63,4 +64,12 @@ def run(args: argparse.Namespace) -> int:
 
         script, events = write_script(log, out)
         print(f"script: {script} (+ {events.name}); run: OPENAI_API_KEY=... python {script} [URL]")
+    if args.har:
+        import json
+
+        from rtinspect.exchange.har import session_to_har
+
+        path = out / "session.har"
+        path.write_text(json.dumps(session_to_har(log), indent=1), encoding="utf-8")
+        print(f"har: {path}")
     return 0

@@ -162,3 +162,64 @@ def _session(entry: dict[str, Any], source: str, n: int) -> ImportedSession:
         skipped=skipped,
         format="har",
     )
+
+
+def session_to_har(log: Any) -> dict[str, Any]:
+    """A HAR document with the session as one Chrome-style WebSocket entry (what DevTools imports).
+
+    Binary frames are left out: the log keeps only their size and first bytes.
+    """
+    started = str(log.header.get("started") or "1970-01-01T00:00:00Z")
+    try:
+        t0 = _dt.datetime.fromisoformat(started.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        t0 = 0.0
+    messages = [
+        {
+            "type": "send" if rec.dir == "client" else "receive",
+            "time": round(t0 + rec.t, 6),
+            "opcode": 1,
+            "data": orjson.dumps(rec.event).decode(),
+        }
+        for rec in log.records
+        if rec.dir in ("client", "server")
+    ]
+    url = scrub_url(str(log.header.get("url") or ""))
+    headers = [{"name": k, "value": str(v)} for k, v in scrub_headers(log.headers).items()]
+    entry = {
+        "_resourceType": "websocket",
+        "request": {
+            "method": "GET",
+            "url": url,
+            "httpVersion": "HTTP/1.1",
+            "headers": headers,
+            "queryString": [{"name": k, "value": v} for k, v in parse_qsl(urlsplit(url).query)],
+            "cookies": [],
+            "headersSize": -1,
+            "bodySize": 0,
+        },
+        "response": {
+            "status": 101,
+            "statusText": "Switching Protocols",
+            "httpVersion": "HTTP/1.1",
+            "headers": [],
+            "cookies": [],
+            "content": {"size": 0, "mimeType": "x-unknown"},
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": 0,
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": 0, "receive": 0},
+        "startedDateTime": started,
+        "time": round((log.records[-1].t if log.records else 0.0) * 1000, 3),
+        "_webSocketMessages": messages,
+    }
+    return {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "rtinspect", "version": "1"},
+            "pages": [],
+            "entries": [entry],
+        }
+    }

@@ -177,3 +177,20 @@ def test_export_of_a_non_log_is_a_one_line_error(tmp_path: Path) -> None:
         [sys.executable, "-m", "rtinspect", "export", str(bad)], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
+def test_har_export_then_import_gives_back_the_same_events(recorded, tmp_path: Path) -> None:
+    path, _ = recorded
+    done = subprocess.run(
+        [sys.executable, "-m", "rtinspect", "export", str(path), "--har", "--out", str(tmp_path / "h")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    from rtinspect.exchange.importer import import_file
+
+    [(_, back)] = import_file(tmp_path / "h" / "session.har", tmp_path / "back.jsonl")
+    original = [(r.dir, r.event) for r in read_log(path).records if r.dir != "meta"]
+    again = read_log(back)
+    assert [(r.dir, r.event) for r in again.records if r.dir != "meta"] == original
+    assert again.header["model"] == "gpt-realtime"
+    assert KEY not in (tmp_path / "h" / "session.har").read_text()
