@@ -19,7 +19,7 @@ import orjson
 from rtinspect.audio import AudioFormat, Clip, encode_for, load_audio, make_format, stream_bytes
 from rtinspect.protocol import Dialect
 from rtinspect.secrets import redact_text, scrub_headers
-from rtinspect.tap import META_AUDIO_SOURCE_STARTED, EventTap, Tapped
+from rtinspect.tap import META_AUDIO_SOURCE_STARTED, META_CONNECTION_CLOSED, EventTap, Tapped
 from rtinspect.transport.client import RealtimeClient, TransportError
 from rtinspect.transport.target import Target, resolve_target
 from rtinspect.transport.turns import Turn, describe_error, render_turn, session_facts
@@ -134,6 +134,12 @@ class HeadlessSend:
                 if first.type == "error"
                 else "closed before session.created"
             )
+            if first.type == "error" and not any(
+                k.lower() in ("authorization", "api-key") for k in target.headers
+            ):
+                self._say(
+                    "hint       no credential was sent: set OPENAI_API_KEY or pass --header 'Authorization: Bearer KEY'"
+                )
             await self._drain_close(client)
             return
         update = self._session_update()
@@ -164,7 +170,7 @@ class HeadlessSend:
             await self._one_file(client, path)
         await client.close()
         code, reason = await client.closed
-        closing = client.events[-1] if client.events else None
+        closing = next((r for r in reversed(client.events) if r.type == META_CONNECTION_CLOSED), None)
         by = closing.event.get("by") if closing is not None else None
         self._say(f"closed     {code}{' ' + reason if reason else ''} by {by}")
         if by != "client" or code not in (1000, None):

@@ -130,3 +130,40 @@ def test_sigkill_mid_session_leaves_a_readable_log(tmp_path: Path) -> None:
     assert types[0] == "rtinspect.connection.opened" and "session.created" in types
     assert types.count("input_audio_buffer.append") >= 40
     assert "rtinspect.connection.closed" not in types  # it died; the log says only what happened
+
+
+async def test_a_drop_mid_send_is_recorded_and_fails(tmp_path: Path) -> None:
+    import json
+
+    from websockets.asyncio.server import ServerConnection, serve
+
+    from rtinspect.transport.headless import HeadlessSend, SendOptions
+
+    async def flaky(ws: ServerConnection) -> None:
+        await ws.send(json.dumps({"type": "session.created", "session": {"id": "sess_x"}}))
+        for _ in range(5):
+            await ws.recv()
+        ws.transport.abort()  # the network goes away mid-stream
+
+    log = tmp_path / "dropped.jsonl"
+    lines: list[str] = []
+    async with serve(flaky, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        opts = SendOptions(
+            files=[str(RECORDINGS / "hello_24k_mono.wav")],
+            url=f"ws://127.0.0.1:{port}/v1/realtime",
+            realtime=False,
+            record=str(log),
+            timeout=5,
+            env={},
+            out=lines.append,
+            err=lines.append,
+        )
+        code = await HeadlessSend(opts).run()
+    assert code == 1
+    assert any("by network" in line for line in lines), lines
+    with LogReader.open(log) as reader:
+        events = list(reader)
+    closed = [r for r in events if r.type == "rtinspect.connection.closed"]
+    assert len(closed) == 1 and closed[0].event["by"] == "network" and closed[0].event["code"] == 1006
+    assert sum(r.type == "input_audio_buffer.append" for r in events) >= 5
