@@ -289,8 +289,11 @@ class LogReader:
     def __getitem__(self, i: int) -> Tapped:
         """Event ``i``, parsed now (small LRU cache). Treat the event dict as read-only."""
         i = operator.index(i)
+        n = self._n
         if i < 0:
-            i += self._n
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"event {i} out of range (log has {n})")
         with self._lock:
             rec = self._cache.get(i)
             if rec is not None:
