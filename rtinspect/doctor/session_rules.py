@@ -37,6 +37,29 @@ _TITLES = {
 BETA_FIELDS = fixes.BETA_TOP - fixes.GA_TOP
 
 
+def _static_problems(event: dict[str, Any], ga: bool) -> list[tuple[str, str, str]]:
+    """``(doctor code, path, detail)`` for what the server would reject: the protocol validator's
+    verdict (the live server's codes) plus rtinspect's own dialect and ``enabled`` checks."""
+    own = fixes.session_problems(event["session"], ga)
+    try:
+        from rtinspect.protocol import Dialect
+        from rtinspect.protocol.validate import validate_client_event
+
+        found = validate_client_event(event, Dialect.GA if ga else Dialect.BETA)
+    except Exception:  # noqa: BLE001 - the validator is an aid; the doctor's own checks still run
+        return own
+    out: list[tuple[str, str, str]] = []
+    for p in found:
+        code = _REJECT_CODES.get(p.code, "session-update-rejected")
+        leaf = p.path.rsplit(".", 1)[-1]
+        if code == "session-unknown-parameter" and ga and leaf in BETA_FIELDS and p.path.count(".") == 1:
+            code = "session-other-dialect-field"
+        mine = next((d for c, q, d in own if q == p.path), None)
+        out.append((code, p.path, " ".join(x for x in (p.message.rstrip("."), p.hint, mine) if x)))
+    seen = {q for _, q, _ in out}
+    return out + [x for x in own if x[1] not in seen and x[0] != "session-missing-type"]
+
+
 def _fix_for(ctx: Context, update: dict[str, Any]) -> str:
     session = update.get("session") if isinstance(update.get("session"), dict) else {}
     return fixes.update_json(fixes.corrected(session, ctx.is_ga))
@@ -60,7 +83,7 @@ class SessionUpdateRule(Rule):
         if not isinstance(session, dict):
             return
         ga = ctx.is_ga if ctx.dialect is not None else sv.is_ga_session(session) is not False
-        problems = fixes.session_problems(session, ga)
+        problems = _static_problems(rec.event, ga)
         if not problems:
             return
         code, path, detail = problems[0]

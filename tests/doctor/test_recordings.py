@@ -1,0 +1,152 @@
+"""`rtinspect doctor` over the sessions recorded from the embedded server (recordings/*.jsonl):
+each broken one is named with its fix, the healthy ones stay silent; exit codes and --json."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rtinspect.cli import main
+from rtinspect.doctor import Doctor, diagnose
+from rtinspect.log import LogReader
+from rtinspect.protocol import Dialect
+from rtinspect.protocol.validate import validate_client_event
+
+REC = Path(__file__).resolve().parents[2] / "recordings"
+BROKEN: dict[str, set[str]] = {
+    "ga-no-transcription": {"transcription-not-enabled"},
+    "ga-rate-16000": {"session-value-out-of-range", "audio-rate-mismatch", "transcription-not-enabled"},
+    "ga-commit-under-vad": {"commit-under-server-vad"},
+    "beta-header-rejected": {"beta-interface-retired"},
+    "ga-transcription-enabled": {"session-unknown-parameter", "transcription-not-enabled"},
+    "ga-manual-no-response": {"commit-without-response"},
+    "ga-wav-header": {"container-bytes-in-pcm"},
+}
+HEALTHY = ["healthy-ga", "healthy-beta"]
+SESSION_FIXES = {
+    "transcription-not-enabled",
+    "session-value-out-of-range",
+    "session-unknown-parameter",
+    "beta-interface-retired",
+}
+
+
+def _doctor_json(capsys: pytest.CaptureFixture[str], *paths: str) -> tuple[int, dict]:
+    code = main(["doctor", "--json", "--jobs", "1", *paths])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_every_recording_is_covered() -> None:
+    assert {p.stem for p in REC.glob("*.jsonl")} == set(BROKEN) | set(HEALTHY)
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_recording_names_cause_and_fix(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _doctor_json(capsys, str(REC / f"{name}.jsonl"))
+    (log,) = out["logs"]
+    found = {f["code"]: f for f in log["findings"] if f["severity"] != "info"}
+    assert set(found) == BROKEN[name]
+    for f in found.values():
+        assert f["fix"], f"{f['code']} has no fix"
+        assert f["events"], f"{f['code']} points at no event"
+        if f["code"] in SESSION_FIXES:  # a pasteable session.update that the GA server accepts
+            fix = json.loads(f["fix"])
+            dialect = (
+                Dialect.BETA
+                if log["dialect"] == "beta" and f["code"] != "beta-interface-retired"
+                else Dialect.GA
+            )
+            assert validate_client_event(fix, dialect) == [], f["fix"]
+    assert code == (1 if any(f["severity"] == "error" for f in found.values()) else 0)
+
+
+@pytest.mark.parametrize("name", HEALTHY)
+def test_healthy_recording_is_silent(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _doctor_json(capsys, str(REC / f"{name}.jsonl"))
+    assert code == 0
+    assert [f["code"] for f in out["logs"][0]["findings"] if f["severity"] != "info"] == []
+    assert "turn-latency" in {f["code"] for f in out["logs"][0]["findings"]}
+
+
+def test_readable_report_of_a_folder_in_parallel(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["doctor", "--jobs", "2", str(REC)])
+    text = capsys.readouterr().out
+    assert code == 1
+    for name in [*BROKEN, *HEALTHY]:
+        assert f"{name}.jsonl" in text
+    assert "ERROR   commit-under-server-vad" in text and "fix:" in text
+    assert text.count("no problems found") == 2
+
+
+def test_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = _doctor_json(capsys, str(REC / "ga-rate-16000.jsonl"))
+    (log,) = out["logs"]
+    assert set(log) == {"path", "events", "dialect", "note", "findings"}
+    assert log["dialect"] == "ga" and log["note"] is None and log["events"] > 100
+    for f in log["findings"]:
+        assert set(f) == {"severity", "code", "title", "explanation", "events", "fix", "key"}
+        assert f["severity"] in ("error", "warning", "info")
+        assert all(isinstance(e, int) for e in f["events"])
+    severities = [f["severity"] for f in log["findings"]]
+    assert severities == sorted(severities, key=["error", "warning", "info"].index)
+
+
+def test_unusable_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", str(tmp_path / "missing.jsonl")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    text = tmp_path / "notes.jsonl"
+    text.write_text("hello\n")
+    assert main(["doctor", str(text)]) == 2
+    err = capsys.readouterr().err
+    assert "not an rtinspect log" in err and len(err.strip().splitlines()) == 1
+    assert main(["doctor", str(tmp_path)]) == 2  # a folder with no logs (notes.jsonl is one, but unusable)
+
+
+def test_truncated_log_is_diagnosed_with_a_note(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = (REC / "ga-manual-no-response.jsonl").read_bytes()
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(data[: len(data) - 200])  # the writer died mid-line
+    code, out = _doctor_json(capsys, str(cut))
+    (log,) = out["logs"]
+    assert "incomplete" in (log["note"] or "")
+    assert "commit-without-response" in {f["code"] for f in log["findings"]}
+    assert code == 1
+
+
+def test_cli_subprocess_exit_status() -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rtinspect",
+            "doctor",
+            str(REC / "healthy-ga.jsonl"),
+            str(REC / "ga-commit-under-vad.jsonl"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "commit-under-server-vad" in run.stdout and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("name", sorted([*BROKEN, *HEALTHY]))
+def test_live_incremental_equals_diagnose(name: str) -> None:
+    with LogReader.open(REC / f"{name}.jsonl") as reader:
+        records = list(reader.iter_records())
+        dialect = reader.header.get("dialect")
+    doctor = Doctor(dialect)
+    latest = {}
+    for rec in records:
+        for f in doctor.feed(rec):
+            latest[f.ident] = f
+    for f in doctor.finish():
+        latest[f.ident] = f
+    offline = diagnose(records, dialect)
+    assert doctor.findings == offline
+    assert sorted(latest.values(), key=lambda f: f.sort_key()) == offline
