@@ -4,7 +4,11 @@
 those panels. No I/O and no clock: time comes from ``rec.t``. Dispatch is a dict of bound
 handlers keyed by event type; audio payloads are measured by base64 length, never decoded.
 Both dialects are folded by the same handlers (beta and GA names map to one handler).
-The shapes live in ``rtinspect.statemodel``; server-event handlers in ``_ServerHandlers`` below.
+
+The shapes live in ``rtinspect.statemodel`` (re-exported here); the server-event handlers are
+mixins: ``statefold`` (errors, session, input buffer), ``stateitems`` (items, input
+transcripts), ``stateresp`` (responses, rate limits, usage). This module wires the dispatch
+and handles client and ``meta`` events.
 """
 
 from __future__ import annotations
@@ -24,15 +28,21 @@ from rtinspect.statemodel import (
     AudioFormat,
     AudioSource,
     BufferState,
+    Clear,
     CloseInfo,
+    Commit,
     ConnectionState,
     Counters,
     ErrorRecord,
+    FunctionCall,
+    InputTranscript,
     Item,
     RateLimits,
     Response,
     SessionConfig,
     SessionUpdate,
+    SpeechWindow,
+    TimeoutTrigger,
     TransportError,
     UsageTotals,
 )
@@ -48,7 +58,32 @@ from rtinspect.tap import (
     Tapped,
 )
 
-__all__ = ["AREAS", "SessionState", "b64_decoded_len", "fold"]
+__all__ = [
+    "AREAS",
+    "AppendRun",
+    "AudioSource",
+    "BufferState",
+    "Clear",
+    "CloseInfo",
+    "Commit",
+    "ConnectionState",
+    "Counters",
+    "ErrorRecord",
+    "FunctionCall",
+    "InputTranscript",
+    "Item",
+    "RateLimits",
+    "Response",
+    "SessionConfig",
+    "SessionState",
+    "SessionUpdate",
+    "SpeechWindow",
+    "TimeoutTrigger",
+    "TransportError",
+    "UsageTotals",
+    "b64_decoded_len",
+    "fold",
+]
 
 Handler = Callable[[Tapped, int], set[str]]
 # known events that change nothing the state keeps (so ``counters.unhandled`` means unknown)

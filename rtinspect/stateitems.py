@@ -30,7 +30,6 @@ class ItemHandlers(StateBase):
         item_id = _s(data.get("id"))
         if item_id is None:
             return None
-        new = item_id not in self.items
         item = self._item(item_id, pos, rec.t)
         item.positions.append(pos)
         for attr in ("type", "role", "status", "call_id", "name", "arguments", "output"):
@@ -39,12 +38,12 @@ class ItemHandlers(StateBase):
                 setattr(item, attr, value)
         if isinstance(previous, str):
             item.previous_item_id = previous
-        if rec.type.endswith(".done"):
-            item.done_pos = pos
+        if item.done_pos is None and rec.type.endswith(".done"):
+            item.done_pos = pos  # the first done (output_item.done comes before conversation.item.done)
         content = data.get("content")
         if isinstance(content, list):
             self._item_content(item, content)
-        if new and item.has_audio and item.role == "user" and item.transcript is None:
+        if item.transcript is None and item.has_audio and item.role == "user":
             self._start_transcript(item)
         return item
 

@@ -235,7 +235,7 @@ def golden_ga() -> tuple[list[Tapped], dict[str, int]]:
         part={"type": "audio", "transcript": "Hello!"},
     )
     done_b = {**out_b, "status": "completed", "content": [{"type": "output_audio", "transcript": "Hello!"}]}
-    b.server("response.output_item.done", response_id="resp_1", output_index=0, item=done_b)
+    b.server("response.output_item.done", "out_done_B", response_id="resp_1", output_index=0, item=done_b)
     b.server("conversation.item.done", previous_item_id="item_A", item=done_b)
     b.server(
         "response.done",

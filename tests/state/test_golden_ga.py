@@ -98,6 +98,7 @@ def test_items(folded: tuple[SessionState, dict[str, int]]) -> None:
         "Hello!",
     )
     assert b.audio_ms == 100.0 and b.transcript is None and b.status == "completed"
+    assert b.done_pos == m["out_done_B"] and b.created_pos == m["added_B"] - 1  # output_item.added came first
     assert (c.type, c.call_id, c.name, c.arguments) == (
         "function_call",
         "call_1",
