@@ -241,6 +241,12 @@ class LogReader:
         with self._lock:
             return self._cols[name][: self._n]
 
+    def columns(self) -> dict[str, np.ndarray]:
+        """All index columns cut at one length (offsets, lengths, times, dirs, types), even while
+        another thread indexes: reading the properties one by one may see different lengths."""
+        with self._lock:
+            return {name: col[: self._n] for name, col in self._cols.items()}
+
     @property
     def offsets(self) -> np.ndarray:
         return self._col("offsets")

@@ -233,3 +233,12 @@ def test_indexing_bounds_and_cache(log_path: Path) -> None:
             with pytest.raises(IndexError):
                 reader[bad]
         assert reader.type_name(3) == "input_audio_buffer.append"
+
+
+def test_columns_snapshot_has_one_length(log_path: Path) -> None:
+    written = write_log(log_path)
+    with LogReader.open(log_path) as reader:
+        cols = reader.columns()
+        assert set(cols) == {"offsets", "lengths", "times", "dirs", "types"}
+        assert {len(c) for c in cols.values()} == {len(written)}
+        assert cols["types"].tolist() == reader.type_codes.tolist()
