@@ -67,8 +67,31 @@ def summarize(event: dict[str, Any]) -> str:
         tokens = f", {usage.get('total_tokens')} tokens" if usage.get("total_tokens") is not None else ""
         return f"status {resp.get('status')}{tokens}"
     if isinstance(event.get("session"), dict):
-        return _short(", ".join(f"{k}" for k in event["session"]))
+        return _short(_session_summary(event["session"]))
     return ""
+
+
+def _session_summary(session: dict[str, Any]) -> str:
+    """The settings people get wrong, in a few words (both dialects)."""
+    audio = session.get("audio") if isinstance(session.get("audio"), dict) else {}
+    inp = audio.get("input") if isinstance(audio.get("input"), dict) else {}
+    fmt = inp.get("format", session.get("input_audio_format"))
+    if isinstance(fmt, dict):
+        fmt = f"{fmt.get('type')}" + (f"@{fmt['rate']}" if fmt.get("rate") else "")
+    vad = inp.get("turn_detection", session.get("turn_detection", "-"))
+    vad = vad.get("type") if isinstance(vad, dict) else vad
+    asr = inp.get("transcription", session.get("input_audio_transcription", "-"))
+    asr = asr.get("model") if isinstance(asr, dict) else asr
+    parts = [
+        f"model={session.get('model')}" if session.get("model") else "",
+        f"out={session.get('output_modalities') or session.get('modalities')}"
+        if (session.get("output_modalities") or session.get("modalities"))
+        else "",
+        f"in={fmt}" if fmt is not None else "",
+        f"vad={vad}" if vad != "-" else "",
+        f"transcription={asr or 'off'}" if asr != "-" else "",
+    ]
+    return " ".join(p for p in parts if p)
 
 
 class HeadlessPrinter:
@@ -87,5 +110,41 @@ class HeadlessPrinter:
             self.line(
                 f"[{session_id}] {rec.t:9.3f} {_ARROWS.get(rec.dir, rec.dir)} {rec.type}  {summary}".rstrip()
             )
+
+        return sink
+
+    def doctor_sink_for(self, session_id: int, dialect: str):  # noqa: ANN201 - returns a tap sink or None
+        """The doctor, live: error/warning findings as they appear, the rest when the app disconnects."""
+        try:
+            from rtinspect.doctor import Doctor
+        except ImportError:
+            return None
+        doctor = Doctor(dialect)
+        shown: dict[Any, str] = {}  # ident -> severity last shown (a finding can escalate)
+
+        def show(finding: Any) -> None:
+            shown[finding.ident] = finding.severity
+            self.line(f"[{session_id}] doctor {finding.severity}: {finding.code}: {finding.title}")
+
+        sinks_off: list[Any] = []
+
+        def sink(rec: Tapped) -> None:
+            if sinks_off:
+                return
+            try:
+                for finding in doctor.feed(rec):
+                    if (
+                        finding.severity in ("error", "warning")
+                        and shown.get(finding.ident) != finding.severity
+                    ):
+                        show(finding)
+                if rec.type == META_CONNECTION_CLOSED:
+                    doctor.finish()
+                    for finding in doctor.findings:
+                        if shown.get(finding.ident) != finding.severity:
+                            show(finding)
+            except Exception as err:  # noqa: BLE001 - a doctor bug must not disturb the proxy
+                self.line(f"[{session_id}] doctor stopped: {type(err).__name__}")
+                sinks_off.append(sink)
 
         return sink

@@ -55,6 +55,7 @@ async def test_headless_proxy_prints_events_records_and_never_shows_the_key(upst
     assert "app→ session.update" in text
     assert "←api session.created" in text
     assert "input_audio_buffer.append  3600 bytes" in text
+    assert "doctor " in text  # the doctor runs live on proxied sessions
     recorded = log.read_text()
     assert CANARY not in recorded
     assert '"type":"session.update"' in recorded
