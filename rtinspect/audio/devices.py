@@ -266,3 +266,81 @@ class Speaker:
             self._stream.stop()
             self._stream.close()
             self._stream = None
+
+
+def speaker_sink(speaker: Speaker) -> Callable[[Any], None]:
+    """A tap sink that plays response audio as it streams and stops it when the user barges in
+    (``speech_started``) or the output is cleared; cheap enough to run on the socket reader."""
+    import base64
+
+    deltas = ("response.output_audio.delta", "response.audio.delta")
+    stops = ("input_audio_buffer.speech_started", "output_audio_buffer.cleared", "response.cancelled")
+
+    def sink(rec: Any) -> None:
+        if rec.dir != "server":
+            return
+        if rec.type in deltas and isinstance(rec.event.get("delta"), str):
+            try:
+                speaker.play(base64.b64decode(rec.event["delta"]))
+            except ValueError:
+                return
+        elif rec.type in stops:
+            speaker.interrupt()
+
+    return sink
+
+
+async def stream_microphone(
+    client: Any,
+    stop: Any,
+    *,
+    fmt: AudioFormat | None = None,
+    chunk_ms: float = 40,
+    device: int | str | None = None,
+    mic: Microphone | None = None,
+) -> float:
+    """Append microphone audio to ``client`` until the ``stop`` asyncio.Event is set; returns ms sent.
+
+    Push-to-talk: toggle ``mic.open`` (pass your own ``mic``) and send the commit yourself on
+    release when turn detection is off; with server VAD leave it open and let the server decide.
+    """
+    import asyncio
+    import base64
+
+    from rtinspect.audio.stream import session_facts
+    from rtinspect.tap import META_AUDIO_SOURCE_STARTED, META_AUDIO_SOURCE_STOPPED
+
+    fmt = fmt or session_facts(client)[0]
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    mic = mic or Microphone(
+        lambda chunk: loop.call_soon_threadsafe(queue.put_nowait, chunk),
+        fmt=fmt,
+        chunk_ms=chunk_ms,
+        device=device,
+    )
+    mic.start()
+    client.tap.meta(
+        META_AUDIO_SOURCE_STARTED, source="microphone", rate=fmt.rate, channels=1, encoding=fmt.encoding
+    )
+    sent = 0
+    try:
+        stopper = asyncio.ensure_future(stop.wait())
+        while not stop.is_set():
+            getter = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait({getter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if getter not in done:
+                getter.cancel()
+                break
+            chunk = getter.result()
+            await client.send(
+                {"type": "input_audio_buffer.append", "audio": base64.b64encode(chunk).decode("ascii")}
+            )
+            sent += len(chunk)
+        stopper.cancel()
+    finally:
+        mic.stop()
+        client.tap.meta(
+            META_AUDIO_SOURCE_STOPPED, source="microphone", sent_ms=round(sent / fmt.bytes_per_ms, 3)
+        )
+    return sent / fmt.bytes_per_ms

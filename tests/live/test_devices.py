@@ -153,3 +153,74 @@ def test_speaker_plays_through_the_callback_and_interrupts(monkeypatch: pytest.M
     spk._stream.kwargs["callback"](out, 240, None, None)
     assert bytes(out) == bytes(480)
     spk.stop()
+
+
+def test_speaker_sink_plays_deltas_and_stops_on_barge_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    import base64
+
+    from rtinspect.tap import Tapped
+
+    spk = dev.Speaker(prebuffer_ms=10)
+    sink = dev.speaker_sink(spk)
+    audio = b"\x07\x00" * 480
+    sink(
+        Tapped(
+            0.0, "server", {"type": "response.output_audio.delta", "delta": base64.b64encode(audio).decode()}
+        )
+    )
+    sink(
+        Tapped(0.0, "client", {"type": "response.output_audio.delta", "delta": "AAAA"})
+    )  # not from the server
+    assert spk.buffer.queued_ms == 20.0
+    sink(Tapped(0.1, "server", {"type": "input_audio_buffer.speech_started"}))
+    assert spk.buffer.queued_ms == 0.0
+
+
+async def test_stream_microphone_appends_until_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    import threading
+
+    from rtinspect.tap import EventTap
+
+    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice(rate=48000.0))
+
+    class FakeClient:
+        def __init__(self) -> None:
+            self.tap = EventTap()
+            self.events: list[Any] = []
+            self.sent: list[dict[str, Any]] = []
+
+        async def send(self, event: dict[str, Any]) -> None:
+            self.sent.append(event)
+
+    client = FakeClient()
+    stop = asyncio.Event()
+    metas: list[str] = []
+    client.tap.add_sink(lambda r: metas.append(r.type))
+
+    async def run() -> float:
+        return await dev.stream_microphone(client, stop, fmt=PCM16_24K, chunk_ms=20)
+
+    task = asyncio.create_task(run())
+    await asyncio.sleep(0.05)
+    stream = next(s for s in gc_streams() if s.kwargs.get("samplerate") == 48000)
+    block = np.full((9600, 1), 0.1, dtype=np.float32)  # 200 ms at 48 kHz, delivered from another thread
+    t = threading.Thread(target=stream.kwargs["callback"], args=(block, 9600, None, None))
+    t.start()
+    t.join()
+    for _ in range(100):
+        if len(client.sent) >= 4:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    sent_ms = await asyncio.wait_for(task, 5)
+    assert len(client.sent) >= 4 and all(e["type"] == "input_audio_buffer.append" for e in client.sent)
+    assert sent_ms >= 80
+    assert metas == ["rtinspect.audio.started", "rtinspect.audio.stopped"]
+    assert not stream.started and stream.closed
+
+
+def gc_streams() -> list[FakeStream]:
+    import gc
+
+    return [o for o in gc.get_objects() if isinstance(o, FakeStream) and o.started]
