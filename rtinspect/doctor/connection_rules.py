@@ -137,7 +137,24 @@ class ErrorRule(Rule):
 class ExpiryRule(Rule):
     """``expires_at`` approaching (needs the log's start time to place it on the session clock)."""
 
-    HANDLES = {"session.created": "on_created", "*": "on_any"}
+    # Not every event: the session going on is visible in these, and they are cheap to watch.
+    HANDLES = {
+        "session.created": "on_created",
+        **dict.fromkeys(
+            (
+                "input_audio_buffer.append",
+                "response.created",
+                "response.done",
+                "conversation.item.added",
+                "conversation.item.created",
+                "error",
+                "rtinspect.connection.closed",
+                "session.update",
+                "response.create",
+            ),
+            "on_any",
+        ),
+    }
     MARGIN_S = 120.0
 
     def __init__(self) -> None:

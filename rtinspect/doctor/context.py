@@ -51,6 +51,8 @@ class Context:
         self.t = 0.0
         self.session: dict[str, Any] | None = None
         self.session_pos: int | None = None
+        self.in_format: tuple[str, int] = ("pcm", 24000)
+        self.bytes_per_ms: float = 48.0
         self.updates: list[tuple[int, dict[str, Any]]] = []  # every client session.update
         self.pending: deque[tuple[int, dict[str, Any]]] = deque()  # updates awaiting an answer
         self.client_ids: dict[str, int] = {}
@@ -65,13 +67,12 @@ class Context:
         self.claimed: set[int] = set()  # error positions a specific rule has explained
 
     # -- derived -------------------------------------------------------------------------------
-    @property
-    def in_format(self) -> tuple[str, int]:
-        return sv.input_format(self.session, self.dialect) or ("pcm", 24000)
-
-    @property
-    def bytes_per_ms(self) -> float:
-        return sv.bytes_per_ms(self.in_format)
+    def _set_session(self, session: dict[str, Any], pos: int) -> None:
+        self.session = session
+        self.session_pos = pos
+        # Cached: appends (most of a log) need the byte rate, which changes only with the session.
+        self.in_format = sv.input_format(session, self.dialect) or ("pcm", 24000)
+        self.bytes_per_ms = sv.bytes_per_ms(self.in_format)
 
     @property
     def buffer_ms(self) -> float:
@@ -116,8 +117,7 @@ class Context:
         return dict(self.updates[-1][1].get("session") or {}) if self.updates else {}
 
     # -- folding ----------------------------------------------------------------------------------
-    def apply(self, pos: int, rec: Tapped) -> None:
-        typ = rec.type
+    def apply(self, pos: int, rec: Tapped, typ: str) -> None:
         ev = rec.event
         if rec.dir == "client":
             self._client(pos, typ, ev)
@@ -158,8 +158,7 @@ class Context:
         if typ in ("session.created", "session.updated", "transcription_session.created"):
             session = ev.get("session")
             if isinstance(session, dict):
-                self.session = session
-                self.session_pos = pos
+                self._set_session(session, pos)
                 if self.dialect is None:
                     ga = sv.is_ga_session(session)
                     if ga is not None:

@@ -81,14 +81,18 @@ class Doctor:
         ctx.pos = pos
         ctx.t = rec.t
         out: list[Finding] = []
-        handlers = self._dispatch.get(rec.type)
+        typ = rec.event.get("type")
+        if not isinstance(typ, str):
+            typ = ""
+        handlers = self._dispatch.get(typ)
         if handlers:
             for handler in handlers:
                 self._call(handler, pos, rec, out)
-        for handler in self._every:
-            self._call(handler, pos, rec, out)
+        if self._every:
+            for handler in self._every:
+                self._call(handler, pos, rec, out)
         try:
-            ctx.apply(pos, rec)
+            ctx.apply(pos, rec, typ)
         except (AttributeError, TypeError, ValueError, KeyError, IndexError):
             self._malformed(pos)
         return out
