@@ -163,7 +163,8 @@ class JitterBuffer:
     """pcm16 bytes in as they stream, fixed-size frames out for the audio callback.
 
     Playback starts only once ``prebuffer_ms`` is queued (and again after an underrun), which
-    absorbs network jitter; ``flush`` drops everything queued, for interruptions.
+    absorbs network jitter; a shorter tail starts after waiting that long, so the end of a
+    response or a short clip is never stuck. ``flush`` drops everything queued, for interruptions.
     """
 
     def __init__(self, rate: int = 24000, prebuffer_ms: float = 150) -> None:
@@ -174,6 +175,7 @@ class JitterBuffer:
         self._offset = 0
         self._lock = threading.Lock()
         self.playing = False
+        self._waited = 0  # bytes of silence emitted while something short sat in the queue
         self.played_bytes = 0
         self.underruns = 0
 
@@ -199,6 +201,7 @@ class JitterBuffer:
             self._chunks.clear()
             self._queued = 0
             self._offset = 0
+            self._waited = 0
             self.playing = False
             return dropped
 
@@ -206,9 +209,15 @@ class JitterBuffer:
         """Exactly ``nbytes`` (silence-padded); silence while prebuffering."""
         with self._lock:
             if not self.playing:
-                if self._queued < max(self.prebuffer_bytes, 1):
+                # Start once enough is queued, or once a short tail (the end of a response, a
+                # short clip) has waited as long as the prebuffer would have taken to fill.
+                short_tail_due = bool(self._queued) and self._waited >= self.prebuffer_bytes
+                if self._queued < max(self.prebuffer_bytes, 1) and not short_tail_due:
+                    if self._queued:
+                        self._waited += nbytes
                     return bytes(nbytes)
                 self.playing = True
+                self._waited = 0
             out = bytearray()
             while len(out) < nbytes and self._chunks:
                 head = self._chunks[0]

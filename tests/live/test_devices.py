@@ -141,6 +141,15 @@ def test_jitter_buffer_prebuffers_plays_underruns_and_flushes() -> None:
     assert jb.pull(10) == bytes(10)
 
 
+def test_jitter_buffer_plays_a_short_tail_after_the_prebuffer_time() -> None:
+    jb = dev.JitterBuffer(rate=24000, prebuffer_ms=100)
+    jb.push(b"\x09\x00" * 240)  # 10 ms, and nothing more will come
+    silent = [jb.pull(480) for _ in range(10)]  # 10 x 10 ms callbacks = the prebuffer time
+    assert all(b == bytes(480) for b in silent)
+    assert jb.pull(480) == b"\x09\x00" * 240
+    assert jb.played_ms == 10.0
+
+
 def test_speaker_plays_through_the_callback_and_interrupts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice())
     spk = dev.Speaker(prebuffer_ms=20)
