@@ -65,10 +65,14 @@ class LogReader:
         fd = open_log_fd(p)
         try:
             header, start = read_header(fd, p)
-            reader = cls(p, fd, header, start)
-            reader.index_more(FIRST_BYTES if lazy else None)
         except BaseException:
             os.close(fd)
+            raise
+        reader = cls(p, fd, header, start)  # owns fd from here on
+        try:
+            reader.index_more(FIRST_BYTES if lazy else None)
+        except BaseException:
+            reader.close()
             raise
         return reader
 

@@ -23,11 +23,10 @@ WIN = 128  # bytes of each line examined; covers the envelope of every known eve
 NUM_W = 24  # widest time text taken by the fast path
 BATCH = 65536  # lines per vectorised batch (WIN * BATCH bytes of scratch)
 
-_PREFIX = np.frombuffer(b'{"t":', np.uint8)
-_DIR_LIT = np.frombuffer(b',"dir":"', np.uint8)
-_TYPE_LIT = np.frombuffer(b',"type":"', np.uint8)
-_EVENT_LIT = np.frombuffer(b'","event":', np.uint8)
-_NAMES = [(code, np.frombuffer(name.encode() + b'"', np.uint8)) for name, code in DIR_CODES.items()]
+_PREFIX = b'{"t":'
+_EVENT = b'","event":'
+# ',"dir":"<name>","type":"' per direction code: one literal from the time's comma to the type.
+_DIR_TYPE = [(code, b',"dir":"' + name.encode() + b'","type":"') for name, code in DIR_CODES.items()]
 _COMMA, _QUOTE, _BRACE = ord(","), ord('"'), ord("}")
 _HASH_MULT = (np.arange(1, WIN // 8 + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
 
@@ -119,50 +118,57 @@ def _intern(tb: np.ndarray, table: TypeTable) -> tuple[np.ndarray, np.ndarray]:
     return lut[inverse], good[inverse]
 
 
+def _eq(block: np.ndarray, lit: bytes) -> np.ndarray:
+    """Rows of ``block`` (n x len(lit) bytes) equal to ``lit``: one fixed-width string compare."""
+    return np.ascontiguousarray(block).view(f"S{len(lit)}").ravel() == lit
+
+
 def _fast(win: np.ndarray, lengths: np.ndarray, table: TypeTable) -> tuple[np.ndarray, ...]:
     """Vectorised envelope parse of a batch; returns (ok mask, times, dirs, type codes).
 
     Rows are grouped by the width of their time text and their direction: within a group every
-    literal sits at the same column, so checks are plain slices. Every check lies before the end
-    of the line (``te + 10 <= length``), so bytes of the next line never count.
+    literal sits at the same column, so checks are plain slices compared as fixed-width strings.
+    Every check lies before the end of the line (``te + 10 <= length``), so bytes of the next
+    line never count.
     """
     n = len(win)
     times = np.zeros(n, np.float64)
     dirs = np.zeros(n, np.uint8)
     types = np.zeros(n, np.uint16)
     ok = np.zeros(n, bool)
-    cand = np.flatnonzero((win[:, :5] == _PREFIX).all(axis=1))
+    cand = np.flatnonzero(_eq(win[:, :5], _PREFIX))
     numwin = win[cand, 5 : 5 + NUM_W + 1]
     width = np.argmax(numwin == _COMMA, axis=1)
     found = numwin[np.arange(len(cand)), width] == _COMMA
     cand, width = cand[found], width[found]
+    ev_len = len(_EVENT)
     for w in np.unique(width):
         if w == 0:
             continue
         rows_w = cand[width == w]
         c = 5 + int(w)
-        rows_w = rows_w[(win[rows_w, c : c + 8] == _DIR_LIT).all(axis=1)]
         letter = win[rows_w, c + 8]
-        for code, lit in _NAMES:
-            rows = rows_w[letter == lit[0]]
-            after = c + 8 + len(lit)
-            if not len(rows) or after + 9 + 1 + len(_EVENT_LIT) > WIN:
+        for code, lit in _DIR_TYPE:
+            rows = rows_w[letter == lit[8]]
+            ts = c + len(lit)  # first byte of the type name
+            width_left = WIN - ts
+            if not len(rows) or width_left < ev_len + 1:
                 continue
-            rows = rows[(win[rows, c + 8 : after] == lit).all(axis=1)]
-            rows = rows[(win[rows, after : after + 9] == _TYPE_LIT).all(axis=1)]
-            ts = after + 9
+            rows = rows[_eq(win[rows, c:ts], lit)]
+            if not len(rows):
+                continue
             sub = win[rows, ts:]
             te = np.argmax(sub == _QUOTE, axis=1)  # type length (0: none found or empty)
             r = np.arange(len(rows))
-            good = (sub[r, te] == _QUOTE) & (te + ts + len(_EVENT_LIT) <= lengths[rows])
-            evcols = np.minimum(te[:, None] + np.arange(len(_EVENT_LIT)), sub.shape[1] - 1)
-            good &= (sub[r[:, None], evcols] == _EVENT_LIT).all(axis=1)
+            good = (sub[r, te] == _QUOTE) & (te + ts + ev_len <= lengths[rows]) & (te <= width_left - ev_len)
+            at = r * width_left + np.minimum(te, width_left - ev_len)
+            good &= _eq(sliding_window_view(sub.ravel(), ev_len)[at], _EVENT)
             rows, sub, te = rows[good], sub[good], te[good]
             if not len(rows):
                 continue
-            tw = -(-sub.shape[1] // 8) * 8
+            tw = -(-width_left // 8) * 8
             tb = np.zeros((len(rows), tw), np.uint8)
-            tb[:, : sub.shape[1]] = sub
+            tb[:, :width_left] = sub
             tb[np.arange(tw) >= te[:, None]] = 0
             codes, decoded = _intern(tb, table)
             rows = rows[decoded]
