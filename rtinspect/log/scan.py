@@ -169,7 +169,7 @@ def _fast(win: np.ndarray, lengths: np.ndarray, table: TypeTable) -> tuple[np.nd
             tw = -(-width_left // 8) * 8
             tb = np.zeros((len(rows), tw), np.uint8)
             tb[:, :width_left] = sub
-            tb[np.arange(tw) >= te[:, None]] = 0
+            np.multiply(tb, np.arange(tw) < te[:, None], out=tb)  # zero the bytes after the name
             codes, decoded = _intern(tb, table)
             rows = rows[decoded]
             vals = _times(win[rows, 5:c])
