@@ -76,7 +76,7 @@ class ResponseRun:
         }
         if self.dialect == Dialect.GA:
             out["output_modalities"] = self.modalities
-            out["max_output_tokens"] = session.get("max_output_tokens", "inf")
+            out["max_output_tokens"] = proto.max_output_tokens(session, self.dialect)
             out["audio"] = {
                 "output": {
                     "format": ((session.get("audio") or {}).get("output") or {}).get("format")
@@ -89,7 +89,7 @@ class ResponseRun:
             out["voice"] = proto.voice(session, self.dialect)
             out["output_audio_format"] = session.get("output_audio_format", "pcm16")
             out["temperature"] = session.get("temperature", 0.8)
-            out["max_output_tokens"] = session.get("max_response_output_tokens", "inf")
+            out["max_output_tokens"] = proto.max_output_tokens(session, self.dialect)
         out["usage"] = None
         out["metadata"] = None
         out.update(extra)

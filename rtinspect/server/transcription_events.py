@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from rtinspect.protocol import Dialect
 from rtinspect.server.audio import InputFormat, pcm16_24k
 from rtinspect.server.events import delta_event, event
 
@@ -50,16 +49,16 @@ async def run_transcription(
         content_index=0,
         transcript=text,
     )
-    if conn.dialect == Dialect.GA:
-        audio_tokens = max(1, len(raw) // max(1, int(fmt.bytes_per_ms * 100)))
-        text_tokens = len(words)
-        done["usage"] = {
-            "type": "tokens",
-            "total_tokens": audio_tokens + text_tokens,
-            "input_tokens": audio_tokens,
-            "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
-            "output_tokens": text_tokens,
-        }
+    # usage: GA, and beta as it behaved until 2026-05 (the April 2025 beta schema predates it)
+    audio_tokens = max(1, len(raw) // max(1, int(fmt.bytes_per_ms * 100)))
+    text_tokens = len(words)
+    done["usage"] = {
+        "type": "tokens",
+        "total_tokens": audio_tokens + text_tokens,
+        "input_tokens": audio_tokens,
+        "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
+        "output_tokens": text_tokens,
+    }
     await conn.send(done)
 
 
