@@ -122,13 +122,13 @@ def pitch_hz(x: np.ndarray, rate: int) -> float | None:
     """Median F0 of the voiced (loudest) frames by autocorrelation, or None when too little voice."""
     frame = int(rate * 0.04)
     n = len(x) // frame
-    if n < 10:
+    if n < 6:
         return None
     frames = x[: n * frame].reshape(n, frame)
     energy = np.sqrt(np.mean(frames * frames, axis=1))
     if energy.max() < 100:
         return None
-    loud = frames[energy >= max(np.percentile(energy, 60), energy.max() * 0.1)]
+    loud = frames[energy >= energy.max() * 0.25]
     lo, hi = max(int(rate / 600), 2), int(rate / 50)
     f0s = []
     for f in loud[:200]:
@@ -140,7 +140,7 @@ def pitch_hz(x: np.ndarray, rate: int) -> float | None:
         lag = lo + int(np.argmax(ac[lo:hi]))
         if ac[lag] / ac[0] > 0.45:
             f0s.append(rate / lag)
-    return float(np.median(f0s)) if len(f0s) >= 5 else None
+    return float(np.median(f0s)) if len(f0s) >= 4 else None
 
 
 def rolloff_hz(x: np.ndarray, rate: int, share: float = 0.95) -> float:

@@ -295,8 +295,9 @@ class AudioContentRule(Rule):
             )
             return out
         f0 = aa.pitch_hz(x, rate)
-        if f0 is not None and (f0 > 400 or f0 < 60):
-            guess = aa.nearest_rate(rate * 150.0 / f0, 0.3) or (16000 if f0 > 400 else 48000)
+        if f0 is not None and (f0 > 320 or f0 < 70):
+            # A typical voice is ~120 Hz: scale the declared rate by how far off the pitch is.
+            guess = aa.nearest_rate(rate * 120.0 / f0, 0.3) or (8000 if f0 > 320 else 48000)
             band = aa.rolloff_hz(x, rate)
             out.append(
                 Finding(

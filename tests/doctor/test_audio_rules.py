@@ -155,3 +155,12 @@ def test_audio_before_the_format_update() -> None:
     ok.update(PCMU)
     ok.append(ulaw_encode(speechlike(400, rate=8000)).astype(np.uint8).tobytes(), rate=8000, width=1)
     assert "audio-before-format-update" not in _clean(ok)
+
+
+def test_real_44k_speech_declared_24k_is_called_out_by_pitch() -> None:
+    clip = load_audio(WAVS / "hello_44k_float.wav")
+    pcm = (clip.samples[:, 0] * 32767).astype("<i2")
+    s = Synth()
+    s.append(np.concatenate([pcm, zeros(500)]), realtime=False)
+    f = s.find("audio-pitch-out-of-range")
+    assert "44100" in f.title or "48000" in f.title
