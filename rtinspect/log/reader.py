@@ -391,6 +391,7 @@ class LogReader:
         codes = self.type_codes[lo:hi]
         mask = np.ones(len(codes), bool)
         if types is not None:
+            types = [types] if isinstance(types, str) else types
             wanted = [self._table.codes[t] for t in types if t in self._table.codes]
             mask &= np.isin(codes, np.array(wanted, np.uint16))
         if type_prefix is not None:
