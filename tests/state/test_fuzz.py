@@ -38,7 +38,7 @@ json_values = st.recursive(
         st.lists(inner, max_size=4),
         st.dictionaries(st.one_of(st.sampled_from(FIELDS), st.text(max_size=5)), inner, max_size=5),
     ),
-    max_leaves=20,
+    max_leaves=12,
 )
 event_types = st.one_of(st.sampled_from(KNOWN_TYPES), st.text(max_size=20), st.integers(), st.none())
 
@@ -56,7 +56,7 @@ records = st.lists(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records)
 def test_apply_never_raises_and_counts_everything(recs: list[Tapped]) -> None:
     state = SessionState(strict=True)  # strict: a handler exception would surface here
