@@ -112,6 +112,7 @@ class EnergyVad:
                 self.last_voiced_end_ms = self.position_ms
             elif self.in_speech and self.position_ms - self.last_voiced_end_ms >= s.silence_duration_ms:
                 self.in_speech = False
+                self.floor_ms = self.position_ms  # the next turn's padding cannot reach into this one
                 events.append(VadEvent("stopped", int(round(self.position_ms))))
         return events
 
