@@ -16,8 +16,9 @@ from rtinspect.doctor.finding import Finding
 from rtinspect.tap import Tapped
 
 # USD per 1M tokens: (text in, cached text in, text out, audio in, cached audio in, audio out).
-# Taken from openai.com/api/pricing as published with gpt-realtime on 2025-08-28 (preview models:
-# the Dec 2024 prices). ESTIMATES: check the pricing page before relying on them.
+# Figures of openai.com/api/pricing as announced with gpt-realtime on 2025-08-28 (the preview
+# models: their Dec 2024 prices, confirmed by community threads). Not re-checked against today's
+# page: the output labels every cost as an ESTIMATE.
 PRICES: dict[str, tuple[float, float, float, float, float, float]] = {
     "gpt-realtime-mini": (0.60, 0.06, 2.40, 10.0, 0.30, 20.0),
     "gpt-realtime": (4.0, 0.40, 16.0, 32.0, 0.40, 64.0),
