@@ -322,12 +322,14 @@ async def stream_microphone(
     fmt = fmt or session_facts(client)[0]
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[bytes] = asyncio.Queue()
-    mic = mic or Microphone(
-        lambda chunk: loop.call_soon_threadsafe(queue.put_nowait, chunk),
-        fmt=fmt,
-        chunk_ms=chunk_ms,
-        device=device,
-    )
+
+    def feed(chunk: bytes) -> None:  # PortAudio's thread
+        loop.call_soon_threadsafe(queue.put_nowait, chunk)
+
+    if mic is None:
+        mic = Microphone(feed, fmt=fmt, chunk_ms=chunk_ms, device=device)
+    else:
+        mic.on_chunk = feed  # the caller keeps the push-to-talk gate (mic.open)
     mic.start()
     client.tap.meta(
         META_AUDIO_SOURCE_STARTED, source="microphone", rate=fmt.rate, channels=1, encoding=fmt.encoding

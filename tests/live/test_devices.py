@@ -207,19 +207,16 @@ async def test_stream_microphone_appends_until_stopped(monkeypatch: pytest.Monke
     metas: list[str] = []
     client.tap.add_sink(lambda r: metas.append(r.type))
 
-    async def run() -> float:
-        return await dev.stream_microphone(client, stop, fmt=PCM16_24K, chunk_ms=20)
-
-    task = asyncio.create_task(run())
-    await asyncio.sleep(0.05)
-    stream = next(s for s in gc_streams() if s.kwargs.get("samplerate") == 48000)
+    mic = dev.Microphone(lambda chunk: None, fmt=PCM16_24K, chunk_ms=20)
+    task = asyncio.create_task(dev.stream_microphone(client, stop, fmt=PCM16_24K, chunk_ms=20, mic=mic))
+    while mic._stream is None and not task.done():
+        await asyncio.sleep(0.01)
+    stream = mic._stream
     block = np.full((9600, 1), 0.1, dtype=np.float32)  # 200 ms at 48 kHz, delivered from another thread
     t = threading.Thread(target=stream.kwargs["callback"], args=(block, 9600, None, None))
     t.start()
     t.join()
-    for _ in range(100):
-        if len(client.sent) >= 4:
-            break
+    while len(client.sent) < 4 and not task.done():
         await asyncio.sleep(0.01)
     stop.set()
     sent_ms = await asyncio.wait_for(task, 5)
@@ -227,9 +224,3 @@ async def test_stream_microphone_appends_until_stopped(monkeypatch: pytest.Monke
     assert sent_ms >= 80
     assert metas == ["rtinspect.audio.started", "rtinspect.audio.stopped"]
     assert not stream.started and stream.closed
-
-
-def gc_streams() -> list[FakeStream]:
-    import gc
-
-    return [o for o in gc.get_objects() if isinstance(o, FakeStream) and o.started]
