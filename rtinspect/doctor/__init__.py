@@ -1,8 +1,25 @@
 """The doctor: diagnose a Realtime session from its events and name the fix.
 
 ``Doctor`` runs live (``feed`` each event, ``finish`` at the end); ``diagnose(records)`` does the
-same over a recorded log. Rules live one family per module (session_rules, audio_rules,
-buffer_rules, response_rules, function_rules, connection_rules, info_rules).
+same over a recorded log. Rules live one family per module; their finding codes:
+
+- session_rules: transcription-not-enabled, session-unknown-parameter, session-invalid-type,
+  session-invalid-value, session-value-out-of-range, session-other-dialect-field,
+  session-missing-type, session-update-rejected, beta-interface-retired, session-default-kept
+- audio_rules: audio-rate-mismatch (wall clock), audio-pitch-out-of-range, container-bytes-in-pcm,
+  stereo-as-mono, odd-byte-count, g711-pcm16-mismatch, audio-silent, audio-too-quiet,
+  audio-clipped, no-trailing-silence
+- buffer_rules: commit-under-server-vad, commit-too-small, commit-empty, commit-without-response,
+  speech-never-stopped, echo-self-interruption, audio-before-format-update
+- response_rules: response-already-active, cancel-not-active, response-failed/-incomplete/
+  -cancelled, transcription-failed, truncate-beyond-audio
+- function_rules: function-call-unanswered, function-output-without-response,
+  function-outputs-separate-responses
+- connection_rules: rate-limited, quota-exceeded, authentication-failed, session-expired,
+  session-expiring, invalid-model, invalid-client-event, server-error, connection-closed,
+  transport-error
+- info_rules (info only): transcript-after-response, turn-latency, usage-cost
+- engine: malformed-events (events no rule could read)
 """
 
 from __future__ import annotations

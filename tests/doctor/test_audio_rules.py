@@ -164,3 +164,11 @@ def test_real_44k_speech_declared_24k_is_called_out_by_pitch() -> None:
     s.append(np.concatenate([pcm, zeros(500)]), realtime=False)
     f = s.find("audio-pitch-out-of-range")
     assert "44100" in f.title or "48000" in f.title
+
+
+def test_stereo_streamed_in_real_time_grows_twice_as_fast() -> None:
+    lr = np.stack([speechlike(4000), speechlike(4000, seed=2)], axis=1).reshape(-1)
+    s = Synth()
+    s.append(lr, rate=48000)  # 24 kHz stereo = 48k samples per second of real time, declared mono 24 kHz
+    f = s.find("audio-rate-mismatch")
+    assert "stereo" in f.explanation

@@ -103,3 +103,11 @@ def test_cost_uses_the_price_table() -> None:
     }
     assert cost_of(usage, "gpt-realtime-2025-08-28") == pytest.approx(4.0 + 64.0)
     assert cost_of(usage, "gpt-realtime-mini") == pytest.approx(0.60 + 20.0)
+
+
+def test_transport_error_is_reported() -> None:
+    from rtinspect.tap import META_TRANSPORT_ERROR
+
+    s = Synth()
+    s.meta(META_TRANSPORT_ERROR, dt=0.1, message="cannot connect to ws://127.0.0.1:9/v1/realtime: refused")
+    assert "refused" in s.find("transport-error").explanation

@@ -179,3 +179,30 @@ def test_default_not_flagged_when_server_holds_what_was_asked() -> None:
         }
     )
     assert "session-default-kept" not in s.codes()
+
+
+def test_ga_update_without_session_type() -> None:
+    s = Synth()
+    s.update({"instructions": "be brief"}, accept=False)
+    s.error("missing_required_parameter", "Missing required parameter: 'session.type'.", "session.type")
+    f = s.find("session-missing-type")
+    assert f.severity == "error" and json.loads(f.fix or "")["session"]["type"] == "realtime"
+
+
+def test_dialect_is_detected_from_events_when_not_given() -> None:
+    from rtinspect.doctor import Doctor
+
+    for dialect, field in (
+        ("ga", "session.audio.input.transcription"),
+        ("beta", "session.input_audio_transcription"),
+    ):
+        s = Synth(dialect)
+        s.recs[0].event.pop("dialect")
+        _turn(s, None)
+        doctor = Doctor()  # as the TUI creates it: no hint
+        for rec in s.recs:
+            doctor.feed(rec)
+        doctor.finish()
+        assert doctor.ctx.dialect is not None and doctor.ctx.dialect.value == dialect
+        f = next(f for f in doctor.findings if f.code == "transcription-not-enabled")
+        assert field in f.explanation
