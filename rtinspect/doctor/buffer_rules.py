@@ -275,7 +275,9 @@ class FormatOrderRule(Rule):
                 tuple(p for p in (first, upd, pos) if p is not None),
                 pretty_events(
                     [
-                        {"type": "session.update", "session": "<your update>"},
+                        ctx.client_events.get(upd, {"type": "session.update", "session": {}})
+                        if upd is not None
+                        else {"type": "session.update", "session": {}},
                         "wait for session.updated",
                         APPEND,
                     ]
