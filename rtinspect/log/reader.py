@@ -155,31 +155,6 @@ class LogReader:
                 budget -= consumed
                 self._append(batch)
             return self.complete
-            # mmap, not pread: numpy scans the page cache in place (no copy of every byte).
-            mm = mmap.mmap(self.fd, size, access=mmap.ACCESS_READ)
-            view = memoryview(mm)
-            try:
-                while self._pos < size and budget > 0:
-                    want = min(CHUNK_BYTES, size - self._pos)
-                    while True:
-                        chunk = view[self._pos : self._pos + want]
-                        batch, consumed = scan_chunk(chunk, self._pos, self._table)
-                        chunk.release()
-                        if consumed or self._pos + want >= size:
-                            break
-                        want = min(2 * want, size - self._pos)  # one line longer than a chunk
-                    if not consumed:
-                        break  # only a partial last line remains
-                    self._pos += consumed
-                    budget -= consumed
-                    self._append(batch)
-            finally:
-                try:
-                    view.release()
-                    mm.close()
-                except BufferError:  # a view still alive elsewhere; the collector closes it
-                    pass
-            return self.complete
 
     def _scan(self, want: int) -> tuple[Batch, int]:
         """Index ``want`` bytes from ``_pos`` through a map of just that range.

@@ -129,8 +129,8 @@ def test_any_events_round_trip_with_their_index(recs: list[tuple[float, str, str
     junk=st.lists(st.integers(0, 59), max_size=3),
 )
 def test_chunk_boundaries_never_change_the_index(sizes: list[int], chunk: int, junk: list[int]) -> None:
-    """Indexing in chunks of any size (lines straddling chunk ends, lines shorter and longer than the
-    scan window) gives exactly the index of a one-pass open."""
+    """Indexing in mapped chunks of any size and alignment (lines straddling chunk ends, lines shorter
+    and longer than the scan window) gives exactly the index of a one-pass pread open."""
     from unittest import mock
 
     import rtinspect.log.reader as reader_mod
@@ -149,7 +149,11 @@ def test_chunk_boundaries_never_change_the_index(sizes: list[int], chunk: int, j
             expected = {k: v.tolist() for k, v in whole.columns().items()}
             names = list(whole.type_names)
             skipped = whole.skipped
-        with mock.patch.object(reader_mod, "CHUNK_BYTES", chunk), LogReader.open(path) as chunked:
+        with (
+            mock.patch.object(reader_mod, "CHUNK_BYTES", chunk),
+            mock.patch.object(reader_mod, "MMAP_MIN", 0),  # the whole open used pread; this one maps
+            LogReader.open(path) as chunked,
+        ):
             got = {k: v.tolist() for k, v in chunked.columns().items()}
             assert got["types"] == expected["types"] or [chunked.type_names[c] for c in got["types"]] == [
                 names[c] for c in expected["types"]

@@ -108,6 +108,7 @@ def test_lazy_open_indexes_progressively(tmp_path: Path, monkeypatch: pytest.Mon
     written = write_log(path, events)
     monkeypatch.setattr(reader_mod, "FIRST_BYTES", 20_000)
     monkeypatch.setattr(reader_mod, "CHUNK_BYTES", 20_000)
+    monkeypatch.setattr(reader_mod, "MMAP_MIN", 0)  # exercise the mapped path on a small file
     reader = LogReader.open(path, lazy=True)
     assert 0 < len(reader) < len(written) and not reader.complete and 0 < reader.progress < 1
     assert reader[0] == written[0]
