@@ -37,3 +37,36 @@ class Problem:
     code: str
     message: str
     hint: str | None = None
+
+
+# Re-exports, loaded on first use: the submodules import ``Dialect``/``Problem`` from here, and
+# ``import rtinspect.protocol`` stays cheap (no schema loading) for the CLI's ``--help``.
+# ``catalog()`` is not re-exported: the name is taken by its submodule.
+_LAZY = {
+    "validate_client_event": "validate",
+    "validate_server_event": "validate",
+    "default_session": "session",
+    "merge_session_update": "session",
+    "input_format": "session",
+    "output_format": "session",
+    "turn_detection": "session",
+    "transcription_config": "session",
+    "AudioFormat": "session",
+    "detect_dialect": "dialect",
+    "event_type_to": "dialect",
+    "session_to_ga": "dialect",
+    "session_to_beta": "dialect",
+    "translate_client_event": "dialect",
+    "Catalog": "catalog",
+    "is_audio_event": "catalog",
+    "audio_field": "catalog",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

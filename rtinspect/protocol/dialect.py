@@ -122,6 +122,7 @@ def dialect_of_event(event: Any) -> Dialect | None:
     if not isinstance(event, Mapping):
         return None
     etype = event.get("type")
+    etype = etype if isinstance(etype, str) else ""
     if etype in BETA_MARKER_TYPES:
         return Dialect.BETA
     if etype in GA_MARKER_TYPES:

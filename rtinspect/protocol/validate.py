@@ -66,6 +66,11 @@ _LIVE_BOUNDS = {Dialect.BETA: {"session.temperature": (0.6, 1.2), "response.temp
 # live: null accepted from clients for these optional scalars ("null = append at the end").
 _CLIENT_NULL_KEYS = frozenset({"previous_item_id", "response_id"})
 
+# live: fields the beta server accepted that its April 2025 schema lacks (speed arrived mid-2025).
+_LIVE_FIELDS: dict[Dialect, dict[str, Node]] = {
+    Dialect.BETA: {"session.speed": Node(types=frozenset({"number"}), minimum=0.25, maximum=1.5)},
+}
+
 # live: fields the server sends that the schema lacks (NOTES §10), accepted in server events.
 _SERVER_EXTRA_KEYS = frozenset({"obfuscation"})
 # live: beta session objects carried fields the April 2025 schema lacks (captures up to 2026-05).
@@ -265,6 +270,10 @@ def _check_object(node: Node, value: Mapping[str, Any], path: str, ctx: _Ctx) ->
                 ctx.server and (key in _SERVER_EXTRA_KEYS or sub_path in _SERVER_EXTRA_PATHS[ctx.dialect])
             ):
                 continue
+            live = _LIVE_FIELDS.get(ctx.dialect, {}).get(sub_path)
+            if live is not None:
+                _check(live, sub_value, sub_path, ctx, optional=True)
+                continue
             if extra is not False and not isinstance(extra, bool):
                 _check(extra, sub_value, sub_path, ctx, optional=True)
                 continue
@@ -369,6 +378,12 @@ def _check_union(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
             hint = _did_you_mean(got, allowed) or _format_hint(path, got, ctx)
             ctx.add(sub_path, "invalid_value", _enum_message(got, allowed), hint)
             return
+        # Branches whose fixed fields (type, role) the value matches are the ones it was meant for.
+        matching = [b for b in candidates if _mismatches(b, value) == 0]
+        if len(matching) == 1:
+            _check(matching[0], value, path, ctx, optional=False)
+            return
+        candidates = matching or candidates
     best: tuple[tuple[int, int], list[Problem]] | None = None
     for b in candidates:
         sub = ctx.fork()

@@ -226,3 +226,13 @@ def test_server_validation_still_catches_emulator_mistakes() -> None:
         validate_server_event({"type": "response.output_audio.delta", **DELTA, "obfuscation": "x"}, BETA)
         != []
     )
+
+
+def test_package_re_exports_the_public_api() -> None:
+    import rtinspect.protocol as protocol
+    from rtinspect.protocol.validate import validate_client_event
+
+    assert protocol.validate_client_event is validate_client_event
+    assert protocol.Catalog is type(catalog(GA))
+    with pytest.raises(AttributeError):
+        _ = protocol.no_such_name  # type: ignore[attr-defined]
