@@ -164,6 +164,13 @@ class AppendRun:
 
 @dataclass(slots=True)
 class Commit:
+    """One ``input_audio_buffer.committed``.
+
+    ``bytes``/``ms``/``chunks`` count everything the client appended since the previous commit or
+    clear, measured in the input format each append was made under. For a server-VAD commit the
+    speech window with the same ``item_id`` gives the server's own ``audio_end_ms``.
+    """
+
     pos: int  # the server's input_audio_buffer.committed
     t: float
     item_id: str | None
@@ -219,6 +226,14 @@ class AudioSource:
 
 @dataclass(slots=True)
 class BufferState:
+    """The server's input audio buffer as the client fed it: counts only, never samples.
+
+    ``pending_*`` is what the next commit would take. ``runs`` split the appends by the format
+    they were made under (an update that changes the format starts a new run), and
+    ``append_t``/``append_cum_ms`` hold one (t, cumulative ms) pair per append, so a rule can
+    compare audio time against wall time over any window.
+    """
+
     format: AudioFormat = PCM16_24K  # the current effective input format
     bytes_per_ms: float = 48.0  # of ``format``, kept here for the append hot path
     pending_bytes: int = 0  # since the last commit/clear
