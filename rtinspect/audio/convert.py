@@ -62,16 +62,32 @@ def as_pcm16(data: bytes | bytearray | memoryview | np.ndarray) -> np.ndarray:
 
 
 def encode_for(clip: Clip, fmt: AudioFormat | Any) -> bytes:
-    """The clip as the bytes a session with input format ``fmt`` expects: mono, resampled, encoded."""
+    """The clip as the bytes a session with input format ``fmt`` expects: mono, resampled, encoded.
+
+    Works through the clip in ~1 s blocks with soxr's streaming resampler: the same output as
+    one whole-array pass (bit for bit), but each block stays in cache and memory stays small.
+    """
     encoding = normalise_encoding(fmt.encoding)
     rate = 8000 if encoding in (ULAW, ALAW) else int(fmt.rate)
-    mono = resample(to_mono(clip.samples), clip.rate, rate)
-    pcm = float_to_pcm16(mono)
-    if encoding == PCM16:
-        return pcm.tobytes()
-    if encoding == ULAW:
-        return ulaw_encode(pcm).tobytes()
-    return alaw_encode(pcm).tobytes()
+    samples = clip.samples if clip.samples.ndim == 2 else clip.samples.reshape(-1, 1)
+    stream = None
+    if clip.rate != rate:
+        import soxr
+
+        stream = soxr.ResampleStream(clip.rate, rate, 1, dtype="float32", quality="HQ")
+    block = max(4096, int(clip.rate))
+    total = samples.shape[0]
+    parts: list[bytes] = []
+    for start in range(0, max(total, 1), block):
+        mono = to_mono(samples[start : start + block])
+        if stream is not None:
+            mono = stream.resample_chunk(mono, last=start + block >= total)
+        pcm = float_to_pcm16(mono)
+        if encoding == PCM16:
+            parts.append(pcm.tobytes())
+        else:
+            parts.append((ulaw_encode(pcm) if encoding == ULAW else alaw_encode(pcm)).tobytes())
+    return b"".join(parts)
 
 
 def decode_to_pcm16(data: bytes, fmt: AudioFormat | Any) -> np.ndarray:
