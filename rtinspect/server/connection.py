@@ -13,12 +13,13 @@ import binascii
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import orjson
 
 from rtinspect.protocol import Dialect
-from rtinspect.server import proto
+from rtinspect.server import items, proto
 from rtinspect.server.audio import InputFormat, pcm16_24k, tone
 from rtinspect.server.events import error_event, event, item, item_added_events, rate_limits
 from rtinspect.server.ids import new_id
@@ -155,7 +156,11 @@ class Connection:
             await self.error("invalid_event", "The 'type' field is missing.", client_event_id=client_id)
             return
         handler = self._handlers().get(type_) if isinstance(type_, str) else None
-        problems = proto.validate(ev, self.dialect)
+        try:
+            problems = proto.validate(ev, self.dialect)
+        except Exception:  # a validator bug: treat the event as valid rather than drop the session
+            log.exception("validation of %s failed", type_)
+            problems = []
         if problems:
             p = problems[0]
             await self.error(p.code, p.message, param=p.path or None, client_event_id=client_id)
@@ -169,7 +174,18 @@ class Connection:
                 client_event_id=client_id,
             )
             return
-        await handler(ev)
+        try:
+            await handler(ev)
+        except Exception:  # a bug of ours must not end the user's session: say so, keep the socket
+            log.exception("error while handling %s", type_)
+            await self.send(
+                error_event(
+                    None,
+                    "The server had an error while processing your request. (rtinspect local server bug; see its log)",
+                    client_event_id=client_id if isinstance(client_id, str) else None,
+                    type_="server_error",
+                )
+            )
 
     def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
         handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
@@ -177,10 +193,10 @@ class Connection:
             "input_audio_buffer.append": self.on_append,
             "input_audio_buffer.commit": self.on_commit,
             "input_audio_buffer.clear": self.on_clear,
-            "conversation.item.create": self.on_item_create,
-            "conversation.item.retrieve": self.on_item_retrieve,
-            "conversation.item.truncate": self.on_item_truncate,
-            "conversation.item.delete": self.on_item_delete,
+            "conversation.item.create": partial(items.create, self),
+            "conversation.item.retrieve": partial(items.retrieve, self),
+            "conversation.item.truncate": partial(items.truncate, self),
+            "conversation.item.delete": partial(items.delete, self),
             "response.create": self.on_response_create,
             "response.cancel": self.on_response_cancel,
             "output_audio_buffer.clear": self.on_output_audio_clear,
@@ -289,124 +305,6 @@ class Connection:
                 future.set_result(None)
 
     # -- conversation -------------------------------------------------------------------------------
-
-    async def on_item_create(self, ev: dict[str, Any]) -> None:
-        cid = ev.get("event_id")
-        raw_item = dict(ev.get("item") or {})
-        previous = ev.get("previous_item_id")
-        if isinstance(previous, str) and previous not in self.items:
-            await self.error(
-                "invalid_value",
-                f"Previous item with id '{previous}' not found.",
-                param="previous_item_id",
-                client_event_id=cid,
-            )
-            return
-        item_id = raw_item.pop("id", None) or new_id("item")
-        if item_id in self.items:
-            await self.error(
-                "invalid_value",
-                f"Item with id '{item_id}' already exists.",
-                param="item.id",
-                client_event_id=cid,
-            )
-            return
-        raw_item.pop("object", None)
-        audio = b""
-        content = []
-        for part in raw_item.get("content") or []:
-            part = dict(part)
-            if part.get("type") == "input_audio":
-                try:
-                    audio += base64.b64decode(part.pop("audio", "") or "", validate=True)
-                except (binascii.Error, ValueError):
-                    await self.error(
-                        "invalid_value",
-                        "Invalid 'item.content.audio'. Expected base64-encoded audio bytes.",
-                        param="item.content.audio",
-                        client_event_id=cid,
-                    )
-                    return
-                part.setdefault("transcript", None)
-            content.append(part)
-        if "content" in raw_item:
-            raw_item["content"] = content
-        raw_item.setdefault("status", "completed")
-        it = item(self.dialect, id=item_id, **raw_item)
-        prev = self.add_item(it, previous if isinstance(previous, str) else None)
-        if audio:
-            self.item_audio[item_id] = (audio, self.fmt)
-        for out in item_added_events(self.dialect, prev, it, done=True):
-            await self.send(out)
-
-    async def on_item_retrieve(self, ev: dict[str, Any]) -> None:
-        it = await self._find(ev)
-        if it is not None:
-            out = dict(it)
-            audio, _ = self.item_audio.get(it["id"], (b"", None))
-            if audio and out.get("content"):
-                out["content"] = [
-                    dict(out["content"][0], audio=base64.b64encode(audio).decode()),
-                    *out["content"][1:],
-                ]
-            await self.send(event("conversation.item.retrieved", item=out))
-
-    async def on_item_truncate(self, ev: dict[str, Any]) -> None:
-        it = await self._find(ev)
-        if it is None:
-            return
-        cid = ev.get("event_id")
-        end = ev.get("audio_end_ms")
-        audio, fmt = self.item_audio.get(it["id"], (b"", None))
-        if it.get("role") != "assistant" or fmt is None:
-            await self.error(
-                "invalid_value",
-                "Only assistant messages with audio can be truncated.",
-                param="item_id",
-                client_event_id=cid,
-            )
-            return
-        duration = int(fmt.duration_ms(len(audio)))
-        if not isinstance(end, int) or end > duration:
-            await self.error(
-                "invalid_value",
-                f"Audio content of {duration}ms is already shorter than {end}ms",
-                param="audio_end_ms",
-                client_event_id=cid,
-            )
-            return
-        self.item_audio[it["id"]] = (audio[: int(end * fmt.bytes_per_ms)], fmt)
-        for part in it.get("content") or []:
-            if "transcript" in part:
-                part["transcript"] = ""
-        await self.send(
-            event(
-                "conversation.item.truncated",
-                item_id=it["id"],
-                content_index=ev.get("content_index", 0),
-                audio_end_ms=end,
-            )
-        )
-
-    async def on_item_delete(self, ev: dict[str, Any]) -> None:
-        it = await self._find(ev)
-        if it is not None:
-            self.order.remove(it["id"])
-            del self.items[it["id"]]
-            self.item_audio.pop(it["id"], None)
-            await self.send(event("conversation.item.deleted", item_id=it["id"]))
-
-    async def _find(self, ev: dict[str, Any]) -> dict[str, Any] | None:
-        item_id = ev.get("item_id")
-        it = self.items.get(item_id) if isinstance(item_id, str) else None
-        if it is None:
-            await self.error(
-                "invalid_value",
-                f"Item with item_id not found: {item_id}",
-                param="item_id",
-                client_event_id=ev.get("event_id"),
-            )
-        return it
 
     # -- responses ----------------------------------------------------------------------------------
 
