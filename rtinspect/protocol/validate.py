@@ -8,20 +8,24 @@ need what the live server says: ``unknown_parameter`` at ``session.input_audio_t
 branch the value was meant for (by its ``type``/``role`` discriminators, then by fewest problems),
 reports EVERY problem with its dotted path, and adds a hint (did-you-mean, or the other dialect's name).
 
-Live behaviour that overrides the schema (NOTES.md §5, §7, §10) is marked ``# live:`` below.
+Live behaviour that overrides the schema (NOTES.md §5, §7, §10) is tabled in ``_live`` and marked
+``# live:`` here; message texts and hints are in ``_messages``. ``unknown_parameter``,
+``integer_below_min_value``, ``invalid_value`` and ``invalid_event`` texts are as captured live;
+``invalid_type`` and ``missing_required_parameter`` follow the general OpenAI error convention
+(unverified for Realtime, NOTES §8).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import difflib
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from rtinspect.protocol import Dialect, Problem
+from rtinspect.protocol import _live as live
+from rtinspect.protocol import _messages as msg
 from rtinspect.protocol._schema import Node, compiler, event_index, json_type, type_accepts
 from rtinspect.secrets import redact_text
 
@@ -29,85 +33,6 @@ MAX_APPEND_BYTES = 15 * 1024 * 1024
 """Largest decoded ``input_audio_buffer.append`` payload the server accepts (spec: 15 MiB)."""
 
 _MAX_APPEND_B64 = (MAX_APPEND_BYTES + 2) // 3 * 4
-
-# Hints for a field of the OTHER dialect, keyed by its name relative to ``session``/``response``.
-_BETA_TO_GA = {
-    "modalities": "output_modalities",
-    "input_audio_format": "audio.input.format",
-    "output_audio_format": "audio.output.format",
-    "voice": "audio.output.voice",
-    "speed": "audio.output.speed",
-    "input_audio_transcription": "audio.input.transcription",
-    "turn_detection": "audio.input.turn_detection",
-    "input_audio_noise_reduction": "audio.input.noise_reduction",
-    "max_response_output_tokens": "max_output_tokens",
-    "temperature": None,
-}
-_GA_TO_BETA = {
-    "output_modalities": "modalities",
-    "max_output_tokens": "max_response_output_tokens",
-    "audio": "input_audio_format, output_audio_format, voice, speed, input_audio_transcription, "
-    "turn_detection, input_audio_noise_reduction",
-    "type": None,
-    "tracing": None,
-    "truncation": None,
-    "prompt": None,
-    "reasoning": None,
-    "parallel_tool_calls": None,
-}
-
-# live: these fields take any string although the beta schema enumerates them (the beta server
-# accepted newer model names such as gpt-realtime with the beta header).
-_OPEN_ENUM_KEYS = frozenset({"model"})
-
-# live: the beta server bounded temperature to [0.6, 1.2]; the schema gives no bounds.
-_LIVE_BOUNDS = {Dialect.BETA: {"session.temperature": (0.6, 1.2), "response.temperature": (0.6, 1.2)}}
-
-# live: null accepted from clients for these optional scalars ("null = append at the end").
-_CLIENT_NULL_KEYS = frozenset({"previous_item_id", "response_id"})
-
-# live: fields the beta server accepted that its April 2025 schema lacks (speed arrived mid-2025).
-_LIVE_FIELDS: dict[Dialect, dict[str, Node]] = {
-    Dialect.BETA: {"session.speed": Node(types=frozenset({"number"}), minimum=0.25, maximum=1.5)},
-}
-
-# live: fields the server sends that the schema lacks (NOTES §10), accepted in server events.
-_SERVER_EXTRA_KEYS = frozenset({"obfuscation"})
-# live: beta session objects carried fields the April 2025 schema lacks (captures up to 2026-05).
-_SERVER_EXTRA_PATHS = {
-    Dialect.BETA: frozenset(
-        f"session.{k}"
-        for k in (
-            "id",
-            "object",
-            "expires_at",
-            "speed",
-            "tracing",
-            "client_secret",
-            "include",
-            "input_audio_noise_reduction",
-        )
-    ),
-    Dialect.GA: frozenset(),
-}
-# live: null is sent even where the schema requires a value (NOTES §10).
-_SERVER_NULL_KEYS = frozenset(
-    {"previous_item_id", "item_id", "status_details", "usage", "transcript", "code", "param"}
-)
-# live: values the server sends beyond the schema's enum (beta response.created carries in_progress).
-_SERVER_EXTRA_ENUM = {"response.status": frozenset({"in_progress"})}
-# live: GA items carry no ``object``; beta transcription sessions send ``client_secret: null``.
-_SERVER_OPTIONAL_KEYS = frozenset({"object", "client_secret"})
-
-_ARTICLE = {
-    "object": "an object",
-    "array": "an array",
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "a boolean",
-    "null": "null",
-}
 
 
 class _Ctx:
@@ -117,7 +42,7 @@ class _Ctx:
         self.dialect = dialect
         self.server = server
         self.out: list[Problem] = [] if out is None else out
-        self.bounds = _LIVE_BOUNDS.get(dialect, {})
+        self.bounds = live.LIVE_BOUNDS.get(dialect, {})
 
     def fork(self) -> _Ctx:
         return _Ctx(self.dialect, self.server)
@@ -157,7 +82,9 @@ def _validate(event: Any, dialect: Dialect, *, server: bool) -> list[Problem]:
     ctx = _Ctx(dialect, server)
     if not isinstance(event, Mapping):
         ctx.add(
-            "", "invalid_event", "Expected an event object, but got " + _a(json_type(event)) + " instead."
+            "",
+            "invalid_event",
+            "Expected an event object, but got " + msg.article(json_type(event)) + " instead.",
         )
         return ctx.out
     etype = event.get("type")
@@ -165,7 +92,7 @@ def _validate(event: Any, dialect: Dialect, *, server: bool) -> list[Problem]:
         ctx.add("type", "invalid_event", "The 'type' field is missing.")
         return ctx.out
     if not isinstance(etype, str):
-        ctx.add("type", "invalid_type", _type_message("type", frozenset({"string"}), etype))
+        ctx.add("type", "invalid_type", msg.type_message("type", frozenset({"string"}), etype))
         return ctx.out
     if server:
         from rtinspect.protocol.catalog import live_server_schema_name
@@ -176,7 +103,9 @@ def _validate(event: Any, dialect: Dialect, *, server: bool) -> list[Problem]:
     node = _event_node(dialect, etype, server)
     if node is None:
         supported = _server_types(dialect) if server else client_event_types(dialect)
-        ctx.add("type", "invalid_value", _enum_message(etype, supported), _did_you_mean(etype, supported))
+        ctx.add(
+            "type", "invalid_value", msg.enum_message(etype, supported), msg.did_you_mean(etype, supported)
+        )
         return ctx.out
     _check(node, event, "", ctx, optional=False)
     if not server and etype == "input_audio_buffer.append":
@@ -238,18 +167,18 @@ def _check(node: Node, value: Any, path: str, ctx: _Ctx, *, optional: bool) -> N
         key = path.rsplit(".", 1)[-1]
         if (
             node.nullable
-            or (optional and (ctx.server or _nullable(node) or key in _CLIENT_NULL_KEYS))
-            or (ctx.server and key in _SERVER_NULL_KEYS)
+            or (optional and (ctx.server or _nullable(node) or key in live.CLIENT_NULL_KEYS))
+            or (ctx.server and key in live.SERVER_NULL_KEYS)
         ):
             return
         if node.branches or node.types is not None:
-            ctx.add(path, "invalid_type", _type_message(path, _expected_types(node), value))
+            ctx.add(path, "invalid_type", msg.type_message(path, _expected_types(node), value))
         return
     if node.branches:
         _check_union(node, value, path, ctx)
         return
     if not type_accepts(node.types, value):
-        ctx.add(path, "invalid_type", _type_message(path, _expected_types(node), value))
+        ctx.add(path, "invalid_type", msg.type_message(path, _expected_types(node), value))
         return
     if isinstance(value, Mapping):
         _check_object(node, value, path, ctx)
@@ -267,12 +196,13 @@ def _check_object(node: Node, value: Mapping[str, Any], path: str, ctx: _Ctx) ->
         if sub is None:
             extra = node.additional
             if extra is True or (
-                ctx.server and (key in _SERVER_EXTRA_KEYS or sub_path in _SERVER_EXTRA_PATHS[ctx.dialect])
+                ctx.server
+                and (key in live.SERVER_EXTRA_KEYS or sub_path in live.SERVER_EXTRA_PATHS[ctx.dialect])
             ):
                 continue
-            live = _LIVE_FIELDS.get(ctx.dialect, {}).get(sub_path)
-            if live is not None:
-                _check(live, sub_value, sub_path, ctx, optional=True)
+            live_field = live.LIVE_FIELDS.get(ctx.dialect, {}).get(sub_path)
+            if live_field is not None:
+                _check(live_field, sub_value, sub_path, ctx, optional=True)
                 continue
             if extra is not False and not isinstance(extra, bool):
                 _check(extra, sub_value, sub_path, ctx, optional=True)
@@ -281,13 +211,13 @@ def _check_object(node: Node, value: Mapping[str, Any], path: str, ctx: _Ctx) ->
                 sub_path,
                 "unknown_parameter",
                 f"Unknown parameter: '{sub_path}'.",
-                _unknown_hint(str(key), sub_path, props, ctx.dialect),
+                msg.unknown_hint(str(key), sub_path, props, ctx.dialect),
             )
             continue
-        optional = key not in node.required or (ctx.server and key in _SERVER_OPTIONAL_KEYS)
+        optional = key not in node.required or (ctx.server and key in live.SERVER_OPTIONAL_KEYS)
         _check(sub, sub_value, sub_path, ctx, optional=optional)
     for key in node.required:
-        if key not in value and not (ctx.server and key in _SERVER_OPTIONAL_KEYS):
+        if key not in value and not (ctx.server and key in live.SERVER_OPTIONAL_KEYS):
             sub_path = _join(path, key)
             ctx.add(sub_path, "missing_required_parameter", f"Missing required parameter: '{sub_path}'.")
 
@@ -317,10 +247,10 @@ def _check_scalar(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
         integer = isinstance(value, int) and (node.types is None or "number" not in node.types)
         kind = "integer" if integer else "decimal"
         if lo is not None and value < lo:
-            ctx.add(path, f"{kind}_below_min_value", f"Expected a value >= {_num(lo)}")
+            ctx.add(path, f"{kind}_below_min_value", f"Expected a value >= {msg.num(lo)}")
             return
         if hi is not None and value > hi:
-            ctx.add(path, f"{kind}_above_max_value", f"Expected a value <= {_num(hi)}")
+            ctx.add(path, f"{kind}_above_max_value", f"Expected a value <= {msg.num(hi)}")
             return
     if isinstance(value, str):
         if node.max_length is not None and len(value) > node.max_length:
@@ -332,12 +262,14 @@ def _check_scalar(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
             )
         if node.pattern is not None and _search(node.pattern, value) is False:
             ctx.add(
-                path, "invalid_value", f"Invalid value: {_show(value)}. Expected a match of {node.pattern}."
+                path,
+                "invalid_value",
+                f"Invalid value: {msg.show(value)}. Expected a match of {node.pattern}.",
             )
-    if node.enum is not None and key not in _OPEN_ENUM_KEYS and not _in_enum(value, node.enum):
-        if ctx.server and value in _SERVER_EXTRA_ENUM.get(path, ()):
+    if node.enum is not None and key not in live.OPEN_ENUM_KEYS and not _in_enum(value, node.enum):
+        if ctx.server and value in live.SERVER_EXTRA_ENUM.get(path, ()):
             return
-        ctx.add(path, "invalid_value", _enum_message(value, node.enum), _did_you_mean(value, node.enum))
+        ctx.add(path, "invalid_value", msg.enum_message(value, node.enum), msg.did_you_mean(value, node.enum))
 
 
 def _in_enum(value: Any, enum: tuple[Any, ...]) -> bool:
@@ -358,8 +290,8 @@ def _check_union(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
         ctx.add(
             path,
             "invalid_type",
-            _type_message(path, _expected_types(node), value),
-            _format_hint(path, value, ctx),
+            msg.type_message(path, _expected_types(node), value),
+            msg.format_hint(path, value, ctx.dialect),
         )
         return
     if len(candidates) == 1:
@@ -375,8 +307,8 @@ def _check_union(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
                         allowed.append(v)
             sub_path = _join(path, common)
             got = value[common]
-            hint = _did_you_mean(got, allowed) or _format_hint(path, got, ctx)
-            ctx.add(sub_path, "invalid_value", _enum_message(got, allowed), hint)
+            hint = msg.did_you_mean(got, allowed) or msg.format_hint(path, got, ctx.dialect)
+            ctx.add(sub_path, "invalid_value", msg.enum_message(got, allowed), hint)
             return
         # Branches whose fixed fields (type, role) the value matches are the ones it was meant for.
         matching = [b for b in candidates if _mismatches(b, value) == 0]
@@ -395,25 +327,6 @@ def _check_union(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
             best = (score, sub.out)
     assert best is not None
     ctx.out.extend(best[1])
-
-
-_GA_FORMATS = {
-    "pcm16": "{'type': 'audio/pcm', 'rate': 24000}",
-    "g711_ulaw": "{'type': 'audio/pcmu'}",
-    "g711_alaw": "{'type': 'audio/pcma'}",
-}
-
-
-def _format_hint(path: str, value: Any, ctx: _Ctx) -> str | None:
-    """A beta format name where GA wants a format object."""
-    if (
-        ctx.dialect is Dialect.GA
-        and path.endswith(".format")
-        and isinstance(value, str)
-        and value in _GA_FORMATS
-    ):
-        return f"beta format name; GA uses {_GA_FORMATS[value]}"
-    return None
 
 
 def _check_modalities(event: Mapping[str, Any], ctx: _Ctx) -> None:
@@ -461,76 +374,3 @@ def _expected_types(node: Node) -> frozenset[str]:
             out |= _expected_types(b)
         return frozenset(out)
     return node.types or frozenset()
-
-
-_TYPE_ORDER = ("string", "integer", "number", "boolean", "object", "array", "null")
-
-
-def _type_message(path: str, expected: frozenset[str], value: Any) -> str:
-    names = [_ARTICLE[t] for t in _TYPE_ORDER if t in expected]
-    want = names[0] if len(names) == 1 else "one of " + ", ".join(names[:-1]) + " or " + names[-1]
-    return f"Invalid type for '{path}': expected {want}, but got {_a(json_type(value))} instead."
-
-
-def _a(t: str) -> str:
-    return _ARTICLE.get(t, "a value")
-
-
-def _enum_message(value: Any, supported: Any) -> str:
-    listed = ", ".join(_quote(v) for v in supported)
-    return f"Invalid value: {_show(value)}. Supported values are: {listed}."
-
-
-def _quote(v: Any) -> str:
-    return f"'{v}'" if isinstance(v, str) else json.dumps(v)
-
-
-def _show(value: Any) -> str:
-    """A value for a message, short (never a whole audio payload)."""
-    if isinstance(value, str):
-        text = value if len(value) <= 80 else value[:77] + "..."
-        return f"'{text}'"
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
-
-
-def _did_you_mean(value: Any, choices: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    names = [c for c in choices if isinstance(c, str)]
-    match = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
-    if not match:
-        # 'text' -> 'input_text'/'output_text': a unique choice that only adds a prefix.
-        match = [n for n in names if n.endswith("_" + value)] if value else []
-    return f"did you mean '{match[0]}'?" if len(match) == 1 else None
-
-
-def _unknown_hint(key: str, path: str, siblings: Mapping[str, Node], dialect: Dialect) -> str | None:
-    parts = path.split(".")
-    hints: list[str] = []
-    if len(parts) == 2 and parts[0] in ("session", "response"):
-        root = parts[0]
-        if dialect is Dialect.GA and key in _BETA_TO_GA:
-            ga = _BETA_TO_GA[key]
-            hints.append(
-                f"beta name; GA uses {root}.{ga}" if ga else f"beta-only field; GA has no {root}.{key}"
-            )
-        elif dialect is Dialect.BETA and key in _GA_TO_BETA:
-            beta = _GA_TO_BETA[key]
-            if beta:
-                names = ", ".join(f"{root}.{b.strip()}" for b in beta.split(","))
-                hints.append(f"GA name; beta uses {names}")
-            else:
-                hints.append(f"GA-only field; beta has no {root}.{key}")
-    if not hints:
-        mean = _did_you_mean(key, siblings)
-        if mean:
-            hints.append(mean)
-    return "; ".join(hints) or None
