@@ -13,6 +13,12 @@ from rtinspect.statemodel import FunctionCall, RateLimits, Response
 from rtinspect.tap import Tapped
 
 
+def _compact(parts: list[str]) -> None:
+    """Join a finished stream of deltas in place: one string instead of thousands (memory)."""
+    if len(parts) > 1:
+        parts[:] = ["".join(parts)]
+
+
 class ResponseHandlers(StateBase):
     """Handlers for ``response.*`` and ``rate_limits.updated``."""
 
@@ -47,6 +53,10 @@ class ResponseHandlers(StateBase):
         resp.status = _s(data.get("status")) or resp.status
         resp.status_details = data.get("status_details")
         resp.done_pos, resp.done_t = pos, rec.t
+        _compact(resp.text_parts)
+        _compact(resp.transcript_parts)
+        for fc in resp.function_calls.values():
+            _compact(fc.arg_parts)
         if self.active_response_id == resp.id:
             self.active_response_id = None
         output = data.get("output")

@@ -120,6 +120,7 @@ def test_responses(folded: tuple[SessionState, dict[str, int]]) -> None:
     assert (r1.audio_bytes, r1.audio_ms, r1.audio_deltas) == (4800, 100.0, 2)
     assert r1.first_audio_delta_pos == m["first_audio"]
     assert r1.audio_transcript == "Hello!" and r1.text == ""
+    assert r1.transcript_parts == ["Hello!"]  # deltas joined once the response is done
     assert r1.output_item_ids == ["item_B"] and r1.usage == USAGE_1
     assert r2.client_pos == m["create_2"] and r2.usage == USAGE_2
     fc = r2.function_calls["call_1"]
