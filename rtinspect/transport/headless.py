@@ -22,7 +22,7 @@ from rtinspect.secrets import redact_text, scrub_headers
 from rtinspect.tap import META_AUDIO_SOURCE_STARTED, META_CONNECTION_CLOSED, EventTap, Tapped
 from rtinspect.transport.client import RealtimeClient, TransportError
 from rtinspect.transport.target import Target, resolve_target
-from rtinspect.transport.turns import Turn, describe_error, render_turn, session_facts
+from rtinspect.transport.turns import Turn, describe_error, render_turn, session_summary
 
 LINGER_S = 0.25  # after a turn looks finished, for stragglers (rate_limits.updated, late errors)
 
@@ -73,29 +73,32 @@ class HeadlessSend:
             env=os.environ if self.opts.env is None else self.opts.env,
             headers=self.opts.headers,
         )
-        server = None
-        if target is None:
-            from rtinspect.server import EmbeddedServer
-
-            server = EmbeddedServer(port=0, legacy_beta=self.dialect is Dialect.BETA)
-            await server.start()
-            target = Target.embedded(
-                server.url, dialect=self.dialect, model=self.opts.model or "gpt-realtime"
-            )
-            self.err(
-                f"rtinspect: no OPENAI_API_KEY and no --url: using the embedded local server at {server.url}"
-            )
-        if target.warning:
-            self.err(f"rtinspect: warning: {target.warning}")
-        writer = self._open_recorder(target)
-        if self.opts.json:
-            self.tap.add_sink(self._print_json)
-        client = RealtimeClient(target, self.tap)
+        server: Any = None
+        writer: Any = None
+        client: RealtimeClient | None = None
         try:
+            if target is None:
+                from rtinspect.server import EmbeddedServer
+
+                server = EmbeddedServer(port=0, legacy_beta=self.dialect is Dialect.BETA)
+                await server.start()
+                target = Target.embedded(
+                    server.url, dialect=self.dialect, model=self.opts.model or "gpt-realtime"
+                )
+                self.err(
+                    f"rtinspect: no OPENAI_API_KEY and no --url: using the embedded local server at {server.url}"
+                )
+            if target.warning:
+                self.err(f"rtinspect: warning: {target.warning}")
+            writer = self._open_recorder(target)
+            if self.opts.json:
+                self.tap.add_sink(self._print_json)
+            client = RealtimeClient(target, self.tap)
             await self._session(client, target)
         finally:
-            with contextlib.suppress(Exception):
-                await client.close()
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.close()
             if writer is not None:
                 writer.close()
             if server is not None:
@@ -201,7 +204,7 @@ class HeadlessSend:
         return {"type": "session.update", "event_id": "rtinspect_update", "session": session}
 
     def _describe_session(self, client: RealtimeClient) -> None:
-        session, transcribing, turn = session_facts(client.events, self.dialect)
+        session, transcribing, turn = session_summary(client.events, self.dialect)
         if session is None:
             return
         from rtinspect.audio.formats import input_format_of
@@ -215,7 +218,7 @@ class HeadlessSend:
 
     async def _one_file(self, client: RealtimeClient, path: str) -> None:
         o = self.opts
-        _, transcribing, turn = session_facts(client.events, self.dialect)
+        _, transcribing, turn = session_summary(client.events, self.dialect)
         from rtinspect.audio.formats import input_format_of, latest_session
 
         fmt = input_format_of(latest_session(client.events), self.dialect)

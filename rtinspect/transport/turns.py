@@ -108,7 +108,7 @@ class Turn:
         return not (transcribing and any(i not in self.transcripts for i in self.committed))
 
 
-def session_facts(
+def session_summary(
     events: Iterable[Tapped], dialect: Dialect
 ) -> tuple[dict[str, Any] | None, bool, dict | None]:
     """(session, transcription on?, turn detection) of the session the server last reported."""
