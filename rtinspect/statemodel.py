@@ -95,18 +95,37 @@ class SessionConfig:
         last = self.last_update
         return last is not None and last.rejected
 
-    def requested_vs_effective(self) -> list[tuple[str, Any, Any]]:
-        """Each leaf the client asked for (last update) that the server does not hold.
+    def requested_vs_effective(self, *, all_updates: bool = False) -> list[tuple[str, Any, Any]]:
+        """Each leaf the client asked for that the server does not hold.
 
         ``(dotted path, requested value, effective value)``; the effective value is ``None`` when
         the server holds null or nothing at that path (asked ``input_audio_transcription.enabled:
         true`` against ``input_audio_transcription: null`` gives ``(..enabled, True, None)``).
+        By default "asked" is the last update; ``all_updates`` merges every update in order
+        (later ones win), so a field asked once and never repeated still counts.
         """
-        if self.requested is None:
+        asked = self.requested
+        if all_updates and self.requested_history:
+            asked = {}
+            for upd in self.requested_history:
+                _merge(asked, upd.session)
+        if asked is None:
             return []
         out: list[tuple[str, Any, Any]] = []
-        _diff("", self.requested, self.effective or {}, out)
+        _diff("", asked, self.effective or {}, out)
         return out
+
+
+def _merge(into: dict[str, Any], update: dict[str, Any]) -> None:
+    for key, value in update.items():
+        if isinstance(value, dict) and value and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = _copy_tree(value)
+
+
+def _copy_tree(value: Any) -> Any:
+    return {k: _copy_tree(v) for k, v in value.items()} if isinstance(value, dict) else value
 
 
 _MISSING = object()

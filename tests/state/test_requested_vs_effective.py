@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from rtinspect.statemodel import SessionConfig
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rtinspect.statemodel import SessionConfig, SessionUpdate
 
 from .sessions import beta_session, ga_session
 
@@ -57,3 +61,43 @@ def test_explicit_null_held_as_null_is_no_difference() -> None:
     assert diff({"audio": {"input": {"transcription": None}}}, ga_session({"model": "whisper-1"})) == [
         ("audio.input.transcription", None, {"model": "whisper-1"})
     ]
+
+
+def test_all_updates_merges_every_request_in_order() -> None:
+    cfg = SessionConfig(effective=ga_session(None))
+    first = {"type": "realtime", "audio": {"input": {"transcription": {"model": "whisper-1"}}}}
+    second = {"type": "realtime", "instructions": "Be brief."}
+    for pos, asked in enumerate((first, second)):
+        cfg.requested_history.append(SessionUpdate(pos, 0.0, "session.update", asked))
+    cfg.requested = second
+    assert cfg.requested_vs_effective() == []
+    assert cfg.requested_vs_effective(all_updates=True) == [
+        ("audio.input.transcription.model", "whisper-1", None)
+    ]
+    assert first == {"type": "realtime", "audio": {"input": {"transcription": {"model": "whisper-1"}}}}
+
+
+leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5))
+trees = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=15,
+)
+
+
+@given(st.dictionaries(st.text(max_size=4), trees, max_size=5))
+def test_a_session_holding_what_was_asked_shows_no_difference(asked: dict[str, Any]) -> None:
+    held = copy.deepcopy(asked)
+    assert diff(asked, held) == []
+    # and asking it of an empty session lists one difference per asked leaf (empty dicts count as one)
+    out = diff(asked, {})
+    assert all(h is None for _, _, h in out)
+    assert len(out) == sum(_count_leaves(v) for v in asked.values())
+
+
+def _count_leaves(value: Any) -> int:
+    if isinstance(value, dict) and value:
+        return sum(_count_leaves(v) for v in value.values())
+    return 1
