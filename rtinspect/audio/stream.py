@@ -118,24 +118,30 @@ async def stream_bytes(
     pacer = Pacer(chunk_ms, realtime=realtime)
     appends = 0
     sent = 0
-    for piece in _pieces(data, tail, fmt, chunk_ms):
-        await pacer.wait(appends)
-        await client.send(
-            {"type": "input_audio_buffer.append", "audio": base64.b64encode(piece).decode("ascii")}
+    stopped = False
+    try:
+        for piece in _pieces(data, tail, fmt, chunk_ms):
+            await pacer.wait(appends)
+            await client.send(
+                {"type": "input_audio_buffer.append", "audio": base64.b64encode(piece).decode("ascii")}
+            )
+            appends += 1
+            sent += len(piece)
+        stopped = True
+    finally:
+        # Also when cancelled (the user stopped the stream) or the socket failed: the log says how far it got.
+        client.tap.meta(
+            META_AUDIO_SOURCE_STOPPED,
+            **(meta or {"source": "bytes"}),
+            sent_ms=round(sent / fmt.bytes_per_ms, 3),
+            audio_ms=round(min(sent, len(data)) / fmt.bytes_per_ms, 3),
+            silence_ms=round(max(0, sent - len(data)) / fmt.bytes_per_ms, 3),
+            appends=appends,
+            realtime=realtime,
+            complete=stopped,
         )
-        appends += 1
-        sent += len(piece)
     audio_ms = len(data) / fmt.bytes_per_ms
     silence_ms = len(tail) / fmt.bytes_per_ms
-    client.tap.meta(
-        META_AUDIO_SOURCE_STOPPED,
-        **(meta or {"source": "bytes"}),
-        sent_ms=round(audio_ms + silence_ms, 3),
-        audio_ms=round(audio_ms, 3),
-        silence_ms=round(silence_ms, 3),
-        appends=appends,
-        realtime=realtime,
-    )
     do_commit = (not vad) if commit is None else commit
     do_response = (not vad) if response is None else response
     # event_ids tie any error the server answers to the step that caused it

@@ -64,3 +64,30 @@ async def test_fast_mode_never_sleeps() -> None:
     for k in range(100):
         await pacer.wait(k)
     assert clock.sleeps == [] and pacer.lateness == []
+
+
+async def test_a_cancelled_stream_still_records_how_far_it_got() -> None:
+    import asyncio
+
+    from rtinspect.audio import PCM16_24K, stream_bytes
+    from rtinspect.tap import EventTap, Tapped
+
+    class SlowClient:
+        def __init__(self) -> None:
+            self.tap = EventTap()
+            self.events: list[Tapped] = []
+            self.sent = 0
+
+        async def send(self, event: dict) -> None:
+            self.sent += 1
+            if self.sent == 3:
+                raise asyncio.CancelledError  # the user pressed stop during the third append
+
+    client = SlowClient()
+    seen: list[Tapped] = []
+    client.tap.add_sink(seen.append)
+    with pytest.raises(asyncio.CancelledError):
+        await stream_bytes(client, bytes(48 * 400), fmt=PCM16_24K, chunk_ms=40, realtime=False, vad=False)
+    assert seen[-1].type == "rtinspect.audio.stopped"
+    assert seen[-1].event["appends"] == 2 and seen[-1].event["sent_ms"] == 80.0
+    assert seen[-1].event["complete"] is False

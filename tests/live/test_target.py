@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rtinspect.errors import UserError
 from rtinspect.protocol import Dialect
@@ -92,3 +94,34 @@ def test_resolve_target_order() -> None:
         )
     e = resolve_target(env={"OPENAI_CLIENT_SECRET": "ek_abcdefghijklmnop"})
     assert e is not None and "ephemeral" in e.label
+
+
+@given(st.text(max_size=80))
+def test_any_url_text_gives_a_websocket_target_or_a_one_line_user_error(text: str) -> None:
+    try:
+        t = Target.custom(text)
+    except UserError as err:
+        assert "\n" not in str(err)
+        return
+    assert t.url.startswith(("ws://", "wss://"))
+
+
+def test_a_key_in_the_url_never_reaches_the_label() -> None:
+    t = Target.custom("wss://user:pw@h.example/v1/realtime?api_key=sk-canary-url-123456789&model=m")
+    assert "sk-canary" not in t.label and "pw" not in t.label
+    assert "sk-canary" not in t.safe_url
+
+
+@given(
+    st.sampled_from(["ws", "wss", "http", "https"]),
+    st.from_regex(r"[a-z][a-z0-9\-]{0,20}(\.[a-z]{2,5}){0,2}", fullmatch=True),
+    st.one_of(st.none(), st.integers(1, 65535)),
+    st.from_regex(r"(/[a-z0-9_]{1,8}){0,3}", fullmatch=True),
+)
+def test_custom_targets_keep_host_port_and_path(scheme: str, host: str, port: int | None, path: str) -> None:
+    netloc = f"{host}:{port}" if port else host
+    t = Target.custom(f"{scheme}://{netloc}{path}", model="m")
+    parts = urlsplit(t.url)
+    assert parts.scheme == ("wss" if scheme in ("wss", "https") else "ws")
+    assert parts.netloc == netloc and parts.path == path
+    assert parse_qs(parts.query) == {"model": ["m"]}
