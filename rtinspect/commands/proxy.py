@@ -90,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
     server.subscribe(on_session)
 
     async def main() -> None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # stop cleanly on SIGTERM too
+            task = asyncio.current_task()
+            if task is not None:
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         try:
             await server.start()
         except OSError as err:
@@ -99,10 +103,6 @@ def run(args: argparse.Namespace) -> int:
         upstream = server.upstream if args.upstream else DEFAULT_UPSTREAM
         printer.line(f"rtinspect proxy listening on {server.url} -> {upstream}")
         printer.line(f"point your app at {server.url}/v1/realtime?model=... (Ctrl-C stops)")
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # stop cleanly on SIGTERM too
-            task = asyncio.current_task()
-            if task is not None:
-                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         try:
             await server.serve_forever()
         finally:

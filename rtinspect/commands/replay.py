@@ -26,7 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     timing.add_argument(
         "--as-fast-as-possible", dest="fast", action="store_true", help="send without waiting between events"
     )
-    parser.add_argument("--record", metavar="NEW", help="record the new session here")
+    rec = parser.add_mutually_exclusive_group()
+    rec.add_argument(
+        "--record", metavar="NEW", help="record the new session here (default: LOG.replay-TIME.jsonl)"
+    )
+    rec.add_argument("--no-record", action="store_true", help="do not record the new session")
     parser.add_argument(
         "--compare", action="store_true", help="show how the answers differ; exit 1 if they do"
     )
@@ -52,6 +56,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"rtinspect: {args.log}: {log.warning}", file=sys.stderr)
     plan = plan_from_log(log)
     speed = None if args.fast else args.speed
+    record = None if args.no_record else args.record
+    if record is None and not args.no_record:
+        from datetime import datetime
+        from pathlib import Path
+
+        source = Path(args.log)
+        record = str(
+            source.with_name(f"{source.stem}.replay-{datetime.now().strftime('%Y%m%d-%H%M%S')}.jsonl")
+        )
 
     async def main():  # noqa: ANN202
         if args.url or args.api:
@@ -71,12 +84,12 @@ def run(args: argparse.Namespace) -> int:
                 )
                 assert resolved is not None
                 target = resolved
-            return target.label, await run_replay(plan, target, speed=speed, record=args.record)
+            return target.label, await run_replay(plan, target, speed=speed, record=record)
         from rtinspect.server import EmbeddedServer
 
         async with EmbeddedServer(port=0, legacy_beta=plan.dialect == "beta") as server:
             target = embedded_target(server.url, plan)
-            return target.label, await run_replay(plan, target, speed=speed, record=args.record)
+            return target.label, await run_replay(plan, target, speed=speed, record=record)
 
     label, result = asyncio.run(main())
     if result.error:

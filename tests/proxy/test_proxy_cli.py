@@ -70,3 +70,22 @@ async def test_bad_listen_flag_is_one_line_error() -> None:
     out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2
     assert err.decode().strip().count("\n") == 0 and "--listen" in err.decode()
+
+
+async def test_without_headless_the_proxy_says_it_falls_back_when_the_tui_has_no_proxy_view() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("rtinspect.tui.proxy") is not None:
+        return  # the TUI offers the proxy view: nothing to fall back from
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "rtinspect", "proxy", "--listen", "127.0.0.1:0", "--upstream", "ws://127.0.0.1:9",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        line = await asyncio.wait_for(proc.stderr.readline(), 30)
+        assert b"running headless" in line
+        assert b"listening on" in await asyncio.wait_for(proc.stdout.readline(), 30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0

@@ -52,6 +52,8 @@ def test_a_changed_session_config_is_reported(recorded: Path, tmp_path: Path) ->
     messages = " ".join(d["message"] for d in result["differences"])
     assert "session" in areas and "session.instructions: 'Be brief.' -> 'Be verbose.'" in messages
     assert "events" in areas  # text instead of audio changes the response's event sequence
+    [again] = tmp_path.glob("changed.replay-*.jsonl")  # recorded by default, beside the original
+    assert result["record"] == str(again) and '"Be verbose."' in again.read_text()
 
 
 async def test_replay_api_against_a_running_server_with_speed(recorded: Path) -> None:
