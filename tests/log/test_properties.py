@@ -160,3 +160,30 @@ def test_chunk_boundaries_never_change_the_index(sizes: list[int], chunk: int, j
             ]
             del got["types"], expected["types"]
             assert got == expected and chunked.skipped == skipped
+
+
+@SETTINGS
+@given(cuts=st.lists(st.integers(0, 4000), max_size=8), tail=chunks)
+def test_tailing_a_growing_file_matches_opening_it_whole(cuts: list[int], tail: bytes) -> None:
+    """A live log read with refresh() after every fragment (cut anywhere, even mid-line) ends with
+    the same index as one open of the finished file."""
+    with tempfile.TemporaryDirectory() as d:
+        src, path = Path(d) / "src.jsonl", Path(d) / "live.jsonl"
+        write_log(src)
+        data = src.read_bytes() + tail
+        first = data.index(b"\n") + 1
+        points = sorted({first, *(min(len(data), first + c) for c in cuts), len(data)})
+        path.write_bytes(data[:first])
+        with LogReader.open(path) as live:
+            for a, b in zip(points, points[1:], strict=False):
+                with open(path, "ab") as f:
+                    f.write(data[a:b])
+                live.refresh()
+            with LogReader.open(path) as whole:
+                assert {k: v.tolist() for k, v in live.columns().items() if k != "types"} == {
+                    k: v.tolist() for k, v in whole.columns().items() if k != "types"
+                }
+                assert [live.type_names[c] for c in live.type_codes] == [
+                    whole.type_names[c] for c in whole.type_codes
+                ]
+                assert (live.skipped, live.truncated) == (whole.skipped, whole.truncated)
