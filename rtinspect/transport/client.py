@@ -134,7 +134,10 @@ class RealtimeClient:
     # -- sending -------------------------------------------------------------------------------
     async def send(self, event: dict[str, Any]) -> Tapped:
         """Tap then send the event verbatim (no event_id is added: the user decides)."""
-        data = orjson.dumps(event).decode()
+        try:
+            data = orjson.dumps(event).decode()
+        except TypeError as err:
+            raise UserError(f"the event is not plain JSON: {err}") from None
         self._check_open()
         rec = self._record(self.tap.tap("client", event))
         await self._send_frame(data)
