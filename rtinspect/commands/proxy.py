@@ -103,6 +103,12 @@ def run(args: argparse.Namespace) -> int:
         upstream = server.upstream if args.upstream else DEFAULT_UPSTREAM
         printer.line(f"rtinspect proxy listening on {server.url} -> {upstream}")
         printer.line(f"point your app at {server.url}/v1/realtime?model=... (Ctrl-C stops)")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            print(
+                f"rtinspect: warning: listening on {host}, not loopback: other machines can reach "
+                "the upstream through this proxy (and use the injected key, if any)",
+                file=sys.stderr,
+            )
         try:
             await server.serve_forever()
         finally:

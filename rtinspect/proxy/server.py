@@ -33,6 +33,7 @@ from rtinspect.proxy.relay import RelayClientConnection, RelayServerConnection, 
 from rtinspect.proxy.upstream import (
     AUTH_HEADERS,
     DEFAULT_UPSTREAM,
+    KEY_SUBPROTOCOLS,
     check_upstream,
     forward_headers,
     requested_subprotocols,
@@ -146,14 +147,22 @@ _HANDSHAKE_HEADERS = frozenset(
 
 
 def _secrets_in(headers: list[tuple[str, str]]) -> tuple[bytes, ...]:
-    """The credential values among the forwarded headers, as bytes for a fast search in frames."""
-    found: list[bytes] = []
+    """The credential values in the request (auth headers, browser key subprotocols), as bytes for
+    a fast search in frames."""
+    tokens: list[str] = []
     for name, value in headers:
-        if name.lower() in AUTH_HEADERS:
-            token = value.split(" ", 1)[1] if " " in value else value
-            if len(token) >= 6:
-                register_secret(token)
-                found.append(token.encode())
+        lower = name.lower()
+        if lower in AUTH_HEADERS:
+            tokens.append(value.split(" ", 1)[1] if " " in value else value)
+        elif lower == "sec-websocket-protocol":
+            tokens += [
+                p.strip().split(".", 1)[1] for p in value.split(",") if p.strip().startswith(KEY_SUBPROTOCOLS)
+            ]
+    found = []
+    for token in tokens:
+        if len(token) >= 6:
+            register_secret(token)
+            found.append(token.encode())
     return tuple(found)
 
 
@@ -326,7 +335,7 @@ class ProxyServer:
         url = upstream_url(self.upstream, request.path)
         headers, injected = forward_headers(raw, self.env_key)
         session = self._new_session(request, url, injected)
-        session.secrets = _secrets_in(headers)
+        session.secrets = _secrets_in(headers + raw)
         conn.rt_context = session
         user_agent = request.headers.get("User-Agent")
         try:

@@ -38,7 +38,7 @@ HOP_HEADERS = frozenset(
     }
 )
 AUTH_HEADERS = frozenset({"authorization", "api-key", "openai-api-key", "x-api-key"})
-_KEY_SUBPROTOCOL_PREFIXES = ("openai-insecure-api-key.", "openai-insecure-ephemeral-key.")
+KEY_SUBPROTOCOLS = ("openai-insecure-api-key.", "openai-insecure-ephemeral-key.")
 
 
 def check_upstream(url: str) -> str:
@@ -82,7 +82,7 @@ def forward_headers(
         lower = name.lower()
         if lower == "sec-websocket-protocol":
             for proto in value.split(","):
-                if proto.strip().startswith(_KEY_SUBPROTOCOL_PREFIXES):
+                if proto.strip().startswith(KEY_SUBPROTOCOLS):
                     has_auth = True
                     register_secret(proto.strip().split(".", 1)[1])
         if lower in HOP_HEADERS:

@@ -89,3 +89,33 @@ async def test_without_headless_the_proxy_says_it_falls_back_when_the_tui_has_no
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0
+
+
+async def test_unreachable_upstream_error_never_carries_the_key(unused_tcp_port: int) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    env = {**os.environ, "OPENAI_API_KEY": CANARY}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "rtinspect", "proxy", "--headless", "--listen", "127.0.0.1:0",
+        "--upstream", f"ws://127.0.0.1:{unused_tcp_port}",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    lines: list[str] = []
+    try:
+        first = await _read_until(proc.stdout, "listening on", lines)
+        url = first.split("listening on ", 1)[1].split(" ", 1)[0]
+        try:
+            await connect(
+                url + "/v1/realtime?model=m", additional_headers={"Authorization": f"Bearer {CANARY}"}
+            )
+        except InvalidStatus as err:
+            body = bytes(err.response.body or b"").decode()
+            assert err.response.status_code == 502 and "cannot reach upstream" in body
+            assert CANARY not in body
+        else:
+            raise AssertionError("the proxy accepted a connection it cannot forward")
+        await _read_until(proc.stdout, "rtinspect.transport.error", lines)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert CANARY not in "".join(lines) + out.decode() + err.decode()
