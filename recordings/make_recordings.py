@@ -277,6 +277,50 @@ async def ga_wav_header(s: Session) -> None:
     await s.settle(0.5)
 
 
+async def ga_response_while_active(s: Session) -> None:
+    # Server VAD already answers each turn; this client also asks, and later cancels nothing.
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {"type": "realtime", "audio": {"input": {"transcription": GA_TRANSCRIBE}}},
+        }
+    )
+    await s.wait("session.updated")
+    await s.stream(silence(300) + hello24() + silence(300), until="input_audio_buffer.committed")
+    await s.wait("response.created")
+    await s.send({"type": "response.create"})
+    await s.wait("error")
+    await s.wait("response.done")
+    await s.send({"type": "response.cancel"})
+    await s.wait("error", count=2)
+    await s.settle(0.5)
+
+
+async def ga_truncate_beyond_audio(s: Session) -> None:
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {"type": "realtime", "audio": {"input": {"transcription": GA_TRANSCRIBE}}},
+        }
+    )
+    await s.wait("session.updated")
+    await s.stream(silence(300) + hello24() + silence(1200))
+    await s.wait("response.done")
+    done = next(r for r in s.c.events if r.type == "response.done")
+    items = [o for o in done.event["response"].get("output") or [] if o.get("type") == "message"]
+    # The user "played" a minute: far more than the reply's audio.
+    await s.send(
+        {
+            "type": "conversation.item.truncate",
+            "item_id": items[0]["id"],
+            "content_index": 0,
+            "audio_end_ms": 60000,
+        }
+    )
+    await s.wait("error")
+    await s.settle(0.3)
+
+
 SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
     "healthy-ga": (healthy_ga, Dialect.GA, False),
     "healthy-beta": (healthy_beta, Dialect.BETA, True),
@@ -287,6 +331,8 @@ SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
     "ga-transcription-enabled": (ga_transcription_enabled, Dialect.GA, False),
     "ga-manual-no-response": (ga_manual_no_response, Dialect.GA, False),
     "ga-wav-header": (ga_wav_header, Dialect.GA, False),
+    "ga-response-while-active": (ga_response_while_active, Dialect.GA, False),
+    "ga-truncate-beyond-audio": (ga_truncate_beyond_audio, Dialect.GA, False),
 }
 
 

@@ -188,7 +188,8 @@ class TruncateRule(Rule):
         ctx.claimed.add(pos)
         ev = ctx.client_events.get(target, {})
         item = str(ev.get("item_id"))
-        have = self.audio_bytes.get(item, 0) / 48.0
+        rate = sv.output_rate(ctx.session)
+        have = self.audio_bytes.get(item, 0) / (rate / 1000 * (2 if rate != 8000 else 1))
         return [self._finding(target, pos, item, float(ev.get("audio_end_ms") or 0), have)]
 
     def _finding(self, pos: int, err: int | None, item: str, end: float, have: float) -> Finding:

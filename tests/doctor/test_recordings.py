@@ -25,6 +25,8 @@ BROKEN: dict[str, set[str]] = {
     "ga-transcription-enabled": {"session-unknown-parameter", "transcription-not-enabled"},
     "ga-manual-no-response": {"commit-without-response"},
     "ga-wav-header": {"container-bytes-in-pcm"},
+    "ga-response-while-active": {"response-already-active", "cancel-not-active"},
+    "ga-truncate-beyond-audio": {"truncate-beyond-audio"},
 }
 HEALTHY = ["healthy-ga", "healthy-beta"]
 SESSION_FIXES = {
