@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -224,7 +225,25 @@ def _first_line(text: Any) -> str:
     return ""
 
 
-@functools.cache
+_compilers: dict[Dialect, Compiler] = {}
+_lock = threading.Lock()
+
+
 def compiler(dialect: Dialect) -> Compiler:
-    """The shared compiler of a dialect (compiled nodes are cached for the process)."""
-    return Compiler(Dialect(dialect))
+    """The shared compiler of a dialect, with every component compiled up front.
+
+    Compiling eagerly (a few ms, once) under a lock means validators running in several threads
+    (TUI workers, the embedded server) only ever read finished nodes.
+    """
+    d = Dialect(dialect)
+    found = _compilers.get(d)
+    if found is not None:
+        return found
+    with _lock:
+        found = _compilers.get(d)
+        if found is None:
+            found = Compiler(d)
+            for name in found.components:
+                found.named(name)
+            _compilers[d] = found
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
@@ -346,3 +347,25 @@ def test_ga_output_modalities_take_one_value() -> None:
     assert validate_client_event(ga_update({"output_modalities": ["text"]}), GA) == []
     beta = {"type": "session.update", "session": {"modalities": ["text", "audio"]}}
     assert validate_client_event(beta, BETA) == []
+
+
+def test_first_use_from_many_threads_gives_the_same_answers() -> None:
+    """Schema compilation on first use is safe when a TUI worker and the server validate at once."""
+    import subprocess
+    import sys
+
+    code = """
+import json, threading
+from rtinspect.protocol.validate import validate_client_event
+ev = {"type": "session.update", "session": {"type": "realtime", "audio": {"input": {"format": {"type": "audio/pcm", "rate": 16000}}}}}
+out = []
+def run():
+    out.append([p.code for p in validate_client_event(ev, "ga")])
+threads = [threading.Thread(target=run) for _ in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(json.dumps(out))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [["integer_below_min_value"]] * 8
