@@ -243,3 +243,15 @@ def test_columns_snapshot_has_one_length(log_path: Path) -> None:
         assert set(cols) == {"offsets", "lengths", "times", "dirs", "types"}
         assert {len(c) for c in cols.values()} == {len(written)}
         assert cols["types"].tolist() == reader.type_codes.tolist()
+
+
+def test_recording_does_not_load_numpy() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys\nfrom rtinspect.log import LogWriter\nprint('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
+    code = "from rtinspect.log import LogReader\nprint(LogReader.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "LogReader", out.stderr
