@@ -127,6 +127,13 @@ def unknown_hint(key: str, path: str, siblings: Mapping[str, Node], dialect: Dia
                 hints.append(f"GA name; beta uses {names}")
             else:
                 hints.append(f"GA-only field; beta has no {root}.{key}")
+    if not hints and key == "enabled" and len(parts) > 1:
+        # The classic mistake (langchain_dart#624): these objects are switched by presence, not a flag.
+        parent = ".".join(parts[:-1])
+        example = ' (e.g. {"model": "whisper-1"})' if parent.endswith("transcription") else ""
+        hints.append(
+            f"there is no 'enabled': set {parent} to an object{example} to turn it on, or null to turn it off"
+        )
     if not hints:
         mean = did_you_mean(key, siblings)
         if mean:

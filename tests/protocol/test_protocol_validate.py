@@ -30,6 +30,10 @@ def test_beta_enabled_true_mistake_is_unknown_parameter_at_the_exact_path() -> N
     assert p.path == "session.input_audio_transcription.enabled"
     assert p.code == "unknown_parameter"
     assert p.message == "Unknown parameter: 'session.input_audio_transcription.enabled'."
+    assert p.hint == (
+        "there is no 'enabled': set session.input_audio_transcription to an object "
+        '(e.g. {"model": "whisper-1"}) to turn it on, or null to turn it off'
+    )
 
 
 def test_ga_flags_the_whole_beta_field_and_names_the_ga_path() -> None:
