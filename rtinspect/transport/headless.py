@@ -302,8 +302,12 @@ class HeadlessSend:
     ) -> bool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.opts.timeout
+        turn = Turn()
+        folded = start
         while True:
-            turn = self._fold(client.events[start:])
+            for rec in client.events[folded:]:  # incremental: each event is folded once
+                turn.fold(rec)
+            folded = len(client.events)
             failed_response = any(s.startswith("rtinspect_response_") for s in turn.failed_steps)
             failed_commit = any(s.startswith("rtinspect_commit_") for s in turn.failed_steps)
             if turn.finished(
@@ -316,9 +320,8 @@ class HeadlessSend:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return False
-            seen = len(client.events)
             with contextlib.suppress(TimeoutError, TransportError):
-                await client.wait_for(lambda r: True, timeout=min(remaining, 1.0), since=seen)
+                await client.wait_for(lambda r: True, timeout=min(remaining, 1.0), since=folded)
 
     @staticmethod
     def _fold(events: list[Tapped]) -> Turn:
