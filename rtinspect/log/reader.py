@@ -18,7 +18,7 @@ import operator
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from rtinspect.log.format import DIR_CODES, LogFormatError, open_log_fd, read_header
+from rtinspect.log.format import LogFormatError, open_log_fd, read_header
+from rtinspect.log.query import Queries
 from rtinspect.log.scan import Batch, TypeTable, scan_chunk
 from rtinspect.tap import DIRECTIONS, Tapped
 
@@ -37,7 +38,7 @@ READ_SPAN = 4 << 20  # bytes per pread when streaming records
 MMAP_MIN = 1 << 20  # smaller index steps read with pread
 
 
-class LogReader:
+class LogReader(Queries):
     """A recorded session: ``len(reader)`` events, ``reader[i] -> Tapped``, numpy index columns."""
 
     def __init__(self, path: Path, fd: int, header: dict[str, Any], data_start: int) -> None:
@@ -364,55 +365,3 @@ class LogReader:
 
     def __iter__(self) -> Iterator[Tapped]:
         return self.iter_records()
-
-    # ------------------------------------------------------------------ filters
-    def _mask(
-        self,
-        types: Iterable[str] | None,
-        dirs: Iterable[str] | None,
-        type_prefix: str | tuple[str, ...] | None,
-        lo: int = 0,
-        hi: int | None = None,
-    ) -> np.ndarray:
-        codes = self.type_codes[lo:hi]
-        mask = np.ones(len(codes), bool)
-        if types is not None:
-            types = [types] if isinstance(types, str) else types
-            wanted = [self._table.codes[t] for t in types if t in self._table.codes]
-            mask &= np.isin(codes, np.array(wanted, np.uint16))
-        if type_prefix is not None:
-            wanted = [c for c, name in enumerate(self._table.names) if name.startswith(type_prefix)]
-            mask &= np.isin(codes, np.array(wanted, np.uint16))
-        if dirs is not None:
-            dir_list = [dirs] if isinstance(dirs, str) else list(dirs)
-            unknown = [d for d in dir_list if d not in DIR_CODES]
-            if unknown:
-                raise LogFormatError(f"unknown direction {unknown[0]!r} (expected client, server or meta)")
-            mask &= np.isin(self.dirs[lo:hi], np.array([DIR_CODES[d] for d in dir_list], np.uint8))
-        return mask
-
-    def filter(
-        self,
-        types: Iterable[str] | None = None,
-        dirs: Iterable[str] | None = None,
-        type_prefix: str | tuple[str, ...] | None = None,
-    ) -> np.ndarray:
-        """Positions (int64) of the events matching every given condition, by numpy masks."""
-        return np.flatnonzero(self._mask(types, dirs, type_prefix)).astype(np.int64)
-
-    def find_next(
-        self,
-        pos: int,
-        *,
-        types: Iterable[str] | None = None,
-        dirs: Iterable[str] | None = None,
-        type_prefix: str | tuple[str, ...] | None = None,
-        backward: bool = False,
-    ) -> int | None:
-        """The first matching position after ``pos`` (before it, with ``backward``), or None."""
-        if backward:
-            hits = np.flatnonzero(self._mask(types, dirs, type_prefix, 0, max(0, pos)))
-            return int(hits[-1]) if len(hits) else None
-        lo = pos + 1
-        hits = np.flatnonzero(self._mask(types, dirs, type_prefix, lo))
-        return int(hits[0]) + lo if len(hits) else None

@@ -2,8 +2,8 @@
 
 The writer puts ``{"t":<num>,"dir":"<dir>","type":"<name>","event":`` at the start of every line.
 For a batch of lines we copy the first ``WIN`` bytes of each into a 2-D uint8 array and check the
-literals column-wise with numpy; times are parsed by numpy from fixed-width byte strings, and type
-names are interned by hashing their bytes. Only lines that do not fit this fast shape (escaped or
+literals column-wise with numpy; times in the writer's ``%.6f`` shape are read as integer
+microseconds, and type names are interned by hashing their bytes (each distinct one decoded once). Only lines that do not fit this fast shape (escaped or
 very long type names, hand-written JSON with spaces, damage) take a per-line path that parses the
 line with orjson; a line that is not an event even then is skipped and counted.
 """
@@ -48,12 +48,6 @@ class TypeTable:
                     return self.codes[name]
             code = self.codes[name] = len(self.names)
             self.names.append(name)
-        return code
-
-    def code_of_bytes(self, raw: bytes) -> int:
-        code = self.by_bytes.get(raw)
-        if code is None:
-            code = self.by_bytes[raw] = self.code(raw.decode("utf-8", "replace"))
         return code
 
 
