@@ -6,21 +6,17 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from rtinspect.log.format import DIR_CODES, LogFormatError
+from rtinspect.errors import UserError
+from rtinspect.log.format import DIR_CODES
 from rtinspect.log.scan import TypeTable
 
 
 class Queries:
-    """Mixed into ``LogReader``: needs ``type_codes``, ``dirs`` and ``_table``."""
+    """Mixed into ``LogReader``: needs ``columns()`` (one consistent snapshot) and ``_table``."""
 
     _table: TypeTable
 
-    @property
-    def type_codes(self) -> np.ndarray:  # pragma: no cover - provided by LogReader
-        raise NotImplementedError
-
-    @property
-    def dirs(self) -> np.ndarray:  # pragma: no cover - provided by LogReader
+    def columns(self) -> dict[str, np.ndarray]:  # pragma: no cover - provided by LogReader
         raise NotImplementedError
 
     def _mask(
@@ -31,7 +27,8 @@ class Queries:
         lo: int = 0,
         hi: int | None = None,
     ) -> np.ndarray:
-        codes = self.type_codes[lo:hi]
+        cols = self.columns()  # one length for both columns, even while the index grows
+        codes = cols["types"][lo:hi]
         mask = np.ones(len(codes), bool)
         if types is not None:
             types = [types] if isinstance(types, str) else types
@@ -44,8 +41,8 @@ class Queries:
             dir_list = [dirs] if isinstance(dirs, str) else list(dirs)
             unknown = [d for d in dir_list if d not in DIR_CODES]
             if unknown:
-                raise LogFormatError(f"unknown direction {unknown[0]!r} (expected client, server or meta)")
-            mask &= np.isin(self.dirs[lo:hi], np.array([DIR_CODES[d] for d in dir_list], np.uint8))
+                raise UserError(f"unknown direction {unknown[0]!r} (expected client, server or meta)")
+            mask &= np.isin(cols["dirs"][lo:hi], np.array([DIR_CODES[d] for d in dir_list], np.uint8))
         return mask
 
     def filter(
