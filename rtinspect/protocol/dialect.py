@@ -391,6 +391,9 @@ def translate_client_event(event: Mapping[str, Any], to: Dialect) -> tuple[dict[
         elif session.get("type") == "transcription":
             out["type"] = "transcription_session.update"
             notes = [n for n in notes if "transcription_session.update" not in n]
+            if session.get("include") is not None:  # beta transcription sessions do take include
+                out["session"]["include"] = copy.deepcopy(session["include"])
+                notes = [n for n in notes if not n.startswith("include ")]
     elif etype == "response.create" and isinstance(out.get("response"), Mapping):
         out["response"], notes = _convert_response(out["response"], target)
     elif etype == "conversation.item.create":

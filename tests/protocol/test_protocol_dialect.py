@@ -237,3 +237,19 @@ def test_translate_copies_plain_events_and_never_mutates_the_input() -> None:
     original = {"type": "session.update", "session": dict(BETA_SESSION)}
     translate_client_event(original, GA)
     assert original["session"] == BETA_SESSION
+
+
+def test_ga_transcription_session_keeps_include_in_beta() -> None:
+    ga = {
+        "type": "session.update",
+        "session": {
+            "type": "transcription",
+            "include": ["item.input_audio_transcription.logprobs"],
+            "audio": {"input": {"transcription": {"model": "whisper-1"}}},
+        },
+    }
+    beta, notes = translate_client_event(ga, BETA)
+    assert beta["type"] == "transcription_session.update"
+    assert beta["session"]["include"] == ["item.input_audio_transcription.logprobs"]
+    assert notes == [] and validate_client_event(beta, BETA) == []
+    assert translate_client_event(beta, GA)[0] == ga
