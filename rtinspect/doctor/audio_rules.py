@@ -73,7 +73,7 @@ class WallClockRateRule(Rule):
     def on_append(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
         if self.done:
             return None
-        ms = sv.b64_len(rec.event.get("audio")) / ctx.bytes_per_ms
+        ms = ctx.nbytes / ctx.bytes_per_ms
         t = rec.t
         gap = t - self.last_t
         if not self.ratios and self.ms == 0.0 or gap > self.GAP_S:
@@ -126,7 +126,7 @@ class AudioContentRule(Rule):
         self.head_pos: list[int] = []
         self.head_fmt: tuple[str, int] | None = None
         self.head_done = False
-        self.tail: deque[tuple[int, str]] = deque()
+        self.tail: deque[tuple[int, str, int]] = deque()
         self.tail_bytes = 0
         self.odd: list[int] = []
         self.containers: list[int] = []
@@ -148,7 +148,7 @@ class AudioContentRule(Rule):
             return None
         out: list[Finding] = []
         self.last_append = pos
-        n = sv.b64_len(audio)
+        n = ctx.nbytes
         fmt = ctx.in_format
         bpm = ctx.bytes_per_ms
         if fmt[0] == "pcm" and n % 2 and len(self.odd) < 10:
@@ -161,10 +161,10 @@ class AudioContentRule(Rule):
             self.container_name = name
             if len(self.containers) in (1, 10):
                 out.append(self._container())
-        self.tail.append((pos, audio))
+        self.tail.append((pos, audio, n))
         self.tail_bytes += n
-        while self.tail and self.tail_bytes - sv.b64_len(self.tail[0][1]) >= TAIL_MS * bpm:
-            self.tail_bytes -= sv.b64_len(self.tail.popleft()[1])
+        while self.tail and self.tail_bytes - self.tail[0][2] >= TAIL_MS * bpm:
+            self.tail_bytes -= self.tail.popleft()[2]
         if not self.head_done:
             if self.head_fmt is not None and self.head_fmt != fmt:
                 self.head.clear()
@@ -365,7 +365,7 @@ class AudioContentRule(Rule):
         if self.speech_open is None or not sv.vad_on(ctx.session) or not self.tail:
             return []
         kind, rate = ctx.in_format
-        data = b"".join(_b64(a) for _, a in self.tail)
+        data = b"".join(_b64(a) for _, a, _ in self.tail)
         x = aa.decode(data, kind)
         last = x[-int(rate * 0.3) :]
         db = aa.frame_db(last, max(rate // 50, 1))

@@ -64,6 +64,7 @@ class Context:
         self.response_active: str | None = None
         self.response_active_pos: int | None = None
         self.headers_beta = False
+        self.nbytes = 0  # decoded size of the current event's audio payload (set by the engine)
         self.claimed: set[int] = set()  # error positions a specific rule has explained
 
     # -- derived -------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ class Context:
 
     def _client(self, pos: int, typ: str, ev: dict[str, Any]) -> None:
         if typ == "input_audio_buffer.append":
-            n = sv.b64_len(ev.get("audio"))
+            n = self.nbytes
             self.buffer_bytes += n
             self.appended_bytes += n
             self.append_count += 1

@@ -9,13 +9,21 @@ followed by ``finish``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from rtinspect.doctor.context import Context
 from rtinspect.doctor.finding import Finding
+from rtinspect.doctor.session_view import b64_len
 from rtinspect.protocol import Dialect
+from rtinspect.secrets import redact_text
 from rtinspect.tap import Tapped
 
+_AUDIO_FIELD = {
+    "input_audio_buffer.append": "audio",
+    "response.output_audio.delta": "delta",
+    "response.audio.delta": "delta",
+}
 Handler = Callable[[Context, int, Tapped], "Iterable[Finding] | None"]
 
 
@@ -84,6 +92,8 @@ class Doctor:
         typ = rec.event.get("type")
         if not isinstance(typ, str):
             typ = ""
+        if typ in _AUDIO_FIELD:  # most of a log: measure the payload once for every rule
+            ctx.nbytes = b64_len(rec.event.get(_AUDIO_FIELD[typ]))
         handlers = self._dispatch.get(typ)
         if handlers:
             for handler in handlers:
@@ -158,6 +168,14 @@ class Doctor:
 
     def _keep(self, found: Iterable[Finding], out: list[Finding]) -> None:
         for f in found:
+            # Server messages can quote a key ("Incorrect API key provided: sk-..."): findings are
+            # shown and saved, so they pass the same redaction as every other output.
+            f = replace(
+                f,
+                title=redact_text(f.title),
+                explanation=redact_text(f.explanation),
+                fix=redact_text(f.fix) if f.fix else f.fix,
+            )
             old = self._found.get(f.ident)
             if old == f:
                 continue

@@ -1,7 +1,7 @@
 """Informational findings: transcript ordering, latency per turn, usage and estimated cost.
 
-Summaries are rebuilt only at a bounded cadence (the first turns, then every 50th, and at the
-end) so a long session costs O(1) per event.
+Summaries are rebuilt only at a bounded cadence (the first turns, then at powers of two, and at
+the end) so a long session costs O(1) per event.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def cost_of(usage: dict[str, Any], model: str | None) -> float:
 
 
 def _every(n: int) -> bool:
-    return n <= 20 or n % 50 == 0
+    """Re-render a summary for the first turns, then at 32, 64, 128...: O(log n) renders live."""
+    return n <= 20 or n & (n - 1) == 0
 
 
 @dataclass

@@ -165,7 +165,7 @@ class TruncateRule(Rule):
     def on_delta(self, ctx: Context, pos: int, rec: Tapped) -> None:
         item = rec.event.get("item_id")
         if isinstance(item, str):
-            self.audio_bytes[item] = self.audio_bytes.get(item, 0) + sv.b64_len(rec.event.get("delta"))
+            self.audio_bytes[item] = self.audio_bytes.get(item, 0) + ctx.nbytes
 
     def on_truncate(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
         item = rec.event.get("item_id")

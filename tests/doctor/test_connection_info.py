@@ -111,3 +111,10 @@ def test_transport_error_is_reported() -> None:
     s = Synth()
     s.meta(META_TRANSPORT_ERROR, dt=0.1, message="cannot connect to ws://127.0.0.1:9/v1/realtime: refused")
     assert "refused" in s.find("transport-error").explanation
+
+
+def test_a_key_quoted_by_the_server_never_reaches_a_finding() -> None:
+    s = Synth()
+    s.error("invalid_api_key", "Incorrect API key provided: sk-proj-abcdefghijklmnopqrstuvwxyz0123456789.")
+    f = s.find("authentication-failed")
+    assert "sk-proj-abcdef" not in f.explanation and "[redacted]" in f.explanation
