@@ -105,11 +105,16 @@ class _RelayMixin:
             if frame.fin and self._fragment_opcode is not None:
                 data, kind = b"".join(self._fragments), self._fragment_opcode
                 self._fragments, self._fragment_opcode = [], None
-                self.on_message(kind, data)
+                self._observe(kind, data)
         elif not frame.fin:
             self._fragment_opcode, self._fragments = opcode, [bytes(frame.data)]
         else:
-            self.on_message(opcode, bytes(frame.data))
+            self._observe(opcode, bytes(frame.data))
+
+    def _observe(self, opcode: Opcode, data: bytes) -> None:
+        # After the whole batch of frames parsed from this read is forwarded: tapping (JSON parse,
+        # recorder, views) never delays the frames that arrived with this one. FIFO keeps the order.
+        self.loop.call_soon(self.on_message, opcode, data)  # type: ignore[attr-defined, arg-type]
 
     # Back-pressure: a slow peer pauses reading on this side.
     def pause_writing(self) -> None:
