@@ -94,31 +94,26 @@ class Doctor:
             typ = ""
         if typ in _AUDIO_FIELD:  # most of a log: measure the payload once for every rule
             ctx.nbytes = b64_len(rec.event.get(_AUDIO_FIELD[typ]))
-        handlers = self._dispatch.get(typ)
-        if handlers:
-            for handler in handlers:
-                self._call(handler, pos, rec, out)
+        handlers = self._dispatch.get(typ, ())
         if self._every:
-            for handler in self._every:
-                self._call(handler, pos, rec, out)
+            handlers = [*handlers, *self._every]
+        for handler in handlers:
+            # A malformed event (a string where an object belongs, a missing field) must not end
+            # the diagnosis of everything after it: skip it for this rule and note where it was.
+            try:
+                res = handler(ctx, pos, rec)
+                if res is not None and not isinstance(res, list):
+                    res = list(res)  # generators run here, inside the guard
+            except (AttributeError, TypeError, ValueError, KeyError, IndexError):
+                self._malformed(pos)
+                continue
+            if res:
+                self._keep(res, out)
         try:
             ctx.apply(pos, rec, typ)
         except (AttributeError, TypeError, ValueError, KeyError, IndexError):
             self._malformed(pos)
         return out
-
-    def _call(self, handler: Handler, pos: int, rec: Tapped, out: list[Finding]) -> None:
-        # A malformed event (a string where an object belongs, a missing field) must not end the
-        # diagnosis of everything after it: skip it for this rule and note where it was.
-        try:
-            res = handler(self.ctx, pos, rec)
-            if res is not None and not isinstance(res, list):
-                res = list(res)  # generators run here, inside the guard
-        except (AttributeError, TypeError, ValueError, KeyError, IndexError):
-            self._malformed(pos)
-            return
-        if res:
-            self._keep(res, out)
 
     def _malformed(self, pos: int) -> None:
         if not self.malformed or self.malformed[-1] != pos:
