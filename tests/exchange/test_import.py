@@ -261,3 +261,40 @@ def test_import_command(tmp_path: Path) -> None:
         timeout=60,
     )
     assert bad.returncode == 2 and bad.stderr.startswith("rtinspect: cannot read")
+
+
+_message = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["send", "receive", "other", 3]),
+        "time": st.one_of(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12), st.text(max_size=3), st.none()),
+        "opcode": st.sampled_from([1, 2, 8, "1", None]),
+        "data": st.one_of(st.text(max_size=30), st.just('{"type":"session.created"}'), st.just("AAEC"), st.integers(), st.none()),
+    },
+)  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(_message, max_size=6),
+    st.sampled_from(["wss://api.openai.com/v1/realtime?model=m", "ws://x/", 5]),
+)
+def test_any_chrome_like_har_gives_ordered_sessions_or_a_user_error(
+    tmp_path: Path, messages: list, url
+) -> None:
+    doc = {
+        "log": {
+            "entries": [{"request": {"url": url}, "startedDateTime": "bad", "_webSocketMessages": messages}]
+        }
+    }
+    path = tmp_path / "any.har"
+    path.write_text(json.dumps(doc))
+    try:
+        sessions = read_sessions(path)
+    except UserError as err:
+        assert "\n" not in str(err)
+        return
+    for session in sessions:
+        times = [r.t for r in session.records]
+        assert times == sorted(times) and all(t >= 0 for t in times)
+        assert all(r.dir in ("client", "server", "meta") for r in session.records)
