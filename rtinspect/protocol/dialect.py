@@ -12,6 +12,7 @@ from typing import Any
 
 from rtinspect.protocol import Dialect
 from rtinspect.protocol.session import AudioFormat
+from rtinspect.tap import META_CONNECTION_OPENED
 
 # beta name -> GA name, for event types that were renamed (both directions derive from it).
 _BETA_TO_GA_TYPES = {
@@ -84,9 +85,8 @@ def detect_dialect(
     the beta header mean GA; then Azure URL forms (``/openai/v1/realtime`` GA, preview ``api-version`` beta).
     """
     header_items = _header_items(headers)
-    for name, value in header_items:
-        if name.lower() == "openai-beta" and "realtime=v1" in value.replace(" ", "").lower():
-            return Dialect.BETA
+    if _has_beta_header(header_items):
+        return Dialect.BETA
     if events is not None:
         for item in events:
             found = dialect_of_event(getattr(item, "event", item))
@@ -101,6 +101,10 @@ def detect_dialect(
         if "/openai/realtime" in lowered and "api-version=" in lowered and "preview" in lowered:
             return Dialect.BETA
     return None
+
+
+def _has_beta_header(items: list[tuple[str, str]]) -> bool:
+    return any(n.lower() == "openai-beta" and "realtime=v1" in v.replace(" ", "").lower() for n, v in items)
 
 
 def _header_items(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> list[tuple[str, str]]:
@@ -123,6 +127,14 @@ def dialect_of_event(event: Any) -> Dialect | None:
         return None
     etype = event.get("type")
     etype = etype if isinstance(etype, str) else ""
+    if etype == META_CONNECTION_OPENED:
+        # rtinspect's own record of the connection: its dialect, else the beta header.
+        if event.get("dialect") in (Dialect.GA.value, Dialect.BETA.value):
+            return Dialect(event["dialect"])
+        headers = event.get("headers")
+        if isinstance(headers, Mapping | list) and _has_beta_header(_header_items(headers)):
+            return Dialect.BETA
+        return None
     if etype in BETA_MARKER_TYPES:
         return Dialect.BETA
     if etype in GA_MARKER_TYPES:

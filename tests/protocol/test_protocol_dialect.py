@@ -75,6 +75,9 @@ def test_headers_without_beta_mean_ga() -> None:
         ({"type": "input_audio_buffer.commit"}, None),
         ({"type": "error"}, None),
         ("not an event", None),
+        ({"type": "rtinspect.connection.opened", "url": "ws://x", "dialect": "beta"}, BETA),
+        ({"type": "rtinspect.connection.opened", "headers": {"OpenAI-Beta": "realtime=v1"}}, BETA),
+        ({"type": "rtinspect.connection.opened", "headers": {"Authorization": "[redacted]"}}, None),
     ],
 )
 def test_dialect_of_event(event: object, expected: Dialect | None) -> None:
