@@ -133,7 +133,7 @@ class SpeechRule(Rule):
         "response.audio.delta": "on_audio",
         "response.created": "on_response",
     }
-    NEVER_STOPPED_MS = 10_000
+    NEVER_STOPPED_MS = 15_000  # a long sentence has pauses well before this
     ECHO_WINDOW_S = 1.5
 
     def __init__(self) -> None:

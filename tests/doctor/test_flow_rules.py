@@ -170,7 +170,7 @@ def test_echo_self_interruption() -> None:
 def test_speech_never_stopped() -> None:
     s = Synth()
     s.server("input_audio_buffer.speech_started", audio_start_ms=0, item_id="item_1")
-    s.append(speechlike(12_000, level=0.05), realtime=False)
+    s.append(speechlike(16_000, level=0.05), realtime=False)
     assert "speech-never-stopped" in s.codes()
     ok = Synth()
     ok.server("input_audio_buffer.speech_started", audio_start_ms=0, item_id="item_1")

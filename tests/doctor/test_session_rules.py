@@ -206,3 +206,15 @@ def test_dialect_is_detected_from_events_when_not_given() -> None:
         assert doctor.ctx.dialect is not None and doctor.ctx.dialect.value == dialect
         f = next(f for f in doctor.findings if f.code == "transcription-not-enabled")
         assert field in f.explanation
+
+
+def test_other_session_errors_still_say_the_update_was_dropped() -> None:
+    s = Synth()
+    s.update({"type": "realtime", "tools": [{"type": "function", "name": "x" * 300}]}, accept=False)
+    s.error(
+        "string_above_max_length",
+        "Invalid 'session.tools[0].name': string too long.",
+        "session.tools[0].name",
+    )
+    f = s.find("session-update-rejected")
+    assert f.severity == "error" and "WHOLE update" in f.explanation
