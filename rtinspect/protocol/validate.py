@@ -298,18 +298,18 @@ def _check_union(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
         _check(candidates[0], value, path, ctx, optional=False)
         return
     if isinstance(value, Mapping):
-        common = _common_mismatch(candidates, value)
-        if common is not None:
-            allowed: list[Any] = []
-            for b in candidates:
-                for v in b.const_of(common) or ():
-                    if v not in allowed:
-                        allowed.append(v)
-            sub_path = _join(path, common)
-            got = value[common]
-            hint = msg.did_you_mean(got, allowed) or msg.format_hint(path, got, ctx.dialect)
-            ctx.add(sub_path, "invalid_value", msg.enum_message(got, allowed), hint)
+        if _report_common_mismatch(candidates, value, path, ctx):
             return
+        if "type" in value:
+            # The ``type`` discriminator first: a bad ``role`` is then judged among messages only.
+            typed = [b for b in candidates if (c := b.const_of("type")) is None or _in_enum(value["type"], c)]
+            if typed and len(typed) < len(candidates):
+                candidates = typed
+                if len(typed) == 1:
+                    _check(typed[0], value, path, ctx, optional=False)
+                    return
+                if _report_common_mismatch(candidates, value, path, ctx):
+                    return
         # Branches whose fixed fields (type, role) the value matches are the ones it was meant for.
         matching = [b for b in candidates if _mismatches(b, value) == 0]
         if len(matching) == 1:
@@ -327,6 +327,22 @@ def _check_union(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
             best = (score, sub.out)
     assert best is not None
     ctx.out.extend(best[1])
+
+
+def _report_common_mismatch(candidates: list[Node], value: Mapping[str, Any], path: str, ctx: _Ctx) -> bool:
+    """Report a discriminator every branch fixes and the value contradicts, listing all allowed values."""
+    common = _common_mismatch(candidates, value)
+    if common is None:
+        return False
+    allowed: list[Any] = []
+    for b in candidates:
+        for v in b.const_of(common) or ():
+            if v not in allowed:
+                allowed.append(v)
+    got = value[common]
+    hint = msg.did_you_mean(got, allowed) or msg.format_hint(path, got, ctx.dialect)
+    ctx.add(_join(path, common), "invalid_value", msg.enum_message(got, allowed), hint)
+    return True
 
 
 def _check_modalities(event: Mapping[str, Any], ctx: _Ctx) -> None:

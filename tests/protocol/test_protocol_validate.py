@@ -373,3 +373,19 @@ print(json.dumps(out))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [["integer_below_min_value"]] * 8
+
+
+def test_bad_role_lists_the_roles_of_message_items() -> None:
+    item = {"type": "message", "role": "usr", "content": []}
+    p = one({"type": "conversation.item.create", "item": item}, GA)
+    assert (p.path, p.code) == ("item.role", "invalid_value")
+    assert p.message == "Invalid value: 'usr'. Supported values are: 'system', 'user', 'assistant'."
+    assert p.hint == "did you mean 'user'?"
+
+
+def test_bad_item_type_lists_every_item_type() -> None:
+    p = one(
+        {"type": "conversation.item.create", "item": {"type": "mesage", "role": "user", "content": []}}, GA
+    )
+    assert p.path == "item.type"
+    assert "'function_call_output'" in p.message and p.hint == "did you mean 'message'?"
