@@ -21,7 +21,7 @@ CARRIED_HEADERS = ("openai-beta",)
 
 @dataclass
 class ReplayPlan:
-    sends: list[tuple[float, dict[str, Any]]]
+    sends: list[tuple[float, dict[str, Any]]]  # seconds since the connection opened, event
     dialect: str = "ga"
     model: str | None = None
     intent: str | None = None
@@ -50,6 +50,9 @@ def plan_from_log(log: SessionLog) -> ReplayPlan:
             skipped += 1
     if not sends:
         raise UserError(f"{log.path}: no client events to replay")
+    # Times count from the connection's opening, so a pause before the app's first event is kept.
+    base = next((r.t for r in log.records if r.type == META_CONNECTION_OPENED), 0.0)
+    sends = [(max(0.0, t - base), event) for t, event in sends]
     headers_in = {**log.headers, **(opened.get("headers") or {})}
     headers = {k: str(v) for k, v in headers_in.items() if k.lower() in CARRIED_HEADERS}
     dialect = str(opened.get("dialect") or log.dialect or "ga")

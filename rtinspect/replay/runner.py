@@ -76,10 +76,9 @@ async def run_replay(
             return out
         loop = asyncio.get_running_loop()
         start = loop.time()
-        first = plan.sends[0][0]
         for t, event in plan.sends:
             if speed is not None:
-                delay = start + (t - first) / speed - loop.time()
+                delay = start + t / speed - loop.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
             if client.closed.done():
