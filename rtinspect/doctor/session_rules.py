@@ -300,13 +300,19 @@ class TranscriptionOffRule(Rule):
         field = "session.audio.input.transcription" if ctx.is_ga else "session.input_audio_transcription"
         model = sv.GA_TRANSCRIBE_MODEL if ctx.is_ga else sv.BETA_TRANSCRIBE_MODEL
         events = tuple(p for p in (ctx.session_pos, *self.items) if p is not None)
+        tried = [p for p, ev in ctx.updates if isinstance(sv.transcription(ev.get("session")), dict)]
+        why = (
+            f" The update at #{tried[-1]} asked for it but never took effect (rejected, or overridden)."
+            if tried
+            else ""
+        )
         return Finding(
             "warning",
             "transcription-not-enabled",
             "no transcripts: input transcription was never enabled",
             f"User audio items carry transcript null and no transcription events came, because {field} is null "
-            f'(the default). Set it to an object with a model, e.g. {{"model": "{model}"}}, in a session.update '
-            "and wait for session.updated before streaming audio.",
+            f'(the default).{why} Set it to an object with a model, e.g. {{"model": "{model}"}}, in a '
+            "session.update and wait for session.updated before streaming audio.",
             events,
             fixes.update_json(fixes.with_transcription(ctx.last_update_session(), ctx.is_ga)),
         )
