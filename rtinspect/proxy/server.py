@@ -188,7 +188,6 @@ class ProxyServer:
     ) -> None:
         self.listen_host = listen_host
         self.listen_port = listen_port
-        self._upstream_arg = upstream
         self.upstream = DEFAULT_UPSTREAM if upstream is None else upstream
         if self.upstream != "embedded":
             self.upstream = check_upstream(self.upstream)
