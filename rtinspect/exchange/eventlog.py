@@ -7,8 +7,10 @@ Formats taken over (each checked against public code):
   (client|server|sent|send|received|receive|outgoing|incoming|in|out), the event under
   ``event``/``data``/``message``/``payload`` (object or JSON text), a time under
   ``t``/``time``/``timestamp``/``ts`` (seconds, epoch seconds or ms, or ISO-8601).
-- Raw events, one per line, as dumped by ``print(json.dumps(event))`` loops and the newer
-  WebRTC console: the direction is inferred from the event type (the client event names).
+- Raw events, one per line, as dumped by ``print(json.dumps(event))`` loops, or as a saved
+  session object ``{"id", "title", "timestamp", "events": [event + "timestamp" display string]}``
+  of console apps built on the WebRTC console: the direction comes from the event type (the
+  client event names); display-only timestamps are not times, so such logs import untimed.
 """
 
 from __future__ import annotations
@@ -59,14 +61,20 @@ _TIME_KEYS = ("t", "time", "timestamp", "ts")
 
 
 def parse_json_records(text: str, source: str) -> list[Any]:
-    """A JSON array, an object with an ``events`` list, or JSON Lines -> a list of values."""
-    stripped = text.lstrip()
-    if stripped.startswith("["):
+    """A JSON array, an object with an ``events`` list (a saved console session), or JSON Lines
+    -> a list of values."""
+    stripped = text.strip()
+    if stripped.startswith(("[", "{")):
         try:
             doc = orjson.loads(stripped)
         except orjson.JSONDecodeError as err:
-            raise UserError(f"{source}: not valid JSON ({err})") from None
-        return list(doc)
+            if stripped.startswith("["):
+                raise UserError(f"{source}: not valid JSON ({err})") from None
+            doc = None  # JSON Lines
+        if isinstance(doc, list):
+            return doc
+        if isinstance(doc, dict):
+            return list(doc["events"]) if isinstance(doc.get("events"), list) else [doc]
     values: list[Any] = []
     lines = [line for line in text.splitlines() if line.strip()]
     for n, line in enumerate(lines, 1):
@@ -78,8 +86,6 @@ def parse_json_records(text: str, source: str) -> list[Any]:
             if n == 1 and len(lines) == 1:
                 raise UserError(f"{source}: not JSON or JSON Lines") from None
             raise UserError(f"{source}: line {n} is not JSON") from None
-    if len(values) == 1 and isinstance(values[0], dict) and isinstance(values[0].get("events"), list):
-        return list(values[0]["events"])
     return values
 
 

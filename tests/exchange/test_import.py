@@ -298,3 +298,21 @@ def test_any_chrome_like_har_gives_ordered_sessions_or_a_user_error(
         times = [r.t for r in session.records]
         assert times == sorted(times) and all(t >= 0 for t in times)
         assert all(r.dir in ("client", "server", "meta") for r in session.records)
+
+
+def test_saved_console_session_object_pretty_printed(tmp_path: Path) -> None:
+    doc = {
+        "id": "abc",
+        "title": "demo",
+        "timestamp": "2025-01-01T10:00:00Z",
+        "events": [{**ev, "timestamp": "10:00:01 AM"} for _, _, ev in EVENTS[:3]],
+        "conversationItems": {},
+    }
+    path = tmp_path / "session.json"
+    path.write_text(json.dumps(doc, indent=2))
+    [(session, out)] = import_file(path)
+    assert [(r.dir, r.type) for r in read_log(out).records] == [
+        ("server", "session.created"),
+        ("client", "session.update"),
+        ("server", "session.updated"),
+    ]
