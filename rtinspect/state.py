@@ -19,6 +19,7 @@ from typing import Any
 from rtinspect.protocol import Dialect
 from rtinspect.protocol.dialect import detect_dialect, dialect_of_event
 from rtinspect.protocol.session import input_format, output_format
+from rtinspect.secrets import scrub_url
 from rtinspect.statefold import ServerHandlers, b64_decoded_len
 from rtinspect.stateitems import ItemHandlers
 from rtinspect.statemodel import (
@@ -296,7 +297,7 @@ class SessionState(ServerHandlers, ItemHandlers, ResponseHandlers):
         conn.opened_at = rec.t
         conn.opened_pos = pos
         url = ev.get("url")
-        conn.url = url if isinstance(url, str) else conn.url
+        conn.url = scrub_url(url) if isinstance(url, str) else conn.url  # views show it: never a key
         model = ev.get("model")
         conn.model = model if isinstance(model, str) else conn.model
         dialect = ev.get("dialect")

@@ -155,3 +155,10 @@ def test_heuristic_never_rejects_an_update_the_server_already_accepted() -> None
     (upd,) = st.session.requested_history
     assert upd.accepted_pos == b.marks["ok"] and not upd.rejected
     assert st.errors[0].client_pos == b.marks["upd"]
+
+
+def test_connection_url_never_keeps_a_key() -> None:
+    url = "wss://res.openai.azure.com/openai/realtime?api-version=2024-10-01-preview&deployment=d&api-key=sk-secret123456"
+    st = fold([Tapped(0.0, "meta", {"type": META_CONNECTION_OPENED, "url": url, "dialect": "beta"})])
+    assert st.connection.url is not None and "sk-secret123456" not in st.connection.url
+    assert "deployment=d" in st.connection.url
