@@ -156,3 +156,16 @@ async def test_unreachable_upstream_answers_502(unused_tcp_port: int) -> None:
         with pytest.raises(InvalidStatus) as info:
             await connect(px.url + "/v1/realtime?model=m")
         assert info.value.response.status_code == 502
+
+
+async def test_fragmented_messages_are_forwarded_and_tapped_whole(upstream) -> None:
+    seen: list[Tapped] = []
+    async with ProxyServer(
+        "127.0.0.1", 0, upstream.url, on_session=lambda s: s.tap.add_sink(seen.append)
+    ) as px:
+        async with connect(px.url + "/v1/realtime?model=m") as ws:
+            await ws.recv()
+            await ws.send(['{"type":"conversation.item.create",', '"n":1', "}"])  # three frames
+            assert await ws.recv() == '{"type":"conversation.item.create","n":1}'
+        await _closed(px.sessions)
+    assert [r.event for r in seen if r.dir == "client"] == [{"type": "conversation.item.create", "n": 1}]
