@@ -40,7 +40,7 @@ def default_session(
         model=model,
         intent=intent,
         session_id=new_id("sess"),
-        expires_at=int(time.time()) + minutes * 60,
+        expires_at=int(time.time() + minutes * 60),
     )
 
 

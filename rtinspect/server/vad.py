@@ -75,6 +75,8 @@ class EnergyVad:
         self.fmt = fmt
         self.level = rms_threshold(settings.threshold)
         self.frame_samples = max(1, fmt.rate * FRAME_MS // 1000)
+        # compare sums of squares with level^2 * n: the same test as RMS >= level, without sqrt/mean
+        self._energy = self.level * self.level * self.frame_samples
         self.position_ms = position_ms
         self.floor_ms = position_ms
         self.in_speech = False
@@ -91,8 +93,8 @@ class EnergyVad:
         self._leftover = samples[used:].copy()
         if not n_frames:
             return []
-        frames = samples[:used].reshape(n_frames, self.frame_samples).astype(np.float32)
-        voiced = np.sqrt(np.mean(frames * frames, axis=1)) >= self.level
+        frames = samples[:used].astype(np.float32).reshape(n_frames, self.frame_samples)
+        voiced = np.einsum("ij,ij->i", frames, frames) >= self._energy
         return self._walk(voiced)
 
     def _walk(self, voiced: np.ndarray) -> list[VadEvent]:
