@@ -81,9 +81,12 @@ def run(args: argparse.Namespace) -> int:
 
     def on_session(session) -> None:  # noqa: ANN001
         session.tap.add_sink(printer.sink_for(session.id))
-        doctor = printer.doctor_sink_for(session.id, session.dialect)
-        if doctor is not None:
-            session.tap.add_sink(doctor)
+        for extra in (
+            printer.doctor_sink_for(session.id, session.dialect),
+            printer.summary_sink_for(session.id, session.dialect),
+        ):
+            if extra is not None:
+                session.tap.add_sink(extra)
         where = f", recording to {session.record_path}" if session.record_path else ""
         printer.line(f"[{session.id}] app connected: {session.path}{where}")
 

@@ -148,3 +148,29 @@ class HeadlessPrinter:
                 sinks_off.append(sink)
 
         return sink
+
+    def summary_sink_for(self, session_id: int, dialect: str):  # noqa: ANN201 - returns a tap sink or None
+        """Folds the session state as events pass; prints one summary line when the app disconnects."""
+        try:
+            from rtinspect.state import SessionState
+        except ImportError:
+            return None
+        state = SessionState(dialect=dialect)
+        broken: list[bool] = []
+
+        def sink(rec: Tapped) -> None:
+            if broken:
+                return
+            try:
+                state.apply(rec)
+                if rec.type == META_CONNECTION_CLOSED:
+                    by_dir = state.counters.by_dir
+                    self.line(
+                        f"[{session_id}] summary: {by_dir.get('client', 0)} client / {by_dir.get('server', 0)} "
+                        f"server events, {len(state.errors)} error(s), {state.usage.responses} response(s), "
+                        f"{state.usage.total_tokens} tokens"
+                    )
+            except Exception:  # noqa: BLE001 - a state bug must not disturb the proxy
+                broken.append(True)
+
+        return sink

@@ -56,6 +56,7 @@ async def test_headless_proxy_prints_events_records_and_never_shows_the_key(upst
     assert "←api session.created" in text
     assert "input_audio_buffer.append  3600 bytes" in text
     assert "doctor " in text  # the doctor runs live on proxied sessions
+    assert "[1] summary: 3 client / 4 server events" in text
     recorded = log.read_text()
     assert CANARY not in recorded
     assert '"type":"session.update"' in recorded
