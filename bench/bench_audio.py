@@ -93,6 +93,20 @@ async def _naive(seconds: float, chunk_ms: float) -> float:
     return (time.monotonic() - start - n * chunk_ms / 1000) * 1000
 
 
+def _os_floor(seconds: float, chunk_ms: float) -> np.ndarray:
+    """The same deadlines met by a bare thread with time.sleep: what the OS scheduler allows right now."""
+    n = int(seconds * 1000 / chunk_ms)
+    start = time.monotonic()
+    late = []
+    for k in range(n):
+        due = start + k * chunk_ms / 1000
+        delay = due - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        late.append(time.monotonic() - due)
+    return np.array(late) * 1000
+
+
 def bench_pacing(seconds: float, chunk_ms: float = 20) -> None:
     late, drift = asyncio.run(_paced(seconds, chunk_ms))
     print(f"pacing: {len(late)} chunks of {chunk_ms:g} ms over {seconds:g} s (Pacer, asyncio)")
@@ -100,6 +114,13 @@ def bench_pacing(seconds: float, chunk_ms: float = 20) -> None:
         f"  lateness p50 {np.percentile(late, 50):.3f} ms  p99 {np.percentile(late, 99):.3f} ms  "
         f"max {late.max():.3f} ms  end drift {drift:.3f} ms"
     )
+    floor_s = min(seconds, 10.0)
+    floor = _os_floor(floor_s, chunk_ms)
+    print(
+        f"  OS floor (bare thread, time.sleep to the same deadlines, {floor_s:g} s): "
+        f"p50 {np.percentile(floor, 50):.3f} ms  p99 {np.percentile(floor, 99):.3f} ms"
+    )
+    print(f"  load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     naive_s = min(seconds, 10.0)
     naive_drift = asyncio.run(_naive(naive_s, chunk_ms))
     print(f"  naive sleep-per-chunk over {naive_s:g} s: behind schedule by {naive_drift:.1f} ms at the end")

@@ -83,10 +83,12 @@ async def session(url: str, pcm_cycle: list[bytes], seconds: float, stats: Stats
                         stats.errors += 1
 
             task = asyncio.create_task(reader())
-            await asyncio.sleep(offset)
+            await asyncio.sleep(offset % (CHUNK_MS / 1000))  # deadlines spread within the 20 ms grid too
             t0 = time.perf_counter()
-            k = 0
-            while k * CHUNK_MS / 1000 < seconds:
+            k = int(offset * 1000 // CHUNK_MS)  # start mid-cycle: phases differ, the clock does not
+            t0 -= k * CHUNK_MS / 1000
+            end = k + int(seconds * 1000 // CHUNK_MS)
+            while k < end:
                 due = t0 + k * CHUNK_MS / 1000
                 now = time.perf_counter()
                 if due > now:
@@ -111,8 +113,9 @@ def pct(values: list[float], p: float) -> float:
 
 async def level(url: str, n: int, seconds: float, cycle: list[bytes]) -> Stats:
     stats = Stats()
-    # spread the sessions' chunk deadlines evenly over one chunk period
-    offsets = [i / n * CHUNK_MS / 1000 for i in range(n)]
+    # independent users: spread the sessions' phases evenly over one speech+silence cycle
+    cycle_s = (SPEECH_MS + SILENCE_MS) / 1000
+    offsets = [i / n * cycle_s for i in range(n)]
     await asyncio.gather(*(session(url, cycle, seconds, stats, off) for off in offsets))
     return stats
 
@@ -121,22 +124,28 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--levels", default="1,10,50,100,200")
     ap.add_argument("--seconds", type=float, default=12.0)
+    ap.add_argument("--url", help="benchmark an already running server instead of starting one")
     ap.add_argument("--p99-bound", type=float, default=150.0, help="p99 latency bound in ms (default 150)")
     args = ap.parse_args()
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rtinspect", "serve", "--port", "0", "--transcriber", "none"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
+    proc = None
+    if args.url:
+        url = args.url
+    else:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rtinspect", "serve", "--port", "0", "--transcriber", "none"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         assert proc.stdout is not None
         m = re.search(r"ws://\S+/v1/realtime", proc.stdout.readline())
         if not m:
             print("server did not start", file=sys.stderr)
             return 1
-        url = m.group(0) + "?model=gpt-realtime"
+        url = m.group(0)
+    url += "?model=gpt-realtime"
+    try:
         pcm = speech_pcm() + bytes(48 * SILENCE_MS)
         step = 48 * CHUNK_MS
         cycle = [base64.b64encode(pcm[i : i + step]).decode() for i in range(0, len(pcm), step)]
@@ -158,8 +167,9 @@ def main() -> int:
                 f"{pct(stats.lag, 99):>15.1f} {stats.dropped:>8} {'yes' if held else 'NO':>5}"
             )
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=10)
     return 0
 
 

@@ -85,6 +85,7 @@ class Connection:
         self.active: ResponseRun | None = None
         self.tasks: set[asyncio.Task[Any]] = set()
         self.turns = TurnDetector(self)
+        self.handlers = self._handlers()
         self.closed = False
 
     # -- plumbing ------------------------------------------------------------------------------------
@@ -177,7 +178,7 @@ class Connection:
         if "type" not in ev:
             await self.error("invalid_event", "The 'type' field is missing.", client_event_id=client_id)
             return
-        handler = self._handlers().get(type_) if isinstance(type_, str) else None
+        handler = self.handlers.get(type_) if isinstance(type_, str) else None
         try:
             problems = [] if _plain_append(ev) else proto.validate(ev, self.dialect)
         except Exception:  # a validator bug: treat the event as valid rather than drop the session
@@ -188,7 +189,7 @@ class Connection:
             await self.error(p.code, p.message, param=p.path or None, client_event_id=client_id)
             return
         if handler is None:
-            supported = ", ".join(f"'{name}'" for name in self._handlers())
+            supported = ", ".join(f"'{name}'" for name in self.handlers)
             await self.error(
                 "invalid_value",
                 f"Invalid value: '{type_}'. Supported values are: {supported}.",
