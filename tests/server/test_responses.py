@@ -207,3 +207,41 @@ async def test_retrieve_truncate_delete(server: EmbeddedServer) -> None:
     assert (await client.until("conversation.item.deleted"))["item_id"] == item_id
     await client.send("conversation.item.retrieve", item_id=item_id)
     assert (await client.until("error"))["error"]["param"] == "item_id"
+
+
+async def test_item_create_with_input_audio_is_echoed(server: EmbeddedServer) -> None:
+    client = await open_client(server.url)
+    await client.recv()
+    pcm = tone(400)
+    item = {
+        "type": "message",
+        "role": "user",
+        "content": [{"type": "input_audio", "audio": base64.b64encode(pcm).decode()}],
+    }
+    await client.send("conversation.item.create", item=item)
+    added = await client.until("conversation.item.added")
+    assert "audio" not in added["item"]["content"][0], "item events never carry the audio back"
+    assert added["item"]["content"][0]["transcript"] is None
+    await client.send("response.create")
+    events = await client.collect_until("response.done")
+    out = b"".join(base64.b64decode(e["delta"]) for e in events if e["type"] == "response.output_audio.delta")
+    assert out == pcm
+    assert events[-1]["response"]["output"][0]["content"][0]["transcript"].endswith(
+        "I heard: 400 ms of audio"
+    )
+
+
+async def test_interrupt_response_false_lets_the_response_finish(server: EmbeddedServer) -> None:
+    client = await open_client(server.url)
+    await client.recv()
+    td = {"type": "server_vad", "interrupt_response": False}
+    await client.send(
+        "session.update", session={"type": "realtime", "audio": {"input": {"turn_detection": td}}}
+    )
+    await client.until("session.updated")
+    await client.append(silence(100) + tone(2000) + silence(300))
+    await client.until("response.created")
+    await client.append(tone(300))
+    await client.until("input_audio_buffer.speech_started")
+    done = await client.until("response.done")
+    assert done["response"]["status"] == "completed"
