@@ -20,7 +20,8 @@ from rtinspect.tui.model import SessionModel
 from rtinspect.tui.screens.main import MainScreen
 
 FRAME_S = 1 / 30
-FOLD_BATCH = 5_000
+FOLD_BATCH = 1_000
+FOLD_REPORT_S = 1.0
 
 
 class RtInspectApp(App[int]):
@@ -151,16 +152,25 @@ class RtInspectApp(App[int]):
         self._fold(get_current_worker())
 
     def _fold(self, worker: Any) -> None:
-        """Fold every event through state and doctor in batches; the UI refreshes between batches."""
+        """Fold every event through state and doctor in batches; the UI hears about it at most
+        every ``FOLD_REPORT_S`` (``call_from_thread`` waits for the UI, so reporting every batch
+        would make the fold and the UI take turns)."""
+        import time
+
         n = len(self.model.index)
         start = self.model.folded
+        pending: set[str] = set()
+        last = time.monotonic()
         while start < n and not worker.is_cancelled:
             stop = min(n, start + FOLD_BATCH)
-            changed = self.model.fold_range(start, stop)
+            pending |= self.model.fold_range(start, stop)
             start = stop
-            self.call_from_thread(self._folded, changed, start / max(n, 1))
+            if time.monotonic() - last >= FOLD_REPORT_S:
+                self.call_from_thread(self._folded, pending, start / max(n, 1))
+                pending = set()
+                last = time.monotonic()
         if not worker.is_cancelled:
-            changed = self.model.finish()
+            changed = self.model.finish() | pending
             self.fold_done = True
             self.call_from_thread(self._folded, changed | {"all"}, 1.0)
 

@@ -101,7 +101,8 @@ class SessionModel:
         self.live = live
         self.state = _make_state()
         self.doctor = _make_doctor()
-        self.findings: list[Any] = []
+        self._findings: list[Any] = []
+        self._findings_dirty = False
         self.stats = Stats()
         self.folded = 0  # events applied to state/doctor so far
         self.lock = threading.RLock()  # held while folding; views read state under it
@@ -118,6 +119,7 @@ class SessionModel:
         self.rows = np.zeros(0, dtype=np.int64)  # index into positions where each row starts
         self._filtered_upto = 0
         self._run_cache: dict[tuple[int, int], str] = {}
+        self._errors_cache: tuple[tuple[int, int], np.ndarray] | None = None
         self.rebuild()
 
     # ---- ingest and fold -------------------------------------------------------------------
@@ -152,10 +154,10 @@ class SessionModel:
             return set()
         with self.lock:
             try:
-                self.doctor.finish()
+                self._flag(self.doctor.finish())
             except Exception as err:  # noqa: BLE001 - a rule's bug must not take the viewer down
                 self.fold_error = f"doctor: {err}"
-            return self._sync_findings()
+            return {"findings"}
 
     def _fold_one(self, rec: Tapped) -> set[str]:
         changed: set[str] = set()
@@ -166,21 +168,32 @@ class SessionModel:
                 self.fold_error = f"state: {type(err).__name__}: {err}"
         if self.doctor is not None:
             try:
-                if self.doctor.feed(rec):
-                    changed |= self._sync_findings()
+                new = self.doctor.feed(rec)
+                if new:
+                    self._flag(new)
+                    changed.add("findings")
             except Exception as err:  # noqa: BLE001
                 self.fold_error = f"doctor: {type(err).__name__}: {err}"
         changed |= self._stats_one(rec)
         return changed
 
-    def _sync_findings(self) -> set[str]:
-        self.findings = list(getattr(self.doctor, "findings", []))
-        for f in self.findings:
+    def _flag(self, new: list[Any]) -> None:
+        """Mark the events new findings point at; the sorted list is fetched lazily (once per frame)."""
+        self._findings_dirty = True
+        for f in new:
+            sev = str(getattr(f, "severity", "warning"))
             for ev in getattr(f, "events", ()) or ():
-                sev = str(getattr(f, "severity", "warning"))
                 if self.flagged.get(int(ev)) != "error":
                     self.flagged[int(ev)] = sev
-        return {"findings"}
+
+    @property
+    def findings(self) -> list[Any]:
+        """The doctor's findings, errors first (re-read only when a fold changed them)."""
+        if self._findings_dirty and self.doctor is not None:
+            with self.lock:
+                self._findings = list(self.doctor.findings)
+                self._findings_dirty = False
+        return self._findings
 
     def _stats_one(self, rec: Tapped) -> set[str]:
         t, e, typ = rec.t, rec.event, rec.type
@@ -370,15 +383,32 @@ class SessionModel:
         name = self.type_of(event)
         return name in ERROR_TYPES or name.endswith(".failed")
 
-    def next_error(self, after_event: int, backwards: bool = False) -> int | None:
-        """Next (or previous) event that is an error, a failure or flagged by an error finding."""
+    def error_events(self) -> np.ndarray:
+        """Sorted indices of errors, failures and events an error finding points at (numpy, no parse)."""
+        key = (len(self.index), len(self.flagged))
+        if self._errors_cache is not None and self._errors_cache[0] == key:
+            return self._errors_cache[1]
         names = self.index.type_names
         codes = np.array(
             [i for i, n in enumerate(names) if n in ERROR_TYPES or n.endswith(".failed")], dtype=np.int32
         )
         hits = np.flatnonzero(np.isin(self.index.type_codes, codes))
-        flagged = np.array(sorted(k for k, v in self.flagged.items() if v == "error"), dtype=np.int64)
-        hits = np.union1d(hits, flagged)
+        flagged = np.fromiter((k for k, v in list(self.flagged.items()) if v == "error"), dtype=np.int64)
+        out = np.union1d(hits, flagged)
+        self._errors_cache = (key, out)
+        return out
+
+    def error_times(self, limit: int = 400) -> list[float]:
+        """Times of up to ``limit`` error events spread over the session, for the timeline marks."""
+        hits = self.error_events()
+        hits = hits[hits < len(self.index)]
+        if len(hits) > limit:
+            hits = hits[np.linspace(0, len(hits) - 1, limit).astype(np.int64)]
+        return [float(t) for t in self.index.times[hits]]
+
+    def next_error(self, after_event: int, backwards: bool = False) -> int | None:
+        """Next (or previous) event that is an error, a failure or flagged by an error finding."""
+        hits = self.error_events()
         if backwards:
             prev = hits[hits < after_event]
             return int(prev[-1]) if len(prev) else None

@@ -215,3 +215,77 @@ def plain(widget: Any) -> str:
     """The text a Static-like widget shows, without styles."""
     rendered = widget.render()
     return str(getattr(rendered, "plain", rendered))
+
+
+_BIG_PATTERN: list[tuple[str, str, str]] = [
+    (
+        "client",
+        "input_audio_buffer.append",
+        '{"type":"input_audio_buffer.append","audio":"AAAAAAAAAAAAAAAA"}',
+    ),
+    (
+        "client",
+        "input_audio_buffer.append",
+        '{"type":"input_audio_buffer.append","audio":"AAAAAAAAAAAAAAAA"}',
+    ),
+    (
+        "client",
+        "input_audio_buffer.append",
+        '{"type":"input_audio_buffer.append","audio":"AAAAAAAAAAAAAAAA"}',
+    ),
+    (
+        "server",
+        "input_audio_buffer.speech_started",
+        '{"type":"input_audio_buffer.speech_started","audio_start_ms":%d,"item_id":"item_%d"}',
+    ),
+    (
+        "server",
+        "response.output_text.delta",
+        '{"type":"response.output_text.delta","response_id":"resp_%d","delta":"hi %d"}',
+    ),
+    (
+        "server",
+        "response.output_audio_transcript.delta",
+        '{"type":"response.output_audio_transcript.delta","delta":"w%d %d"}',
+    ),
+    (
+        "server",
+        "rate_limits.updated",
+        '{"type":"rate_limits.updated","rate_limits":[{"name":"tokens","limit":%d,"remaining":%d}]}',
+    ),
+    (
+        "server",
+        "response.output_text.delta",
+        '{"type":"response.output_text.delta","response_id":"resp_%d","delta":"yo %d"}',
+    ),
+    ("meta", "rtinspect.bookmark", '{"type":"rtinspect.bookmark","label":"mark %d %d"}'),
+    (
+        "server",
+        "error",
+        '{"type":"error","error":{"type":"invalid_request_error","code":"x_%d","message":"m %d","param":null}}',
+    ),
+]
+
+
+def write_big_log(path: Path, n: int) -> Path:
+    """A synthetic log of ``n`` small events written straight in the log format (fast: no JSON encoder).
+
+    30 % audio appends in runs of three, one error every ten events, small payloads.
+    """
+    header = (
+        b'{"rtinspect_log":1,"started":"2026-01-01T00:00:00.000Z","url":null,"dialect":"ga","model":null}\n'
+    )
+    pat = _BIG_PATTERN
+    with open(path, "wb") as f:
+        f.write(header)
+        lines: list[str] = []
+        for i in range(n):
+            d, t, body = pat[i % len(pat)]
+            if "%d" in body:
+                body = body % (i, i)
+            lines.append(f'{{"t":{i * 0.001:.6f},"dir":"{d}","type":"{t}","event":{body}}}\n')
+            if len(lines) >= 100_000:
+                f.write("".join(lines).encode())
+                lines.clear()
+        f.write("".join(lines).encode())
+    return path

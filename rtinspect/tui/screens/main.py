@@ -81,7 +81,7 @@ class MainScreen(LiveActions, Screen[None]):
         self.findings_panel = FindingsPanel(model, id="findings")
         self.status_bar = StatusBar(model, id="status")
         self.timeline = Timeline(model, id="timeline")
-        self._pending: set[str] = set()
+        self._stale: set[str] = set()  # panels whose areas changed while their tab was hidden
         self._search_text = ""
 
     # ---- layout ---------------------------------------------------------------------------------
@@ -148,19 +148,33 @@ class MainScreen(LiveActions, Screen[None]):
         if every or "events" in changed:
             events.rows_changed(rebuilt="rebuilt" in changed or every)
             self.query_one("#left").border_subtitle = self._list_subtitle()
-        if every or changed & SESSION_AREAS:
-            self.session_panel.refresh_panel()
-        if every or changed & BUFFER_AREAS:
-            self.buffer_panel.refresh_panel()
+        # panels in hidden tabs are only marked stale; they refresh when their tab is shown
+        self._stale |= {"session"} if every or changed & SESSION_AREAS else set()
+        self._stale |= {"buffer"} if every or changed & BUFFER_AREAS else set()
         if every or "findings" in changed:
-            self.findings_panel.refresh_panel()
+            self._stale.add("findings")
             n = len(self.model.findings)
             self.query_one(TabbedContent).get_tab("tab-findings").label = (
                 f"Findings ({n})" if n else "Findings"
             )
             if not self.model.live:
                 self._mark_timeline_errors()
+        self._refresh_visible_panel()
         self.status_bar.refresh_status()
+
+    def _refresh_visible_panel(self) -> None:
+        active = self.query_one(TabbedContent).active.removeprefix("tab-")
+        if active not in self._stale:
+            return
+        self._stale.discard(active)
+        panel = {"session": self.session_panel, "buffer": self.buffer_panel, "findings": self.findings_panel}[
+            active
+        ]
+        panel.refresh_panel()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self) -> None:
+        self._refresh_visible_panel()
 
     def _list_subtitle(self) -> str:
         m = self.model
@@ -177,10 +191,7 @@ class MainScreen(LiveActions, Screen[None]):
         return "  ".join(parts)
 
     def _mark_timeline_errors(self) -> None:
-        tl = self.timeline
-        m = self.model
-        times = [float(m.index.times[e]) for e in sorted(m.flagged)[:200] if e < len(m.index)]
-        tl.mark_errors(times)
+        self.timeline.mark_errors(self.model.error_times())
 
     # ---- selection ---------------------------------------------------------------------------------
     @on(EventList.Selected)

@@ -54,11 +54,15 @@ class EventDetail(Vertical):
             head.update(f"#{event}  unreadable line: {err}")
             area.load_text("")
             return
-        notes = [
-            f"[b]{f.severity}[/b] {f.code}"
-            for f in self.model.findings
-            if event in (getattr(f, "events", ()) or ())
-        ]
+        notes = (
+            [
+                f"[b]{f.severity}[/b] {f.code}"
+                for f in self.model.findings
+                if event in (getattr(f, "events", ()) or ())
+            ]
+            if event in self.model.flagged
+            else []
+        )
         extra = ("  ·  " + ", ".join(notes)) if notes else ""
         head.update(f"#{event}  t={rec.t:.3f}s  {DIR_LABEL.get(rec.dir, rec.dir)}  [b]{rec.type}[/b]{extra}")
         shown = elide_audio(scrub_event(rec.event), rec.type, self.model.bytes_per_ms)

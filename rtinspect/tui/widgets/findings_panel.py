@@ -5,7 +5,6 @@ A small DataTable (findings are few) over an explanation pane that shows the fix
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from rich.text import Text
@@ -17,6 +16,7 @@ from textual.widgets import DataTable, Static
 
 from rtinspect.tui.model import SessionModel
 
+MAX_ROWS = 500  # a synthetic log can yield 10^5 findings; a table of them helps nobody
 SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
@@ -46,9 +46,7 @@ class FindingsPanel(Vertical):
             yield Static("no findings yet", id="finding-text")
 
     def refresh_panel(self) -> None:
-        findings = list(self.model.findings)
-        with contextlib.suppress(Exception):
-            findings.sort(key=lambda f: f.sort_key())
+        findings = self.model.findings[:MAX_ROWS]  # already sorted by the doctor, errors first
         if findings == self._shown:
             return
         self._shown = findings

@@ -1,0 +1,54 @@
+"""A 1M-event log opens at once (the first page before indexing finishes) and scrolls to the end:
+the event list renders only the visible rows, whatever the size of the log."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from sessions import write_big_log
+
+from rtinspect.tui.app import RtInspectApp
+from rtinspect.tui.loader import open_model
+from rtinspect.tui.widgets.event_list import EventList
+
+N = 1_000_000
+
+
+async def test_million_event_log_scrolls_to_the_end(tmp_path: Path) -> None:
+    path = write_big_log(tmp_path / "big.jsonl", N)
+    model, reader = open_model(path)
+    assert 0 < len(model.index) < N  # lazily opened: only the first MBs indexed so far
+    app = RtInspectApp(model, reader=reader)
+    async with app.run_test(size=(120, 40)) as pilot:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 60
+        while not reader.complete or len(model.index) < N:
+            assert loop.time() < end, "indexing did not finish"
+            await pilot.pause(0.1)
+        # Stop the doctor's fold of 1M events (a background thread, ~40 s here): Pilot waits for
+        # the process to go idle after every key, which a busy thread never lets it.
+        for worker in list(app.workers):
+            worker.cancel()
+        await pilot.pause(0.1)
+        events = app.screen.query_one(EventList)
+        events.focus()
+        assert len(model.index) == N
+        # runs of three appends fold into one row: 8 rows per 10 events
+        assert model.row_count == N // 10 * 8
+        await pilot.press("home")
+        await pilot.press("pagedown", "pagedown")
+        assert events.cursor > 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert events.cursor == model.row_count - 1
+        assert events.selected_event == N - 1
+        assert events.scroll_y >= model.row_count - events.scrollable_content_region.height
+        # the last visible line is the last event, drawn from the Line API
+        line = events.render_line(events.scrollable_content_region.height - 1).text
+        assert "error" in line and "x_999999" in line
+        # a type filter over 1M events is a numpy mask, and the list follows it
+        await pilot.press("f", *"bookmark", "enter")
+        await pilot.pause()
+        assert model.row_count == N // 10
+        app.exit()
