@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from rtinspect.audio.formats import ALAW, PCM16, ULAW, AudioFormat, normalise_encoding
-from rtinspect.audio.load import AudioError, Clip
+from rtinspect.audio.load import Clip
 
 _ULAW_BIAS = 0x84
 _ULAW_CLIP = 32635
@@ -155,8 +155,3 @@ def silence(fmt: AudioFormat | Any, ms: float) -> bytes:
     if encoding == PCM16:
         return bytes(n - n % 2)
     return (b"\xff" if encoding == ULAW else b"\xd5") * n
-
-
-def check_clip(clip: Clip) -> None:
-    if clip.frames == 0:
-        raise AudioError(f"{clip.source or 'audio'}: no audio frames")
