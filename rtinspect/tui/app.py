@@ -181,6 +181,8 @@ class RtInspectApp(App[int]):
                 {"session", "buffer", "findings"} if "all" in changed else set()
             )
             self.main.refresh_areas(changed)
+            if fraction >= 1:
+                self.main.show_findings_if_errors()
 
     def _progress(self, text: str) -> None:
         if self.main is not None and self.main.is_mounted:

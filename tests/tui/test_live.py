@@ -161,4 +161,9 @@ async def test_findings_appear_live(server) -> None:
             }
         )
         await wait_until(pilot, lambda: "error" in types(app))
-        await wait_until(pilot, lambda: app.screen.query_one("#findings-table", DataTable).row_count > 0)
+        tabs = app.screen.query_one("TabbedContent")
+        await wait_until(pilot, lambda: str(tabs.get_tab("tab-findings").label).startswith("Findings ("))
+        tabs.active = "tab-findings"
+        await pilot.pause()
+        table = app.screen.query_one("#findings-table", DataTable)
+        assert "session-value-out-of-range" in [str(table.get_row_at(i)[1]) for i in range(table.row_count)]

@@ -30,6 +30,8 @@ async def test_findings_panel_shows_the_cause_and_jumps_to_it(broken_log: Path) 
     app = make_app(broken_log)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(app, pilot)
+        # the analysis found errors, so the findings tab was brought forward
+        assert app.screen.query_one("TabbedContent").active == "tab-findings"
         table = app.screen.query_one("#findings-table", DataTable)
         codes = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert "session-value-out-of-range" in codes
@@ -104,6 +106,8 @@ async def test_session_and_buffer_panels(broken_log: Path) -> None:
     app = make_app(broken_log)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(app, pilot)
+        app.screen.query_one("TabbedContent").active = "tab-session"
+        await pilot.pause()
         table = app.screen.query_one("#session-table", DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         diff = {r[1]: r for r in rows if r[0] == "≠"}

@@ -172,6 +172,11 @@ class MainScreen(LiveActions, Screen[None]):
         ]
         panel.refresh_panel()
 
+    def show_findings_if_errors(self) -> None:
+        """A recorded log whose analysis found errors opens on the Findings tab: that is the diagnosis."""
+        if any(getattr(f, "severity", "") == "error" for f in self.model.findings[:50]):
+            self.query_one(TabbedContent).active = "tab-findings"
+
     @on(TabbedContent.TabActivated)
     def _tab_shown(self) -> None:
         self._refresh_visible_panel()
