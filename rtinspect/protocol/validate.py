@@ -48,7 +48,8 @@ class _Ctx:
         return _Ctx(self.dialect, self.server)
 
     def add(self, path: str, code: str, message: str, hint: str | None = None) -> None:
-        self.out.append(Problem(path, code, redact_text(message), hint))
+        # A key pasted into a value or even a field name must not reach the screen or a log.
+        self.out.append(Problem(redact_text(path), code, redact_text(message), hint))
 
 
 def client_event_types(dialect: Dialect) -> list[str]:

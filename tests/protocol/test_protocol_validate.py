@@ -334,6 +334,9 @@ def test_secrets_in_values_do_not_reach_messages() -> None:
     problems = validate_client_event({"type": key}, GA)
     assert problems
     assert all(key not in p.message for p in problems)
+    problems = validate_client_event({"type": "input_audio_buffer.commit", key: 1}, GA)
+    assert [p.code for p in problems] == ["unknown_parameter"]
+    assert key not in problems[0].path and key not in problems[0].message
 
 
 def test_beta_format_names_in_ga_get_the_ga_object_as_hint() -> None:
