@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import datetime as _dt
 import itertools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -223,8 +224,9 @@ class ProxyServer:
             )
         except OSError as err:
             await self._stop_embedded()
+            why = os.strerror(err.errno) if err.errno else str(err)
             raise OSError(
-                err.errno, f"cannot listen on {self.listen_host}:{self.listen_port}: {err.strerror}"
+                err.errno, f"cannot listen on {self.listen_host}:{self.listen_port}: {why}"
             ) from None
         return self
 
