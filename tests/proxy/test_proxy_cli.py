@@ -120,3 +120,20 @@ async def test_unreachable_upstream_error_never_carries_the_key(unused_tcp_port:
         proc.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert CANARY not in "".join(lines) + out.decode() + err.decode()
+
+
+def test_busy_port_is_a_one_line_error() -> None:
+    import socket
+    import subprocess
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = subprocess.run(
+            [sys.executable, "-m", "rtinspect", "proxy", "--headless", "--listen", f"127.0.0.1:{port}",
+             "--upstream", "ws://127.0.0.1:9"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert out.returncode == 2
+    assert out.stderr == f"rtinspect: cannot listen on 127.0.0.1:{port}: Address already in use\n"
