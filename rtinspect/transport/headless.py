@@ -335,7 +335,10 @@ class HeadlessSend:
             return (
                 'send session.update {"input_audio_transcription": {"model": "whisper-1"}} (or --transcribe)'
             )
-        return 'send session.update {"audio": {"input": {"transcription": {"model": "whisper-1"}}}} (or --transcribe)'
+        return (
+            'send session.update {"type": "realtime", "audio": {"input": {"transcription": '
+            '{"model": "whisper-1"}}}} (or --transcribe)'
+        )
 
     async def _drain_close(self, client: RealtimeClient) -> None:
         with contextlib.suppress(TimeoutError):
