@@ -34,6 +34,7 @@ log = logging.getLogger("rtinspect.server")
 MAX_APPEND_B64 = (15 * 1024 * 1024 + 2) // 3 * 4  # base64 length of the 15 MiB append limit
 MIN_COMMIT_MS = 100.0
 TRANSCRIPT_WAIT_S = 1.0
+MAX_ITEMS_WITH_AUDIO = 32
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -139,6 +140,13 @@ class Connection:
         self.order.insert(index, it["id"])
         self.items[it["id"]] = it
         return self.order[index - 1] if index else None
+
+    def keep_audio(self, item_id: str, audio: bytes, fmt: InputFormat | None) -> None:
+        """Remember an item's audio (for echo, retrieve, truncate), for the most recent items only,
+        so an hour-long session does not hold an hour of audio."""
+        self.item_audio[item_id] = (audio, fmt)
+        while len(self.item_audio) > MAX_ITEMS_WITH_AUDIO:
+            self.item_audio.pop(next(iter(self.item_audio)))
 
     def previous_of(self, item_id: str) -> str | None:
         index = self.order.index(item_id) if item_id in self.order else 0
@@ -296,7 +304,7 @@ class Connection:
             content=[{"type": "input_audio", "transcript": None}],
         )
         previous = self.add_item(it)
-        self.item_audio[item_id] = (raw, fmt)
+        self.keep_audio(item_id, raw, fmt)
         await self.send(event("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id))
         for out in item_added_events(self.dialect, previous, it, done=True):
             await self.send(out)
@@ -315,8 +323,6 @@ class Connection:
         finally:
             if not future.done():
                 future.set_result(None)
-
-    # -- conversation -------------------------------------------------------------------------------
 
     # -- responses ----------------------------------------------------------------------------------
 

@@ -61,7 +61,7 @@ async def create(conn: Connection, ev: dict[str, Any]) -> None:
     it = item(conn.dialect, id=item_id, **raw_item)
     prev = conn.add_item(it, previous if isinstance(previous, str) else None)
     if audio:
-        conn.item_audio[item_id] = (audio, conn.fmt)
+        conn.keep_audio(item_id, audio, conn.fmt)
     for out in item_added_events(conn.dialect, prev, it, done=True):
         await conn.send(out)
 

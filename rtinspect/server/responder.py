@@ -183,9 +183,8 @@ class ResponseRun:
         await send(event("response.content_part.done", **common, content_index=0, part=part))
         status = "incomplete" if self.reason else "completed"
         it.update(status=status, content=[content])
-        self.conn.item_audio[it["id"]] = (
-            (audio_sent, proto.output_format(self.conn.session, d)) if with_audio else (b"", None)
-        )
+        if with_audio:
+            self.conn.keep_audio(it["id"], audio_sent, proto.output_format(self.conn.session, d))
         await self._finish_item(it)
         return status
 
