@@ -182,6 +182,8 @@ class SessionModel:
         self._findings_dirty = True
         for f in new:
             sev = str(getattr(f, "severity", "warning"))
+            if sev not in ("error", "warning"):
+                continue  # info findings (latency, cost) point at healthy events
             for ev in getattr(f, "events", ()) or ():
                 if self.flagged.get(int(ev)) != "error":
                     self.flagged[int(ev)] = sev

@@ -110,11 +110,14 @@ async def test_session_and_buffer_panels(broken_log: Path) -> None:
         await pilot.pause()
         table = app.screen.query_one("#session-table", DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        diff = {r[1]: r for r in rows if r[0] == "≠"}
-        assert "audio.input.format.rate" in diff and diff["audio.input.format.rate"][2:] == ["16000", "24000"]
-        assert diff["audio.input.transcription.model"][3] == "—"
+        # rows are grouped under their parent object; differences are marked ≠ with held, asked
+        diff = {r[1].strip(): r[2:] for r in rows if r[0] == "≠"}
+        assert diff["rate"] == ["24000", "16000"]
+        assert diff["model"] == ["—", "whisper-1"]  # transcription asked, absent from the session
+        assert ["", "audio.input.transcription.", "", ""] in rows
         head = plain(app.screen.query_one("#session-head"))
         assert "REJECTED" in head
+        assert "≠ audio.input.format.rate: asked 16000, held 24000" in head
         app.screen.query_one("TabbedContent").active = "tab-buffer"
         await pilot.pause()
         text = plain(app.screen.query_one("#buffer-lists"))

@@ -47,7 +47,8 @@ class MainScreen(LiveActions, Screen[None]):
         Binding("full_stop", "step(1)", "Step", show=False),
         Binding("less_than_sign", "seek(-0.05)", "Seek back", show=False),
         Binding("greater_than_sign", "seek(0.05)", "Seek fwd", show=False),
-        Binding("tab", "focus_next", "Next pane", show=False),
+        Binding("t", "next_tab", "Panels"),
+        Binding("v", "toggle_detail", "Detail", show=False),
         Binding("escape", "close_bar", "Close bar", show=False),
         *LiveActions.LIVE_BINDINGS,
     ]
@@ -56,7 +57,17 @@ class MainScreen(LiveActions, Screen[None]):
     MainScreen #main { grid-size: 3 1; grid-columns: 45% 1fr 1fr; height: 1fr; }
     MainScreen.-medium #main { grid-size: 2 2; grid-columns: 55% 1fr; grid-rows: 1fr 1fr; }
     MainScreen.-medium #left { row-span: 2; }
-    MainScreen.-narrow #main { grid-size: 1 3; grid-columns: 1fr; grid-rows: 1fr 7 9; }
+    MainScreen.-narrow #main { grid-size: 1 2; grid-columns: 1fr; grid-rows: 1fr 11; }
+    MainScreen.-narrow #left, MainScreen.-narrow #detail-pane, MainScreen.-narrow #panels {
+        border: none; border-top: round $panel-lighten-2;
+    }
+    MainScreen.-narrow #left:focus-within, MainScreen.-narrow #detail-pane:focus-within,
+    MainScreen.-narrow #panels:focus-within {
+        border: none; border-top: round $accent;
+    }
+    MainScreen.-narrow #detail-pane { display: none; }
+    MainScreen.-narrow.-detail #detail-pane { display: block; }
+    MainScreen.-narrow.-detail #panels { display: none; }
     MainScreen #left, MainScreen #detail-pane, MainScreen #panels { border: round $panel-lighten-2; }
     MainScreen #left:focus-within, MainScreen #detail-pane:focus-within, MainScreen #panels:focus-within {
         border: round $accent;
@@ -153,6 +164,7 @@ class MainScreen(LiveActions, Screen[None]):
         self._stale |= {"buffer"} if every or changed & BUFFER_AREAS else set()
         if every or "findings" in changed:
             self._stale.add("findings")
+            events.restyle()  # rows flagged by new findings change colour
             n = len(self.model.findings)
             self.query_one(TabbedContent).get_tab("tab-findings").label = (
                 f"Findings ({n})" if n else "Findings"
@@ -171,6 +183,15 @@ class MainScreen(LiveActions, Screen[None]):
             active
         ]
         panel.refresh_panel()
+
+    def action_toggle_detail(self) -> None:
+        """On a narrow terminal the event detail and the panels share the bottom: swap them."""
+        self.toggle_class("-detail")
+
+    def action_next_tab(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        order = ["tab-session", "tab-buffer", "tab-findings"]
+        tabs.active = order[(order.index(tabs.active) + 1) % len(order)] if tabs.active in order else order[0]
 
     def show_findings_if_errors(self) -> None:
         """A recorded log whose analysis found errors opens on the Findings tab: that is the diagnosis."""

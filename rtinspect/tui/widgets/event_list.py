@@ -99,6 +99,11 @@ class EventList(ScrollView, can_focus=True):
             self._forget_row(count - 1)
             self.refresh()
 
+    def restyle(self) -> None:
+        """Drop the rendered rows (findings flagged some events) and repaint the visible page."""
+        self._strips.clear()
+        self.refresh()
+
     def _forget_row(self, row: int) -> None:
         for key in [k for k in self._strips if k[0] == row]:
             del self._strips[key]

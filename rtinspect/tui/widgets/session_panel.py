@@ -48,7 +48,7 @@ class SessionPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("no session yet", id="session-head")
         table: DataTable[Any] = DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("", "field", "asked", "held")
+        table.add_columns("", "field", "held", "asked")
         yield table
 
     def refresh_panel(self) -> None:
@@ -76,29 +76,35 @@ class SessionPanel(Vertical):
         else:
             h.append(f"held: {sess.effective_type} (#{sess.effective_pos})")
         if last is not None:
-            h.append(f"   asked: {n_updates} update(s), last #{last.pos} ")
+            h.append(f"  asked: {n_updates} update(s), last #{last.pos} ")
             if rejected:
                 h.append(f"REJECTED (error #{last.error_pos})", style="bold red")
             elif last.accepted_pos is not None:
                 h.append(f"accepted (#{last.accepted_pos})", style="green")
             else:
                 h.append("no answer yet", style="yellow")
-        if diffs:
-            h.append(f"   {len(diffs)} difference(s) ≠", style="bold yellow")
+        for path, (asked_v, held_v) in list(diffs.items())[:4]:
+            h.append(f"\n≠ {path}: ", style="bold red")
+            h.append(f"asked {short(asked_v, 24)}, held {short(held_v, 24)}")
+        if len(diffs) > 4:
+            h.append(f"\n≠ … {len(diffs) - 4} more", style="bold red")
         head.update(h)
         held = flatten(effective)
         asked = flatten(requested) if requested else {}
         paths = list(held)
         paths += [p for p in asked if p not in held]
         paths += [p for p in diffs if p not in held and p not in asked]
-        # differences first: they are why someone opens this panel
-        paths.sort(key=lambda p: (p not in diffs, p not in asked, 0))
-        for path in paths:
+        # grouped like the JSON: a dim header per parent object, leaves indented under it
+        parent_shown = ""
+        for path in sorted(paths, key=lambda p: (p.count(".") > 0, p.rsplit(".", 1)[0] if "." in p else "")):
+            parent, _, leaf = path.rpartition(".")
+            if parent and parent != parent_shown:
+                table.add_row(Text(""), Text(parent + ".", style="dim"), Text(""), Text(""))
+                parent_shown = parent
             is_diff = path in diffs
             mark = Text("≠", style="bold red") if is_diff else Text("=" if path in asked else "")
-            asked_v = (
-                short(asked[path]) if path in asked else ("" if path not in diffs else short(diffs[path][0]))
-            )
+            asked_v = short(asked[path]) if path in asked else (short(diffs[path][0]) if is_diff else "")
             held_v = short(held.get(path)) if path in held else "—"
             style = "bold red" if is_diff else ""
-            table.add_row(mark, Text(path, style=style), Text(asked_v, style=style), Text(held_v))
+            name = ("  " + leaf) if parent else path
+            table.add_row(mark, Text(name, style=style), Text(held_v), Text(asked_v, style=style))

@@ -54,7 +54,7 @@ class StatusBar(Static):
             t.append(f"  expires {_mmss(left)}", style="red" if left < 120 else "")
         lat = st.last_latency
         if lat is not None:
-            t.append(f"  latency {lat:.2f}s")
+            t.append(f"  latency {lat * 1000:.0f} ms")
         if st.tokens_in or st.tokens_out:
             t.append(f"  tok {st.tokens_in}/{st.tokens_out} ~${st.cost:.4f}")
         t.append(f"  {len(m.index)} ev")

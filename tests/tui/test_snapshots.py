@@ -1,0 +1,134 @@
+"""Snapshot tests of the main screen (pytest-textual-snapshot). Everything time-dependent is frozen:
+recorded logs carry their own times; the live session runs on a fake clock with server ids renamed.
+Update with ``pytest tests/tui/test_snapshots.py --snapshot-update`` after checking the SVGs by eye."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sessions import broken_session, write_log
+
+from rtinspect.server import FakeTranscriber, ServerThread
+from rtinspect.tap import Tapped
+from rtinspect.tui.app import RtInspectApp
+from rtinspect.tui.loader import open_model
+from rtinspect.tui.session import build_live
+
+_ID = re.compile(r"^(event|item|resp|sess|conv)_[A-Za-z0-9]{6,}$")
+EXPIRES_AT = 1_900_000_000
+
+
+def recorded_app(tmp_path: Path) -> RtInspectApp:
+    model, reader = open_model(write_log(tmp_path / "broken.jsonl", broken_session()))
+    return RtInspectApp(model, reader=reader, endpoint="broken.jsonl")
+
+
+async def settled(pilot: Any) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_recorded_broken_session_wide(snap_compare, tmp_path: Path) -> None:
+    """A recorded broken session at 160x45: three columns, the findings tab brought forward with the
+    rejected session.update first, the errors red in the list and marked on the timeline."""
+    assert snap_compare(recorded_app(tmp_path), terminal_size=(160, 45), run_before=settled)
+
+
+def test_recorded_broken_session_80x24(snap_compare, tmp_path: Path) -> None:
+    """The same session at 80x24: the list on top, the panels below, borders reduced to one line."""
+    assert snap_compare(recorded_app(tmp_path), terminal_size=(80, 24), run_before=settled)
+
+
+def test_recorded_session_panel_differences(snap_compare, tmp_path: Path) -> None:
+    """The session panel at 120x40 shows the asked-vs-held differences of the rejected update:
+    the 16 kHz rate and the transcription model absent from the session."""
+
+    async def run_before(pilot: Any) -> None:
+        await settled(pilot)
+        pilot.app.screen.query_one("TabbedContent").active = "tab-session"
+        await pilot.pause()
+
+    assert snap_compare(recorded_app(tmp_path), terminal_size=(120, 40), run_before=run_before)
+
+
+class _Renamer:
+    """Server ids renamed in order of appearance, so the snapshot does not change between runs."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.counter = itertools.count(1)
+
+    def __call__(self, rec: Tapped) -> None:
+        self._walk(rec.event)
+
+    def _walk(self, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in list(value.items()):
+                if isinstance(v, str) and _ID.match(v):
+                    value[k] = self.names.setdefault(v, f"{v.split('_')[0]}_{next(self.counter)}")
+                elif k == "expires_at" and isinstance(v, int):
+                    value[k] = EXPIRES_AT
+                elif k in ("url", "label") and isinstance(v, str):
+                    value[k] = re.sub(r":\d+/", ":PORT/", v)
+                elif k == "obfuscation":
+                    value[k] = "x"
+                else:
+                    self._walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                self._walk(v)
+
+
+@pytest.fixture
+def server():
+    srv = ServerThread(transcriber=FakeTranscriber("hello")).start()
+    yield srv
+    srv.stop()
+
+
+def test_live_session_embedded_server(snap_compare, server) -> None:
+    """A live session on the embedded server at 160x45: the banner says no API key is used, a
+    session.update enabled transcription, an early commit got the server's real error (red)."""
+    app = build_live(server=server, no_record=True)
+    ctl = app.controller
+    ticks = itertools.count()
+    ctl.tap.clock = lambda: next(ticks) * 0.05  # a fake clock: every event 50 ms after the last
+    ctl.tap.t0 = 0.0
+    ctl.tap.sinks.insert(0, _Renamer())
+    ctl.embedded = True
+
+    async def run_before(pilot: Any) -> None:
+        async def until(kind: str) -> None:
+            for _ in range(400):
+                idx = app.model.index
+                if kind in idx.type_names:
+                    return
+                await asyncio.sleep(0.02)
+            raise AssertionError(kind)
+
+        await until("session.created")
+        await ctl.send(
+            {
+                "type": "session.update",
+                "session": {
+                    "type": "realtime",
+                    "audio": {"input": {"transcription": {"model": "whisper-1"}}},
+                },
+            }
+        )
+        await until("session.updated")
+        await ctl.send({"type": "input_audio_buffer.commit"})
+        await until("error")
+        await pilot.pause(0.1)
+        app.main.status_bar.frozen_now = EXPIRES_AT - 59 * 60
+        app.main.status_bar.endpoint = "embedded local server — no API key"
+        app.main.status_bar.refresh_status()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
