@@ -194,8 +194,8 @@ class MainScreen(LiveActions, Screen[None]):
         tabs.active = order[(order.index(tabs.active) + 1) % len(order)] if tabs.active in order else order[0]
 
     def show_findings_if_errors(self) -> None:
-        """A recorded log whose analysis found errors opens on the Findings tab: that is the diagnosis."""
-        if any(getattr(f, "severity", "") == "error" for f in self.model.findings[:50]):
+        """A recorded log whose analysis found problems opens on the Findings tab: that is the diagnosis."""
+        if any(getattr(f, "severity", "") in ("error", "warning") for f in self.model.findings[:50]):
             self.query_one(TabbedContent).active = "tab-findings"
 
     @on(TabbedContent.TabActivated)

@@ -76,7 +76,8 @@ class EventList(ScrollView, can_focus=True):
     def __init__(self, model: SessionModel, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.model = model
-        self.follow = True
+        self.follow = model.live  # a live stream follows its tail; a recorded log opens at the top
+        self._announced = False
         self._strips: OrderedDict[tuple[int, int, int, bool], Strip] = OrderedDict()
 
     # ---- sizing and refresh ------------------------------------------------------------------
@@ -94,6 +95,8 @@ class EventList(ScrollView, can_focus=True):
             return
         if self.follow or self.cursor >= count:
             self.cursor = count - 1
+        elif not self._announced:
+            self.cursor = self.cursor  # always_update: tells the detail which event is selected
         else:
             # the last row (a growing audio run) may have changed text
             self._forget_row(count - 1)
@@ -122,6 +125,7 @@ class EventList(ScrollView, can_focus=True):
         self._forget_row(new)
         self.refresh()
         event = self.model.row_event(new)
+        self._announced = True
         self.post_message(self.Selected(event, new))
 
     def scroll_to_row(self, row: int) -> None:
