@@ -134,3 +134,32 @@ async def test_beta_transcription_session_update(beta_server: EmbeddedServer) ->
     ev = await client.recv()
     assert ev["type"] == "transcription_session.updated"
     assert ev["session"]["input_audio_transcription"]["model"] == "whisper-1"
+
+
+@pytest.mark.parametrize(
+    "session, code, param",
+    [
+        ({"instructions": "x"}, "missing_required_parameter", "session.type"),
+        ({"type": "realtime", "modalities": ["text"]}, "unknown_parameter", "session.modalities"),
+    ],
+)
+async def test_ga_update_errors_come_from_the_protocol_core(
+    server: EmbeddedServer, session, code, param
+) -> None:
+    """The server answers exactly what rtinspect.protocol finds, and keeps the session as it was."""
+    from rtinspect.protocol.validate import validate_client_event
+
+    client = await open_client(server.url)
+    created = await client.recv()
+    event = {"type": "session.update", "event_id": "u1", "session": session}
+    expected = validate_client_event(event, Dialect.GA)[0]
+    await client.send(**{k: v for k, v in event.items() if k != "type"}, type_=event["type"])
+    err = await client.recv()
+    assert (err["error"]["code"], err["error"]["param"]) == (code, param)
+    assert (err["error"]["code"], err["error"]["param"], err["error"]["message"]) == (
+        expected.code,
+        expected.path,
+        expected.message,
+    )
+    await client.send("session.update", session={"type": "realtime"})
+    assert (await client.recv())["session"]["instructions"] == created["session"]["instructions"]
