@@ -4,6 +4,7 @@ every answer to junk is a well-formed error event."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 
 from hypothesis import HealthCheck, given, settings
@@ -45,9 +46,13 @@ event_like = st.builds(
         max_size=3,
     ),
 )
+appends = st.binary(min_size=0, max_size=20000).map(
+    lambda b: json.dumps({"type": "input_audio_buffer.append", "audio": base64.b64encode(b).decode()})
+)
 frames = st.one_of(
     json_values.map(json.dumps),
     event_like.map(json.dumps),
+    appends,
     st.text(max_size=50),
     st.binary(max_size=50),
 )
@@ -74,20 +79,15 @@ def _well_formed_error(ev: dict) -> bool:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(frames, min_size=1, max_size=6))
-def test_junk_never_closes_the_connection(batch: list) -> None:
+@given(st.lists(frames, min_size=1, max_size=6), st.booleans())
+def test_junk_never_closes_the_connection(batch: list, vad: bool) -> None:
     srv = _srv()
     with connect(srv.url + "?model=gpt-realtime", additional_headers=AUTH, max_size=None) as ws:
         assert json.loads(ws.recv(timeout=10))["type"] == "session.created"
-        ws.send(
-            json.dumps(
-                {
-                    "type": "session.update",
-                    "session": {"type": "realtime", "audio": {"input": {"turn_detection": None}}},
-                }
-            )
-        )
-        assert json.loads(ws.recv(timeout=10))["type"] == "session.updated"
+        if not vad:  # with VAD on, random audio also drives speech events, commits and responses
+            off = {"type": "realtime", "audio": {"input": {"turn_detection": None}}}
+            ws.send(json.dumps({"type": "session.update", "session": off}))
+            assert json.loads(ws.recv(timeout=10))["type"] == "session.updated"
         for frame in batch:
             ws.send(frame)
         # a sentinel that always answers: proves the socket is up and every earlier answer came first
