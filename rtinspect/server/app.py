@@ -23,9 +23,10 @@ from rtinspect.server.events import error_event
 from rtinspect.server.transcribe import Transcriber, make_transcriber
 
 log = logging.getLogger("rtinspect.server")
-# websockets logs request headers (the bearer token) at DEBUG: its server logger never goes below INFO.
+# websockets logs request headers (the bearer token) at DEBUG, and a line per connection at INFO:
+# its server logger stays at WARNING, and rtinspect logs one line per connection itself.
 _ws_log = logging.getLogger("rtinspect.server.websockets")
-_ws_log.setLevel(logging.INFO)
+_ws_log.setLevel(logging.WARNING)
 
 PING_INTERVAL_S = 20.0
 MAX_FRAME_BYTES = 32 * 1024 * 1024  # above the 15 MiB append limit, so oversized appends get the real error

@@ -132,3 +132,10 @@ async def test_token_never_logged(caplog: pytest.LogCaptureFixture, server: Embe
     ours = [r for r in caplog.records if not r.name.startswith("websockets.client")]  # the test's own client
     assert any(r.name == "rtinspect.server" for r in ours), "connections should be logged"
     assert not [r for r in ours if secret in r.getMessage()]
+
+
+async def test_port_in_use_is_a_user_error(server: EmbeddedServer) -> None:
+    from rtinspect.errors import UserError
+
+    with pytest.raises(UserError, match="cannot listen on 127.0.0.1"):
+        await EmbeddedServer(port=server.port, transcriber=None).start()
