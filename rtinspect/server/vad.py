@@ -8,6 +8,10 @@ from the session's ``threshold`` (0..1):
     rms_threshold = 32768 * 10 ** ((-60 + 50 * threshold) / 20)      # dBFS from -60 (0.0) to -10 (1.0)
 
 so the live default 0.5 means -35 dBFS (RMS about 580), above room noise and well below normal speech.
+Positions are milliseconds of all audio appended in the session. ``speech_started.audio_start_ms`` is the
+first voiced frame minus ``prefix_padding_ms`` (never before the current buffer or the previous turn);
+``speech_stopped.audio_end_ms`` is where the silence window closed (last voiced frame + the silence
+duration), which is also where the auto-committed item ends.
 ``semantic_vad`` has no semantic model here: its ``eagerness`` maps onto the silence window
 (low 1500 ms, medium/auto 800 ms, high 300 ms), since eagerness is how long it waits after you stop.
 """
