@@ -201,12 +201,19 @@ class RtInspectApp(App[int]):
         except UserError as err:
             self.notify(str(err), severity="error")
             return
+        self.workers.cancel_group(self, "index")
+        self.workers.cancel_group(self, "fold")
         self.model = model
         self.reader = reader
+        self.endpoint = str(path)
         self.controller_closed_for_log()
+        self._started = False  # the new screen's mount starts indexing (screen_ready)
         self.main = MainScreen(model)
-        self.switch_screen(self.main)
-        self.index_log()
+        # the default screen cannot be switched away; a pushed one can (and is, on the next open)
+        if len(self.screen_stack) > 1:
+            self.switch_screen(self.main)
+        else:
+            self.push_screen(self.main)
 
     def controller_closed_for_log(self) -> None:
         if self.controller is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.binding import Binding
@@ -74,7 +74,9 @@ class LiveActions:
     app: Any
     model: Any
 
-    def notify(self, *args: Any, **kwargs: Any) -> None: ...  # provided by Screen
+    if TYPE_CHECKING:
+
+        def notify(self, *args: Any, **kwargs: Any) -> None: ...  # provided by Screen
 
     @property
     def controller(self) -> Any:

@@ -92,6 +92,7 @@ class MainScreen(LiveActions, Screen[None]):
         self.findings_panel = FindingsPanel(model, id="findings")
         self.status_bar = StatusBar(model, id="status")
         self.timeline = Timeline(model, id="timeline")
+        self._ready = False
         self._stale: set[str] = set()  # panels whose areas changed while their tab was hidden
         self._search_text = ""
 
@@ -126,6 +127,11 @@ class MainScreen(LiveActions, Screen[None]):
         self.query_one("#detail-pane").border_title = "event"
         self._layout_for(self.size.width)
         self.events.focus()
+        # the tabbed panels compose their tabs a moment after this mount: start routing after that
+        self.call_after_refresh(self._start)
+
+    def _start(self) -> None:
+        self._ready = True
         self.refresh_areas({"all"})
         ready = getattr(self.app, "screen_ready", None)
         if ready is not None:
@@ -152,8 +158,8 @@ class MainScreen(LiveActions, Screen[None]):
     # ---- refresh routing --------------------------------------------------------------------------
     def refresh_areas(self, changed: set[str]) -> None:
         """Refresh only the widgets whose areas changed (``all`` refreshes everything)."""
-        if not self.is_attached:
-            return  # shutting down: the widgets are gone
+        if not self._ready or not self.is_attached:
+            return  # not composed yet, or shutting down: the widgets are not there
         every = "all" in changed
         events = self.events
         if every or "events" in changed:
