@@ -11,7 +11,7 @@ so the live default 0.5 means -35 dBFS (RMS about 580), above room noise and wel
 Positions are milliseconds of all audio appended in the session. ``speech_started.audio_start_ms`` is the
 first voiced frame minus ``prefix_padding_ms`` (never before the current buffer or the previous turn);
 ``speech_stopped.audio_end_ms`` is where the silence window closed (last voiced frame + the silence
-duration), which is also where the auto-committed item ends.
+duration); the auto-committed item holds the buffer up to the end of the chunk that closed it.
 ``semantic_vad`` has no semantic model here: its ``eagerness`` maps onto the silence window
 (low 1500 ms, medium/auto 800 ms, high 300 ms), since eagerness is how long it waits after you stop.
 """
