@@ -153,6 +153,11 @@ class Connection:
         return self.order[index - 1] if index else None
 
     @property
+    def transcription_only(self) -> bool:
+        """A transcription session (``?intent=transcription``): turns are transcribed, never answered."""
+        return self.intent == "transcription" or self.session.get("type") == "transcription"
+
+    @property
     def session_event_prefix(self) -> str:
         if self.dialect == Dialect.BETA and self.intent == "transcription":
             return "transcription_session"
@@ -327,6 +332,14 @@ class Connection:
     # -- responses ----------------------------------------------------------------------------------
 
     async def on_response_create(self, ev: dict[str, Any]) -> None:
+        if self.transcription_only:
+            await self.error(
+                "invalid_value",
+                "Responses are not available in a transcription session.",
+                param="type",
+                client_event_id=ev.get("event_id"),
+            )
+            return
         params = ev.get("response") if isinstance(ev.get("response"), dict) else {}
         await self.create_response(params, client_event_id=ev.get("event_id"))
 

@@ -52,6 +52,10 @@ class TurnDetector:
         self._arm_idle()
 
     def _flag(self, key: str) -> bool:
+        """``create_response``/``interrupt_response``: default true, and always false when there is no model
+        to answer (transcription sessions)."""
+        if self.conn.transcription_only:
+            return False
         value = (self.config or {}).get(key)
         return True if value is None else bool(value)
 

@@ -127,3 +127,18 @@ def test_pocketsphinx_backend_on_silence_and_odd_bytes() -> None:
     backend = PocketsphinxTranscriber()
     assert backend.transcribe(b"") == ""
     assert isinstance(backend.transcribe(np.zeros(4801, dtype=np.uint8).tobytes()), str)
+
+
+async def test_transcription_session_transcribes_and_never_answers(server: EmbeddedServer) -> None:
+    client = await open_client(server.url, query="?intent=transcription")
+    assert (await client.recv())["session"]["type"] == "transcription"
+    session = {"type": "transcription", "audio": {"input": {"transcription": {"model": "gpt-4o-transcribe"}}}}
+    await client.send("session.update", session=session)
+    await client.until("session.updated")
+    await _turn(client)
+    completed = await client.until("conversation.item.input_audio_transcription.completed")
+    assert completed["transcript"] == "hello from the fake transcriber"
+    await client.quiet(0.3)
+    assert not [e for e in client.seen if e["type"].startswith("response.")]
+    await client.send("response.create")
+    assert (await client.recv())["type"] == "error"
