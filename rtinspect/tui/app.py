@@ -68,6 +68,11 @@ class RtInspectApp(App[int]):
         if self.warning:
             self.notify(self.warning, severity="warning", timeout=8)
         if self.controller is not None:
+            self.notify(
+                "a: stream an audio file · u: edit the session · r: ask for a response · ?: help",
+                title="Live session",
+                timeout=8,
+            )
             self.set_interval(FRAME_S, self.drain)
             self.set_interval(1.0, self._tick)
             self.connect()

@@ -156,8 +156,8 @@ class EditorScreen(ModalScreen[None]):
     EditorScreen #body { height: 1fr; }
     EditorScreen #code { width: 3fr; height: 1fr; }
     EditorScreen #side { width: 2fr; height: 1fr; padding: 0 1; }
-    EditorScreen #templates { height: auto; }
-    EditorScreen #templates Button { min-width: 10; margin: 0 1 0 0; }
+    EditorScreen #templates { height: auto; layout: grid; grid-size: 2; grid-gutter: 0 1; }
+    EditorScreen #templates Button { width: 100%; }
     EditorScreen #problems { height: auto; max-height: 12; }
     EditorScreen #answer { height: 1fr; }
     EditorScreen #keys { color: $text-muted; padding: 0 1; }
@@ -192,7 +192,7 @@ class EditorScreen(ModalScreen[None]):
                 yield TextArea.code_editor(json.dumps(initial, indent=2), language="json", id="code")
                 with Vertical(id="side"):
                     if self.mode == "session":
-                        with Horizontal(id="templates"):
+                        with Vertical(id="templates"):
                             for i, name in enumerate(self.templates):
                                 yield Button(f"F{i + 2} {name}", id=f"tpl-{i}", compact=True)
                     yield Static("", id="problems")

@@ -24,6 +24,15 @@ ARROWS = {0: "→", 1: "←", 2: "·"}  # client, server, meta
 TYPE_WIDTH = 40
 
 
+def fit_type(name: str, width: int) -> str:
+    """A type name cut in the middle, keeping its last part (``.delta``, ``.completed``) readable."""
+    if len(name) <= width:
+        return name
+    last = name.rsplit(".", 1)[-1]
+    keep = width - len(last) - 2
+    return name[:keep] + "…." + last if keep > 4 else name[: width - 1] + "…"
+
+
 class EventList(ScrollView, can_focus=True):
     """Time, direction, type and one-line summary of every event; audio runs folded into one row."""
 
@@ -218,7 +227,7 @@ class EventList(ScrollView, can_focus=True):
         if run is not None:
             segs.append(Segment("▸ " + run, style("event-list--run")))
         else:
-            segs.append(Segment(f"{name[:TYPE_WIDTH]:<{TYPE_WIDTH}} ", type_style))
+            segs.append(Segment(f"{fit_type(name, TYPE_WIDTH):<{TYPE_WIDTH}} ", type_style))
             segs.append(Segment(m.summary(event), style("event-list--summary")))
         strip = Strip(segs).apply_style(base).crop_extend(0, width, base)
         if cursor:
