@@ -132,3 +132,27 @@ def test_bad_file_is_one_line_user_error(tmp_path: Path) -> None:
     assert "\n" not in str(err.value)
     with pytest.raises(UserError):
         open_model(tmp_path / "missing.jsonl")
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("ga-rate-16000.jsonl", "session-value-out-of-range"),
+        ("ga-transcription-enabled.jsonl", "session-unknown-parameter"),
+        ("ga-commit-under-vad.jsonl", "commit-under-server-vad"),
+    ],
+)
+async def test_sample_broken_recordings_show_their_cause(name: str, code: str) -> None:
+    """The recordings/ sessions a new user opens: the findings tab comes forward with the cause."""
+    path = ROOT / "recordings" / name
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    app = make_app(path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        assert app.screen.query_one("TabbedContent").active == "tab-findings"
+        table = app.screen.query_one("#findings-table", DataTable)
+        assert code in [str(table.get_row_at(i)[1]) for i in range(table.row_count)]

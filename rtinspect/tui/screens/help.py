@@ -25,6 +25,7 @@ rtinspect's own notes (·), with the session, the input buffer and the doctor's 
 | e / E | next / previous error (errors, failures, events a finding points at) |
 | y / Y | copy the selected event as JSON / save it to a file |
 | [ / ] | narrower / wider event list |
+| t | next panel tab (Session, Buffer, Findings); v swaps detail and panels on a narrow terminal |
 | Tab | next pane; in Findings, Enter jumps to the finding's event |
 | Ctrl+P | command palette: every action by name |
 """

@@ -218,8 +218,8 @@ class MainScreen(LiveActions, Screen[None]):
             parts.append("hiding " + ",".join(sorted(hidden)))
         if m.type_filter:
             parts.append(f"type~{m.type_filter}")
-        if not self.events.follow:
-            parts.append("paused (G: follow)")
+        if m.live and not self.events.follow:
+            parts.append("paused (End: follow)")
         return "  ".join(parts)
 
     def _mark_timeline_errors(self) -> None:
