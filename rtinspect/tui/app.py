@@ -94,7 +94,7 @@ class RtInspectApp(App[int]):
     def drain(self) -> None:
         """One frame: take everything queued, fold it, refresh the changed areas once."""
         batch = self.controller.drain()
-        progress = f"streaming {self.controller.stream_label}" if self.controller.stream_label else ""
+        progress = self.controller.stream_progress
         status = self.main.status_bar if self.main is not None and self.main.is_attached else None
         if status is not None and status.progress != progress:  # type: ignore[attr-defined]
             status.progress = progress  # type: ignore[attr-defined]

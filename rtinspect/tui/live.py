@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rtinspect.errors import UserError
-from rtinspect.tap import EventTap, Tapped
+from rtinspect.tap import META_AUDIO_SOURCE_STARTED, EventTap, Tapped
 
 
 def default_record_path() -> Path:
@@ -53,8 +53,11 @@ class LiveController:
         self.stream_task: asyncio.Task[Any] | None = None
         self.stream_label = ""
         self.mic: Any = None
+        self._stream_total_ms = 0.0
+        self._stream_sent_ms = 0.0
         if record_path is not None:
             self.start_recording(record_path)
+        self.tap.add_sink(self._track_stream)
         self.tap.add_sink(self.queue.append)
 
     # ---- labels ----------------------------------------------------------------------------
@@ -128,6 +131,25 @@ class LiveController:
         await self.client.send_raw(text)
 
     # ---- audio -----------------------------------------------------------------------------------
+    def _track_stream(self, rec: Tapped) -> None:
+        """Count the audio a file stream has sent, for the progress in the status bar (cheap: lengths only)."""
+        if rec.type == META_AUDIO_SOURCE_STARTED:
+            self._stream_total_ms = float(rec.event.get("duration_ms") or 0.0)
+            self._stream_sent_ms = 0.0
+        elif self.stream_label and rec.dir == "client" and rec.type == "input_audio_buffer.append":
+            audio = rec.event.get("audio")
+            if isinstance(audio, str):
+                self._stream_sent_ms += len(audio) * 3 / 4 / 48.0
+
+    @property
+    def stream_progress(self) -> str:
+        """``a.wav 1.2/3.4 s (A stops)`` while a file streams, else empty."""
+        if not self.stream_label:
+            return ""
+        total = self._stream_total_ms / 1000
+        sent = min(self._stream_sent_ms / 1000, total) if total else self._stream_sent_ms / 1000
+        return f"streaming {self.stream_label} {sent:.1f}/{total:.1f} s (A stops)"
+
     async def stream_file(self, path: str | os.PathLike[str], *, realtime: bool = True) -> Any:
         from rtinspect.audio.stream import stream_file
 

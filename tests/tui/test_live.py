@@ -167,3 +167,20 @@ async def test_findings_appear_live(server) -> None:
         await pilot.pause()
         table = app.screen.query_one("#findings-table", DataTable)
         assert "session-value-out-of-range" in [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+
+
+async def test_stream_shows_progress_and_stops(server) -> None:
+    app = build_live(server=server, no_record=True)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: "session.created" in types(app))
+        app.screen.start_stream(ROOT / "recordings" / "weather_16k_mono.wav", realtime=True)
+        await wait_until(pilot, lambda: types(app).count("input_audio_buffer.append") >= 5)
+        await pilot.pause(0.1)
+        status = plain(app.screen.query_one("StatusBar"))
+        assert "streaming weather_16k_mono.wav" in status and "(A stops)" in status
+        await pilot.press("A")
+        await wait_until(pilot, lambda: app.controller.stream_task.done())
+        sent = types(app).count("input_audio_buffer.append")
+        await pilot.pause(0.3)
+        assert types(app).count("input_audio_buffer.append") == sent  # nothing more after stopping
+        assert "streaming" not in plain(app.screen.query_one("StatusBar"))

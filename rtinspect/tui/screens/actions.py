@@ -187,8 +187,20 @@ class LiveActions:
             return
         ctl.mic.stop()
         ctl.mic = None
+        if self._vad_on():
+            self.notify("server VAD is on, so it commits the turn itself (F4 in the editor turns it off)")
+            return
         self.send_event({"type": "input_audio_buffer.commit"})
         self.send_event({"type": "response.create"})
+
+    def _vad_on(self) -> bool:
+        state = self.model.state
+        if state is None or not state.session.effective:
+            return True
+        sess = state.session.effective
+        audio = sess.get("audio") if isinstance(sess.get("audio"), dict) else {}
+        inp = audio.get("input") if isinstance(audio.get("input"), dict) else {}
+        return bool(inp.get("turn_detection", sess.get("turn_detection")))
 
     def _start_mic(self, gate_open: bool) -> None:
         import base64
