@@ -369,7 +369,12 @@ class Connection:
         heard_now = self._heard_text(last_user)
         tool = pick_tool(self.session, heard_now)
         run = ResponseRun(
-            self, modalities=list(modalities), heard=lambda: self._heard(last_user), echo_pcm=echo, tool=tool
+            self,
+            modalities=list(modalities),
+            heard=lambda: self._heard(last_user),
+            echo_pcm=echo,
+            tool=tool,
+            params=params,
         )
         self.active = run
         self.spawn(self._run_response(run))

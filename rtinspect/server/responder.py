@@ -41,6 +41,7 @@ class ResponseRun:
         heard: Callable[[], Awaitable[str]],
         echo_pcm: bytes,
         tool: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
         self.conn = conn
         self.dialect = conn.dialect
@@ -52,6 +53,17 @@ class ResponseRun:
         self.reason: str | None = None
         self._cancelled = asyncio.Event()
         self.output: list[dict[str, Any]] = []
+        params = params or {}
+        # response.create options the server honours: out-of-band responses, metadata, a token limit
+        self.out_of_band = params.get("conversation") == "none"
+        self.metadata = params.get("metadata") if isinstance(params.get("metadata"), dict) else None
+        limit = params.get(
+            "max_output_tokens" if self.dialect == Dialect.GA else "max_response_output_tokens"
+        )
+        if limit is None:
+            limit = proto.max_output_tokens(conn.session, self.dialect)
+        self.max_words = limit if isinstance(limit, int) and not isinstance(limit, bool) else None
+        self.limited = False
 
     def cancel(self, reason: str) -> None:
         if self.reason is None:
@@ -72,7 +84,7 @@ class ResponseRun:
             "status": status,
             "status_details": None,
             "output": list(self.output),
-            "conversation_id": self.conn.conversation_id,
+            "conversation_id": None if self.out_of_band else self.conn.conversation_id,
         }
         if self.dialect == Dialect.GA:
             out["output_modalities"] = self.modalities
@@ -91,7 +103,7 @@ class ResponseRun:
             out["temperature"] = session.get("temperature", 0.8)
             out["max_output_tokens"] = proto.max_output_tokens(session, self.dialect)
         out["usage"] = None
-        out["metadata"] = None
+        out["metadata"] = self.metadata
         out.update(extra)
         return out
 
@@ -105,6 +117,8 @@ class ResponseRun:
         else:
             status = await self._message(text)
         details = None
+        if self.limited:
+            details = {"type": "incomplete", "reason": "max_output_tokens"}
         if self.reason is not None:
             status = "cancelled"
             details = {"type": "cancelled", "reason": self.reason}
@@ -129,17 +143,15 @@ class ResponseRun:
         it = item(d, type="message", status="in_progress", role="assistant", content=[])
         common = {"response_id": self.id, "item_id": it["id"], "output_index": 0}
         await send(event("response.output_item.added", response_id=self.id, output_index=0, item=it))
-        previous = self.conn.add_item(it)
-        if d == Dialect.GA:
-            await send(event("conversation.item.added", previous_item_id=previous, item=dict(it)))
-        else:
-            await send(event("conversation.item.created", previous_item_id=previous, item=dict(it)))
+        await self._add_to_conversation(it)
         part: dict[str, Any] = (
             {"type": "audio", "transcript": ""} if with_audio else {"type": "text", "text": ""}
         )
         await send(event("response.content_part.added", **common, content_index=0, part=part))
         names = DELTA_NAMES[d]
         words = text.split(" ")
+        if self.max_words is not None and len(words) > self.max_words:
+            words, self.limited = words[: max(1, self.max_words)], True
         sent_words: list[str] = []
         audio_sent = b""
         if with_audio:
@@ -147,6 +159,8 @@ class ResponseRun:
             audio = from_pcm16_24k(self.echo_pcm, out_fmt)
             step = int(out_fmt.bytes_per_ms * CHUNK_MS)
             chunks = [audio[i : i + step] for i in range(0, len(audio), step)] or [b""]
+            if self.limited:  # cut the audio where the words were cut
+                chunks = chunks[: max(1, len(chunks) * len(words) // len(text.split(" ")))]
             for i, chunk in enumerate(chunks):
                 if self.reason:
                     break
@@ -181,9 +195,9 @@ class ResponseRun:
             part = {"type": "text", "text": final}
             content = {"type": assistant_content_type(d, "text"), "text": final}
         await send(event("response.content_part.done", **common, content_index=0, part=part))
-        status = "incomplete" if self.reason else "completed"
+        status = "incomplete" if self.reason or self.limited else "completed"
         it.update(status=status, content=[content])
-        if with_audio:
+        if with_audio and not self.out_of_band:
             self.conn.keep_audio(it["id"], audio_sent, proto.output_format(self.conn.session, d))
         await self._finish_item(it)
         return status
@@ -204,9 +218,7 @@ class ResponseRun:
         it = item(d, type="function_call", status="in_progress", name=name, call_id=call_id, arguments="")
         common = {"response_id": self.id, "item_id": it["id"], "output_index": 0, "call_id": call_id}
         await send(event("response.output_item.added", response_id=self.id, output_index=0, item=dict(it)))
-        previous = self.conn.add_item(it)
-        added = "conversation.item.added" if d == Dialect.GA else "conversation.item.created"
-        await send(event(added, previous_item_id=previous, item=dict(it)))
+        await self._add_to_conversation(it)
         sent = ""
         for i in range(0, len(arguments), 16):
             if self.reason:
@@ -224,12 +236,20 @@ class ResponseRun:
         await self._finish_item(it)
         return status
 
+    async def _add_to_conversation(self, it: dict[str, Any]) -> None:
+        """The output item joins the conversation (unless the response is out of band)."""
+        if self.out_of_band:
+            return
+        previous = self.conn.add_item(it)
+        added = "conversation.item.added" if self.dialect == Dialect.GA else "conversation.item.created"
+        await self.conn.send(event(added, previous_item_id=previous, item=dict(it)))
+
     async def _finish_item(self, it: dict[str, Any]) -> None:
         self.output = [dict(it)]
         await self.conn.send(
             event("response.output_item.done", response_id=self.id, output_index=0, item=dict(it))
         )
-        if self.dialect == Dialect.GA:
+        if self.dialect == Dialect.GA and not self.out_of_band:
             await self.conn.send(
                 event(
                     "conversation.item.done", previous_item_id=self.conn.previous_of(it["id"]), item=dict(it)

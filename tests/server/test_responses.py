@@ -47,7 +47,7 @@ async def _text_turn(client, text: str) -> None:
         item={"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]},
     )
     await client.until(
-        "conversation.item.added" if client.dialect == Dialect.GA else "conversation.item.created"
+        "conversation.item.done" if client.dialect == Dialect.GA else "conversation.item.created"
     )
 
 
@@ -245,3 +245,28 @@ async def test_interrupt_response_false_lets_the_response_finish(server: Embedde
     await client.until("input_audio_buffer.speech_started")
     done = await client.until("response.done")
     assert done["response"]["status"] == "completed"
+
+
+async def test_out_of_band_response_with_metadata_and_token_limit(server: EmbeddedServer) -> None:
+    client = await open_client(server.url)
+    await client.recv()
+    await _text_turn(client, "one two three four five six")
+    params = {
+        "conversation": "none",
+        "metadata": {"topic": "test"},
+        "output_modalities": ["text"],
+        "max_output_tokens": 4,
+    }
+    await client.send("response.create", response=params)
+    events = await client.collect_until("response.done")
+    assert not [e for e in events if e["type"].startswith("conversation.item.")], (
+        "out of band: not in the conversation"
+    )
+    done = events[-1]["response"]
+    assert done["metadata"] == {"topic": "test"}
+    assert done["conversation_id"] is None
+    assert done["status"] == "incomplete"
+    assert done["status_details"] == {"type": "incomplete", "reason": "max_output_tokens"}
+    assert done["output"][0]["content"][0]["text"] == "[rtinspect local server] I"  # 4 words
+    await client.send("conversation.item.retrieve", item_id=done["output"][0]["id"])
+    assert (await client.until("error"))["error"]["param"] == "item_id"
