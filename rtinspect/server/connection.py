@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -20,11 +19,11 @@ import orjson
 from websockets.exceptions import ConnectionClosed
 
 from rtinspect.protocol import Dialect, Problem
-from rtinspect.server import items, proto
-from rtinspect.server.audio import InputFormat, pcm16_24k, tone
-from rtinspect.server.events import error_event, event, item, item_added_events, rate_limits
+from rtinspect.server import items, proto, responses
+from rtinspect.server.audio import InputFormat
+from rtinspect.server.events import error_event, event, item, item_added_events
 from rtinspect.server.ids import new_id
-from rtinspect.server.responder import ResponseRun, pick_tool
+from rtinspect.server.responder import ResponseRun
 from rtinspect.server.transcribe import Transcriber
 from rtinspect.server.transcription_events import run_transcription
 from rtinspect.server.turns import TurnDetector
@@ -33,7 +32,6 @@ log = logging.getLogger("rtinspect.server")
 
 MAX_APPEND_B64 = (15 * 1024 * 1024 + 2) // 3 * 4  # base64 length of the 15 MiB append limit
 MIN_COMMIT_MS = 100.0
-TRANSCRIPT_WAIT_S = 1.0
 MAX_ITEMS_WITH_AUDIO = 32
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -233,8 +231,8 @@ class Connection:
             "conversation.item.retrieve": partial(items.retrieve, self),
             "conversation.item.truncate": partial(items.truncate, self),
             "conversation.item.delete": partial(items.delete, self),
-            "response.create": self.on_response_create,
-            "response.cancel": self.on_response_cancel,
+            "response.create": partial(responses.on_create, self),
+            "response.cancel": partial(responses.on_cancel, self),
             "output_audio_buffer.clear": self.on_output_audio_clear,
         }
         if self.dialect == Dialect.BETA:
@@ -331,93 +329,11 @@ class Connection:
 
     # -- responses ----------------------------------------------------------------------------------
 
-    async def on_response_create(self, ev: dict[str, Any]) -> None:
-        if self.transcription_only:
-            await self.error(
-                "invalid_value",
-                "Responses are not available in a transcription session.",
-                param="type",
-                client_event_id=ev.get("event_id"),
-            )
-            return
-        params = ev.get("response") if isinstance(ev.get("response"), dict) else {}
-        await self.create_response(params, client_event_id=ev.get("event_id"))
-
     async def create_response(
         self, params: dict[str, Any] | None = None, *, client_event_id: Any = None
     ) -> None:
-        if self.active is not None:
-            await self.error(
-                "conversation_already_has_active_response",
-                f"Conversation already has an active response in progress: {self.active.id}. "
-                "Wait until the response is finished before creating a new one.",
-                client_event_id=client_event_id,
-            )
-            return
-        params = params or {}
-        key = "output_modalities" if self.dialect == Dialect.GA else "modalities"
-        modalities = params.get(key) or proto.output_modalities(self.session, self.dialect)
-        last_user = next(
-            (self.items[i] for i in reversed(self.order) if self.items[i].get("role") == "user"), None
-        )
-        echo = b""
-        if last_user is not None and last_user["id"] in self.item_audio:
-            raw, fmt = self.item_audio[last_user["id"]]
-            echo = pcm16_24k(raw, fmt) if fmt is not None else b""
-        if not echo:
-            echo = tone(600)
-        heard_now = self._heard_text(last_user)
-        tool = pick_tool(self.session, heard_now)
-        run = ResponseRun(
-            self,
-            modalities=list(modalities),
-            heard=lambda: self._heard(last_user),
-            echo_pcm=echo,
-            tool=tool,
-            params=params,
-        )
-        self.active = run
-        self.spawn(self._run_response(run))
-
-    def _heard_text(self, it: dict[str, Any] | None) -> str:
-        if it is None:
-            return "nothing yet"
-        for part in it.get("content") or []:
-            if part.get("type") == "input_text" and part.get("text"):
-                return str(part["text"])
-            if part.get("transcript"):
-                return str(part["transcript"])
-        audio, fmt = self.item_audio.get(it["id"], (b"", None))
-        if fmt is not None and audio:
-            return f"{int(fmt.duration_ms(len(audio)))} ms of audio"
-        return "nothing yet"
-
-    async def _heard(self, it: dict[str, Any] | None) -> str:
-        if it is not None and it["id"] in self.transcripts:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self.transcripts[it["id"]]), TRANSCRIPT_WAIT_S)
-        return self._heard_text(it)
-
-    async def _run_response(self, run: ResponseRun) -> None:
-        try:
-            await run.run()
-        finally:
-            if self.active is run:
-                self.active = None
-        self.turns.response_done()
-        await asyncio.sleep(0.04)
-        await self.send(rate_limits(38000))
-
-    async def on_response_cancel(self, ev: dict[str, Any]) -> None:
-        wanted = ev.get("response_id")
-        if self.active is None or (isinstance(wanted, str) and wanted != self.active.id):
-            await self.error(
-                "response_cancel_not_active",
-                "Cancellation failed: no active response found",
-                client_event_id=ev.get("event_id"),
-            )
-            return
-        self.active.cancel("client_cancelled")
+        """Start a response (from ``response.create`` or VAD); see ``responses``."""
+        await responses.create(self, params, client_event_id=client_event_id)
 
     async def on_output_audio_clear(self, ev: dict[str, Any]) -> None:
         await self.error(
