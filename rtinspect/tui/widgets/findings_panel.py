@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from rtinspect.tui.model import SessionModel
 
 MAX_ROWS = 500  # a synthetic log can yield 10^5 findings; a table of them helps nobody
-SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+SEV_STYLE = {"error": "bold $error", "warning": "$warning", "info": "$text-muted"}
 
 
 class FindingsPanel(Vertical):
@@ -56,7 +57,8 @@ class FindingsPanel(Vertical):
         for f in findings:
             evs = list(getattr(f, "events", ()) or ())
             ev_text = ", ".join(f"#{e}" for e in evs[:3]) + (" …" if len(evs) > 3 else "")
-            table.add_row(Text(f.severity, style=SEV_STYLE.get(f.severity, "")), f.code, f.title, ev_text)
+            sev = Content.from_markup(f"[{SEV_STYLE.get(f.severity, 'b')}]{f.severity}[/]")
+            table.add_row(sev, f.code, f.title, ev_text)
         if findings:
             table.move_cursor(row=min(max(row, 0), len(findings) - 1))
             self._explain(table.cursor_row)
@@ -67,13 +69,10 @@ class FindingsPanel(Vertical):
         if not (0 <= row < len(self._shown)):
             return
         f = self._shown[row]
-        t = Text()
-        t.append(f"{f.title}\n", style=SEV_STYLE.get(f.severity, "bold"))
-        t.append(f"{f.explanation}\n")
+        text = f"[{SEV_STYLE.get(f.severity, 'b')}]{escape(f.title)}[/]\n{escape(f.explanation)}\n"
         if getattr(f, "fix", None):
-            t.append("\nFix:\n", style="bold")
-            t.append(f.fix)
-        self.query_one("#finding-text", Static).update(t)
+            text += f"\n[b]Fix:[/]\n{escape(f.fix)}"
+        self.query_one("#finding-text", Static).update(Content.from_markup(text))
 
     @on(DataTable.RowHighlighted, "#findings-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

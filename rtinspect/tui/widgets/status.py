@@ -6,7 +6,8 @@ the countdown). Never shows a key: the endpoint label is scrubbed by whoever bui
 
 from __future__ import annotations
 
-from rich.text import Text
+from textual.content import Content
+from textual.markup import escape
 from textual.widgets import Static
 
 from rtinspect.tui.model import SessionModel
@@ -19,7 +20,7 @@ def _mmss(seconds: float) -> str:
 
 class StatusBar(Static):
     DEFAULT_CSS = """
-    StatusBar { height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    StatusBar { height: 1; background: $panel; color: $foreground; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, model: SessionModel, **kwargs: object) -> None:
@@ -34,35 +35,36 @@ class StatusBar(Static):
         self.refresh_status()
 
     def refresh_status(self) -> None:
+        """Rebuild the line; colours are theme variables so it reads in dark and light themes."""
         m = self.model
         st = m.stats
-        t = Text(no_wrap=True, overflow="ellipsis")
+        parts: list[str] = []
         if m.live:
             if st.connected is None:
-                t.append("○ connecting", style="bold")
+                parts.append("[b]○ connecting[/]")
             elif st.connected:
-                t.append("● connected", style="bold green")
+                parts.append("[b $success]● connected[/]")
             else:
-                t.append(f"✕ closed {st.close_reason}".rstrip(), style="bold red")
+                parts.append(f"[b $error]✕ closed {escape(st.close_reason)}[/]".replace(" [/]", "[/]"))
         else:
-            t.append("▤ recorded", style="bold")
-        t.append(f"  {m.dialect.upper()}")
+            parts.append("[b]▤ recorded[/]")
+        parts.append(m.dialect.upper())
         if self.endpoint:
-            t.append(f"  {self.endpoint}", style="italic")
+            parts.append(f"[i]{escape(self.endpoint)}[/]")
         left = m.time_left(self.frozen_now) if m.live else None
         if left is not None:
-            t.append(f"  expires {_mmss(left)}", style="red" if left < 120 else "")
+            parts.append(f"[$error]expires {_mmss(left)}[/]" if left < 120 else f"expires {_mmss(left)}")
         lat = st.last_latency
         if lat is not None:
-            t.append(f"  latency {lat * 1000:.0f} ms")
+            parts.append(f"latency {lat * 1000:.0f} ms")
         if st.tokens_in or st.tokens_out:
-            t.append(f"  tok {st.tokens_in}/{st.tokens_out} ~${st.cost:.4f}")
-        t.append(f"  {len(m.index)} ev")
+            parts.append(f"tok {st.tokens_in}/{st.tokens_out} ~${st.cost:.4f}")
+        parts.append(f"{len(m.index)} ev")
         if self.progress:
-            t.append(f"  {self.progress}", style="yellow")
+            parts.append(f"[$warning]{escape(self.progress)}[/]")
         if m.live:
             if self.recording:
-                t.append(f"  ● REC {self.recording}", style="red")
+                parts.append(f"[$error]● REC[/] {escape(self.recording)}")
             else:
-                t.append("  ○ not recording", style="dim")
-        self.update(t)
+                parts.append("[$text-muted]○ not recording[/]")
+        self.update(Content.from_markup("  ".join(parts)))
