@@ -187,6 +187,7 @@ class ServerThread:
 
     def _main(self) -> None:
         loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
         self._loop = loop
         try:
             loop.run_until_complete(self.server.start())
@@ -200,6 +201,12 @@ class ServerThread:
             loop.run_forever()
         finally:
             loop.run_until_complete(self.server.stop())
+            # responses and transcriptions of closed sessions: cancel them rather than leave them pending
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.close()
 
     def stop(self) -> None:
