@@ -63,3 +63,21 @@ def test_server_thread_for_sync_callers() -> None:
             assert json.loads(ws.recv(timeout=10))["type"] == "session.created"
             ws.send(json.dumps({"type": "input_audio_buffer.commit"}))
             assert json.loads(ws.recv(timeout=10))["error"]["code"] == "input_audio_buffer_commit_empty"
+
+
+def test_server_thread_stops_cleanly_mid_response(monkeypatch) -> None:
+    import threading
+
+    from .server_helpers import b64, silence, tone
+
+    crashes: list = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashes.append(args.exc_value))
+    srv = ServerThread(transcriber="none").start()
+    with connect(srv.url + "?model=gpt-realtime", additional_headers=AUTH) as ws:
+        ws.recv(timeout=10)
+        ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": b64(tone(1000) + silence(400))}))
+        while json.loads(ws.recv(timeout=10))["type"] != "response.created":
+            pass
+        srv.stop()
+    assert crashes == []
+    assert not srv._thread.is_alive()
