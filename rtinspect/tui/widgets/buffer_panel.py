@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Sparkline, Static
 
 from rtinspect.tui.model import SessionModel
 
 TRANSCRIPT_STYLE = {
-    "completed": "green",
-    "failed": "bold red",
-    "not_requested": "yellow",
-    "pending": "dim",
-    "streaming": "cyan",
+    "completed": "$success",
+    "failed": "bold $error",
+    "not_requested": "$warning",
+    "pending": "$text-muted",
+    "streaming": "$accent",
 }
 
 
@@ -67,24 +67,24 @@ class BufferPanel(VerticalScroll):
         width = max(10, (self.scrollable_content_region.width or 40) - 1)
         with self.model.lock:
             b = state.buffer
-            head = Text()
-            head.append(f"pending {b.pending_ms:,.0f} ms", style="bold")
+            head: list[str | tuple[str, str]] = []
+            head.append((f"pending {b.pending_ms:,.0f} ms", "bold"))
             head.append(f" ({b.pending_chunks} appends)  ")
             head.append(f"total {b.total_ms / 1000:,.2f} s  commits {len(b.commits)}  clears {len(b.clears)}")
             if b.speaking:
-                head.append("  ● speaking", style="bold green")
-            summary.update(head)
+                head.append(("  ● speaking", "bold $success"))
+            summary.update(Content.assemble(*head))
             windows = list(b.speech)
             total_ms = b.total_ms
-            lists = Text()
+            lists: list[str | tuple[str, str]] = []
             if b.commits:
-                lists.append("commits\n", style="bold")
+                lists.append(("commits\n", "bold"))
                 for c in b.commits[-6:]:
                     lists.append(f"  #{c.pos} {c.by:<10} {c.ms:,.0f} ms  item={c.item_id}\n")
             if b.clears:
                 lists.append(f"clears: {', '.join(f'#{c.pos} ({c.ms:,.0f} ms)' for c in b.clears[-6:])}\n")
             if windows:
-                lists.append("speech windows\n", style="bold")
+                lists.append(("speech windows\n", "bold"))
                 for w in windows[-6:]:
                     lists.append(
                         f"  {w.audio_start_ms}–{w.audio_end_ms if w.audio_end_ms is not None else '…'} ms"
@@ -92,17 +92,17 @@ class BufferPanel(VerticalScroll):
                     )
             users = [it for it in state.items.values() if it.transcript is not None or it.role == "user"]
             if users:
-                lists.append("user items: transcript\n", style="bold")
+                lists.append(("user items: transcript\n", "bold"))
                 for it in users[-8:]:
                     tr = it.transcript
                     status = tr.status if tr is not None else "not_requested"
                     text = (tr.text if tr is not None else "") or ""
                     lists.append(f"  {it.id[-12:]:<12} ")
-                    lists.append(f"{status:<13}", style=TRANSCRIPT_STYLE.get(status, ""))
+                    lists.append((f"{status:<13}", TRANSCRIPT_STYLE.get(status, "")))
                     lists.append(f" {text[:60]!r}\n" if text else "\n")
             responses = list(state.responses.values())
             if responses:
-                lists.append("responses: output audio\n", style="bold")
+                lists.append(("responses: output audio\n", "bold"))
                 for r in responses[-6:]:
                     words = (r.audio_transcript or r.text or "")[:50]
                     lists.append(f"  {r.id[-12:]:<12} {str(r.status or ''):<11} {r.audio_ms / 1000:6.2f} s")
@@ -110,8 +110,8 @@ class BufferPanel(VerticalScroll):
         levels = self.model.levels
         self.query_one("#level-spark", Sparkline).data = [max(0.0, v + 80.0) for v in levels[-4000:]] or [0.0]
         self.query_one("#vad-timeline", Static).update(
-            Text(speech_timeline(windows, total_ms, width), style="green")
+            Content.styled(speech_timeline(windows, total_ms, width), "$success")
             if windows
-            else Text("no speech windows", style="dim")
+            else Content.styled("no speech windows", "$text-muted")
         )
-        self.query_one("#buffer-lists", Static).update(lists)
+        self.query_one("#buffer-lists", Static).update(Content.assemble(*lists))

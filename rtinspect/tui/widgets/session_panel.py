@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from rtinspect.tui.model import SessionModel
@@ -70,25 +70,25 @@ class SessionPanel(Vertical):
             last = sess.last_update
             rejected = sess.last_update_rejected
             n_updates = len(sess.requested_history)
-        h = Text()
+        h: list[str | tuple[str, str]] = []
         if sess.effective is None:
-            h.append("no session.created yet", style="dim")
+            h.append(("no session.created yet", "$text-muted"))
         else:
             h.append(f"held: {sess.effective_type} (#{sess.effective_pos})")
         if last is not None:
             h.append(f"  asked: {n_updates} update(s), last #{last.pos} ")
             if rejected:
-                h.append(f"REJECTED (error #{last.error_pos})", style="bold red")
+                h.append((f"REJECTED (error #{last.error_pos})", "bold $error"))
             elif last.accepted_pos is not None:
-                h.append(f"accepted (#{last.accepted_pos})", style="green")
+                h.append((f"accepted (#{last.accepted_pos})", "$success"))
             else:
-                h.append("no answer yet", style="yellow")
+                h.append(("no answer yet", "$warning"))
         for path, (asked_v, held_v) in list(diffs.items())[:4]:
-            h.append(f"\n≠ {path}: ", style="bold red")
+            h.append((f"\n≠ {path}: ", "bold $error"))
             h.append(f"asked {short(asked_v, 24)}, held {short(held_v, 24)}")
         if len(diffs) > 4:
-            h.append(f"\n≠ … {len(diffs) - 4} more", style="bold red")
-        head.update(h)
+            h.append((f"\n≠ … {len(diffs) - 4} more", "bold $error"))
+        head.update(Content.assemble(*h))
         held = flatten(effective)
         asked = flatten(requested) if requested else {}
         paths = list(held)
@@ -99,12 +99,14 @@ class SessionPanel(Vertical):
         for path in sorted(paths, key=lambda p: (p.count(".") > 0, p.rsplit(".", 1)[0] if "." in p else "")):
             parent, _, leaf = path.rpartition(".")
             if parent and parent != parent_shown:
-                table.add_row(Text(""), Text(parent + ".", style="dim"), Text(""), Text(""))
+                table.add_row(
+                    Content(""), Content.styled(parent + ".", "$text-muted"), Content(""), Content("")
+                )
                 parent_shown = parent
             is_diff = path in diffs
-            mark = Text("≠", style="bold red") if is_diff else Text("=" if path in asked else "")
+            mark = Content.styled("≠", "bold $error") if is_diff else Content("=" if path in asked else "")
             asked_v = short(asked[path]) if path in asked else (short(diffs[path][0]) if is_diff else "")
             held_v = short(held.get(path)) if path in held else "—"
-            style = "bold red" if is_diff else ""
+            style = "bold $error" if is_diff else ""
             name = ("  " + leaf) if parent else path
-            table.add_row(mark, Text(name, style=style), Text(held_v), Text(asked_v, style=style))
+            table.add_row(mark, Content.styled(name, style), Content(held_v), Content.styled(asked_v, style))

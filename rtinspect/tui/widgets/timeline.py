@@ -5,7 +5,7 @@ Marks where errors happened so a long recording shows its trouble spots at a gla
 
 from __future__ import annotations
 
-from rich.text import Text
+from textual.content import Content
 from textual.events import Click
 from textual.message import Message
 from textual.widget import Widget
@@ -46,7 +46,7 @@ class Timeline(Widget):
         self._errors_t = times
         self.refresh()
 
-    def render(self) -> Text:
+    def render(self) -> Content:
         width = max(10, self.size.width - 16)
         a, b = self.span
         total = max(b - a, 1e-9)
@@ -54,14 +54,14 @@ class Timeline(Widget):
         for t in self._errors_t:
             cells[min(width - 1, int((t - a) / total * width))] = "✕"
         pos = min(width - 1, max(0, int((self.position_t - a) / total * width)))
-        text = Text(f"{self.position_t:8.2f}s ", style="bold")
+        parts: list[str | tuple[str, str]] = [(f"{self.position_t:8.2f}s ", "bold")]
         for i, c in enumerate(cells):
             if i == pos:
-                text.append("●", style="bold reverse")
+                parts.append(("●", "bold $accent"))
             else:
-                text.append(c, style="red" if c == "✕" else "dim")
-        text.append(f" {b:6.1f}s")
-        return text
+                parts.append((c, "$error" if c == "✕" else "$text-muted"))
+        parts.append(f" {b:6.1f}s")
+        return Content.assemble(*parts)
 
     def on_click(self, event: Click) -> None:
         width = max(10, self.size.width - 16)
