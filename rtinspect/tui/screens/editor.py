@@ -156,7 +156,7 @@ class EditorScreen(ModalScreen[None]):
     EditorScreen #body { height: 1fr; }
     EditorScreen #code { width: 3fr; height: 1fr; }
     EditorScreen #side { width: 2fr; height: 1fr; padding: 0 1; }
-    EditorScreen #templates { height: auto; layout: grid; grid-size: 2; grid-gutter: 0 1; }
+    EditorScreen #templates { height: 2; layout: grid; grid-size: 2 2; grid-rows: 1; grid-gutter: 0 1; }
     EditorScreen #templates Button { width: 100%; }
     EditorScreen #problems { height: auto; max-height: 12; }
     EditorScreen #answer { height: 1fr; }

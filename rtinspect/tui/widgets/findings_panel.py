@@ -41,7 +41,8 @@ class FindingsPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         table: DataTable[Any] = DataTable(id="findings-table", cursor_type="row")
-        table.add_columns("sev", "code", "title", "events")
+        table.add_column("sev", width=7)  # Content cells are not measured by DataTable
+        table.add_columns("code", "title", "events")
         yield table
         with VerticalScroll():
             yield Static("no findings yet", id="finding-text")

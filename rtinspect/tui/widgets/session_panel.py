@@ -48,7 +48,9 @@ class SessionPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("no session yet", id="session-head")
         table: DataTable[Any] = DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("", "field", "held", "asked")
+        # fixed widths: DataTable does not measure Content cells, and stable columns read better live
+        for label, width in (("", 1), ("field", 30), ("held", 24), ("asked", 24)):
+            table.add_column(label, width=width)
         yield table
 
     def refresh_panel(self) -> None:
