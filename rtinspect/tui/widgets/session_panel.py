@@ -49,7 +49,7 @@ class SessionPanel(Vertical):
         yield Static("no session yet", id="session-head")
         table: DataTable[Any] = DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
         # fixed widths: DataTable does not measure Content cells, and stable columns read better live
-        for label, width in (("", 1), ("field", 30), ("held", 24), ("asked", 24)):
+        for label, width in (("", 1), ("field", 28), ("held", 22), ("asked", 22)):
             table.add_column(label, width=width)
         yield table
 
@@ -97,6 +97,11 @@ class SessionPanel(Vertical):
         paths += [p for p in asked if p not in held]
         paths += [p for p in diffs if p not in held and p not in asked]
         # grouped like the JSON: a dim header per parent object, leaves indented under it
+        names = [p.rpartition(".")[0] + "." for p in paths if "." in p] + [
+            "  " + p.rpartition(".")[2] for p in paths
+        ]
+        field_col = list(table.columns.values())[1]
+        field_col.width = min(28, max([5, *map(len, names)]))
         parent_shown = ""
         for path in sorted(paths, key=lambda p: (p.count(".") > 0, p.rsplit(".", 1)[0] if "." in p else "")):
             parent, _, leaf = path.rpartition(".")
