@@ -2,59 +2,51 @@
 
 Devices (microphone, speaker) live in ``rtinspect.audio.devices``, the only module that touches
 sounddevice, and only inside functions; importing this package never needs PortAudio.
+
+The names below load on first use (PEP 562): the server and the doctor import
+``rtinspect.audio.convert`` for the codecs, and that must not drag in asyncio through the
+streaming modules.
 """
 
 from __future__ import annotations
 
-from rtinspect.audio.convert import (
-    alaw_decode,
-    alaw_encode,
-    as_pcm16,
-    decode_to_pcm16,
-    encode_for,
-    pcm16_resample,
-    pcm16_to_float,
-    resample,
-    silence,
-    to_mono,
-    ulaw_decode,
-    ulaw_encode,
-)
-from rtinspect.audio.formats import G711_ALAW, G711_ULAW, PCM16_24K, AudioFormat, make_format
-from rtinspect.audio.levels import Levels, level_track, levels, waveform
-from rtinspect.audio.load import AudioError, Clip, load_audio
-from rtinspect.audio.pacing import Pacer, chunk_bytes, chunks
-from rtinspect.audio.stream import StreamResult, stream_bytes, stream_file
+import importlib
+from typing import Any
 
-__all__ = [
-    "G711_ALAW",
-    "G711_ULAW",
-    "PCM16_24K",
-    "AudioError",
-    "AudioFormat",
-    "Clip",
-    "Levels",
-    "Pacer",
-    "StreamResult",
-    "alaw_decode",
-    "alaw_encode",
-    "as_pcm16",
-    "chunk_bytes",
-    "chunks",
-    "decode_to_pcm16",
-    "encode_for",
-    "level_track",
-    "levels",
-    "load_audio",
-    "make_format",
-    "pcm16_resample",
-    "pcm16_to_float",
-    "resample",
-    "silence",
-    "stream_bytes",
-    "stream_file",
-    "to_mono",
-    "ulaw_decode",
-    "ulaw_encode",
-    "waveform",
-]
+_SOURCES = {
+    "convert": (
+        "alaw_decode",
+        "alaw_encode",
+        "as_pcm16",
+        "decode_to_pcm16",
+        "encode_for",
+        "pcm16_resample",
+        "pcm16_to_float",
+        "resample",
+        "silence",
+        "to_mono",
+        "ulaw_decode",
+        "ulaw_encode",
+    ),
+    "formats": ("G711_ALAW", "G711_ULAW", "PCM16_24K", "AudioFormat", "make_format"),
+    "levels": ("Levels", "level_track", "levels", "waveform"),
+    "load": ("AudioError", "Clip", "load_audio"),
+    "pacing": ("Pacer", "chunk_bytes", "chunks"),
+    "stream": ("StreamResult", "stream_bytes", "stream_file"),
+}
+_MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE_OF})
