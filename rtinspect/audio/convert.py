@@ -82,12 +82,16 @@ def encode_for(clip: Clip, fmt: AudioFormat | Any) -> bytes:
         mono = to_mono(samples[start : start + block])
         if stream is not None:
             mono = stream.resample_chunk(mono, last=start + block >= total)
-        pcm = float_to_pcm16(mono)
-        if encoding == PCM16:
-            parts.append(pcm.tobytes())
-        else:
-            parts.append((ulaw_encode(pcm) if encoding == ULAW else alaw_encode(pcm)).tobytes())
+        parts.append(encode_pcm16(float_to_pcm16(mono), encoding))
     return b"".join(parts)
+
+
+def encode_pcm16(pcm: np.ndarray, fmt: AudioFormat | Any | str) -> bytes:
+    """int16 samples (already at the format's rate) as wire bytes: pcm16 as is, or G.711 encoded."""
+    encoding = normalise_encoding(fmt if isinstance(fmt, str) else fmt.encoding)
+    if encoding == PCM16:
+        return pcm.astype("<i2", copy=False).tobytes()
+    return (ulaw_encode(pcm) if encoding == ULAW else alaw_encode(pcm)).tobytes()
 
 
 def decode_to_pcm16(data: bytes, fmt: AudioFormat | Any) -> np.ndarray:

@@ -19,8 +19,8 @@ import orjson
 from websockets.exceptions import ConnectionClosed
 
 from rtinspect.protocol import Dialect, Problem
+from rtinspect.protocol.session import AudioFormat
 from rtinspect.server import items, proto, responses
-from rtinspect.server.audio import InputFormat
 from rtinspect.server.events import error_event, event, item, item_added_events
 from rtinspect.server.ids import new_id
 from rtinspect.server.responder import ResponseRun
@@ -77,7 +77,7 @@ class Connection:
         self.conversation_id = new_id("conv")
         self.items: dict[str, dict[str, Any]] = {}
         self.order: list[str] = []
-        self.item_audio: dict[str, tuple[bytes, InputFormat | None]] = {}
+        self.item_audio: dict[str, tuple[bytes, AudioFormat | None]] = {}
         self.transcripts: dict[str, asyncio.Future[str | None]] = {}
         self.buffer = bytearray()
         self.buffer_start_ms = 0.0
@@ -122,12 +122,12 @@ class Connection:
             task.cancel()
 
     @property
-    def fmt(self) -> InputFormat:
+    def fmt(self) -> AudioFormat:
         return proto.input_format(self.session, self.dialect)
 
     @property
     def buffer_ms(self) -> float:
-        return self.fmt.duration_ms(len(self.buffer))
+        return self.fmt.ms_for_bytes(len(self.buffer))
 
     def add_item(self, it: dict[str, Any], previous_item_id: str | None = None) -> str | None:
         """Append (or insert after ``previous_item_id``) and return the id of the item before it."""
@@ -139,7 +139,7 @@ class Connection:
         self.items[it["id"]] = it
         return self.order[index - 1] if index else None
 
-    def keep_audio(self, item_id: str, audio: bytes, fmt: InputFormat | None) -> None:
+    def keep_audio(self, item_id: str, audio: bytes, fmt: AudioFormat | None) -> None:
         """Remember an item's audio (for echo, retrieve, truncate), for the most recent items only,
         so an hour-long session does not hold an hour of audio."""
         self.item_audio[item_id] = (audio, fmt)
@@ -319,7 +319,7 @@ class Connection:
         return item_id
 
     async def _transcribe(
-        self, item_id: str, raw: bytes, fmt: InputFormat, future: asyncio.Future[str | None]
+        self, item_id: str, raw: bytes, fmt: AudioFormat, future: asyncio.Future[str | None]
     ) -> None:
         try:
             await run_transcription(self, item_id, raw, fmt, future)

@@ -94,7 +94,7 @@ async def truncate(conn: Connection, ev: dict[str, Any]) -> None:
             client_event_id=cid,
         )
         return
-    duration = int(fmt.duration_ms(len(audio)))
+    duration = int(fmt.ms_for_bytes(len(audio)))
     if not isinstance(end, int) or end > duration:
         await conn.error(
             "invalid_value",

@@ -1,8 +1,8 @@
 """The server's view of the protocol core: validation, the default session, merging, settings.
 
 The server must never disagree with ``rtinspect.protocol`` about what a valid ``session.update`` is or
-where a setting lives, so everything here delegates to the core; this module only adapts its types
-(``AudioFormat`` -> the server's ``InputFormat``) and adds what only a server needs (known models, ids).
+where a setting lives, so everything here delegates to the core (formats are the core's ``AudioFormat``)
+and adds only what a server needs (known models, ids).
 """
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ from typing import Any
 from rtinspect.protocol import Dialect, Problem
 from rtinspect.protocol import session as core
 from rtinspect.protocol.validate import validate_client_event
-from rtinspect.server.audio import InputFormat
 from rtinspect.server.ids import new_id
 
 GA_MODELS = ("gpt-realtime", "gpt-4o-realtime-preview", "gpt-4o-mini-realtime-preview", "gpt-realtime-mini")
 BETA_MODELS = ("gpt-4o-realtime-preview", "gpt-4o-mini-realtime-preview", "gpt-realtime")
-_KINDS = {"pcm16": "pcm16", "g711_ulaw": "ulaw", "g711_alaw": "alaw"}
 
 
 def model_known(model: str, dialect: Dialect) -> bool:
@@ -49,16 +47,12 @@ def merge(effective: dict[str, Any], update: dict[str, Any], dialect: Dialect) -
     return core.merge_session_update(effective, update, dialect)
 
 
-def _fmt(value: core.AudioFormat) -> InputFormat:
-    return InputFormat(_KINDS.get(value.encoding, "pcm16"), value.rate)
+def input_format(session: dict[str, Any], dialect: Dialect) -> core.AudioFormat:
+    return core.input_format(session, dialect)
 
 
-def input_format(session: dict[str, Any], dialect: Dialect) -> InputFormat:
-    return _fmt(core.input_format(session, dialect))
-
-
-def output_format(session: dict[str, Any], dialect: Dialect) -> InputFormat:
-    return _fmt(core.output_format(session, dialect))
+def output_format(session: dict[str, Any], dialect: Dialect) -> core.AudioFormat:
+    return core.output_format(session, dialect)
 
 
 def turn_detection(session: dict[str, Any], dialect: Dialect) -> dict[str, Any] | None:

@@ -83,7 +83,7 @@ def heard_text(conn: Connection, it: dict[str, Any] | None) -> str:
             return str(part["transcript"])
     audio, fmt = conn.item_audio.get(it["id"], (b"", None))
     if fmt is not None and audio:
-        return f"{int(fmt.duration_ms(len(audio)))} ms of audio"
+        return f"{int(fmt.ms_for_bytes(len(audio)))} ms of audio"
     return "nothing yet"
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from rtinspect.server.audio import InputFormat, pcm16_24k
+from rtinspect.protocol.session import AudioFormat
+from rtinspect.server.audio import pcm16_24k
 from rtinspect.server.events import delta_event, event
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 
 async def run_transcription(
-    conn: Connection, item_id: str, raw: bytes, fmt: InputFormat, future: asyncio.Future[str | None]
+    conn: Connection, item_id: str, raw: bytes, fmt: AudioFormat, future: asyncio.Future[str | None]
 ) -> None:
     transcriber = conn.transcriber
     if transcriber is None:

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from rtinspect.server.audio import InputFormat, to_pcm16
+from rtinspect.protocol.session import AudioFormat
+from rtinspect.server.audio import to_pcm16
 
 FRAME_MS = 10
 EAGERNESS_SILENCE_MS = {"low": 1500, "medium": 800, "auto": 800, "high": 300}
@@ -74,7 +75,7 @@ class EnergyVad:
     because audio already committed cannot be part of the next turn.
     """
 
-    def __init__(self, settings: VadSettings, fmt: InputFormat, position_ms: float = 0.0) -> None:
+    def __init__(self, settings: VadSettings, fmt: AudioFormat, position_ms: float = 0.0) -> None:
         self.settings = settings
         self.fmt = fmt
         self.level = rms_threshold(settings.threshold)

@@ -61,10 +61,10 @@ def test_semantic_vad_eagerness_sets_the_silence_window() -> None:
 def test_g711_input() -> None:
     import numpy as np
 
-    from rtinspect.server.audio import _encoder
+    from rtinspect.audio.convert import ulaw_encode
 
     pcm = np.frombuffer(silence(400, 8000) + tone(400, 8000) + silence(400, 8000), dtype="<i2")
-    ulaw = _encoder("ulaw")[pcm.astype(np.int32) + 32768].tobytes()
+    ulaw = ulaw_encode(pcm).tobytes()
     events = _run(ulaw, chunk=160, fmt=InputFormat("ulaw", 8000))
     assert events == [VadEvent("started", 100), VadEvent("stopped", 1000)]
 
