@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from rtinspect.audio.convert import alaw_decode, as_pcm16, ulaw_decode
+
 STANDARD_RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)
 CONTAINER_MAGIC = {
     b"RIFF": "WAV/RIFF",
@@ -18,28 +20,6 @@ CONTAINER_MAGIC = {
     b"caff": "CAF",
     b"FORM": "AIFF",
 }
-
-
-def _ulaw_table() -> np.ndarray:
-    u = ~np.arange(256, dtype=np.int32) & 0xFF
-    sign = u & 0x80
-    exp = (u >> 4) & 7
-    mant = u & 0x0F
-    mag = (((mant << 3) + 0x84) << exp) - 0x84
-    return np.where(sign != 0, -mag, mag).astype(np.float32)
-
-
-def _alaw_table() -> np.ndarray:
-    a = np.arange(256, dtype=np.int32) ^ 0x55
-    sign = a & 0x80
-    exp = (a >> 4) & 7
-    mant = a & 0x0F
-    mag = np.where(exp == 0, (mant << 4) + 8, ((mant << 4) + 0x108) << np.maximum(exp - 1, 0))
-    return np.where(sign != 0, mag, -mag).astype(np.float32)
-
-
-ULAW = _ulaw_table()
-ALAW = _alaw_table()
 
 
 def container_in(head: bytes) -> str | None:
@@ -54,11 +34,10 @@ def container_in(head: bytes) -> str | None:
 
 def decode(data: bytes, kind: str) -> np.ndarray:
     """Samples as float32 in int16 units (g711 expanded to the same scale)."""
-    if kind == "pcmu":
-        return ULAW[np.frombuffer(data, dtype=np.uint8)]
-    if kind == "pcma":
-        return ALAW[np.frombuffer(data, dtype=np.uint8)]
-    return np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2").astype(np.float32)
+    if kind in ("pcmu", "pcma"):
+        codes = np.frombuffer(data, dtype=np.uint8)
+        return (ulaw_decode(codes) if kind == "pcmu" else alaw_decode(codes)).astype(np.float32)
+    return as_pcm16(data).astype(np.float32)
 
 
 def lag_corr(x: np.ndarray, lag: int) -> float:
