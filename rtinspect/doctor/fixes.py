@@ -14,6 +14,7 @@ from typing import Any
 
 from rtinspect.doctor import session_view as sv
 from rtinspect.doctor.finding import pretty
+from rtinspect.protocol.session import BETA_KEY_TO_GA_PATH, AudioFormat
 
 GA_TOP = frozenset(
     {
@@ -70,24 +71,7 @@ TURN_KEYS = frozenset(
         "eagerness",
     }
 )
-BETA_FORMAT_TO_GA = {
-    "pcm16": {"type": "audio/pcm", "rate": 24000},
-    "g711_ulaw": {"type": "audio/pcmu"},
-    "g711_alaw": {"type": "audio/pcma"},
-}
-GA_FORMAT_TO_BETA = {"audio/pcm": "pcm16", "audio/pcmu": "g711_ulaw", "audio/pcma": "g711_alaw"}
-# beta key -> GA path
-BETA_TO_GA_PATH: dict[str, tuple[str, ...]] = {
-    "modalities": ("output_modalities",),
-    "input_audio_format": ("audio", "input", "format"),
-    "output_audio_format": ("audio", "output", "format"),
-    "voice": ("audio", "output", "voice"),
-    "speed": ("audio", "output", "speed"),
-    "input_audio_transcription": ("audio", "input", "transcription"),
-    "turn_detection": ("audio", "input", "turn_detection"),
-    "input_audio_noise_reduction": ("audio", "input", "noise_reduction"),
-    "max_response_output_tokens": ("max_output_tokens",),
-}
+BETA_TO_GA_PATH = BETA_KEY_TO_GA_PATH
 GA_PATH_TO_BETA = {v: k for k, v in BETA_TO_GA_PATH.items()}
 
 
@@ -132,7 +116,7 @@ def to_ga(session: dict[str, Any]) -> dict[str, Any]:
     for key, value in src.items():
         if key in BETA_TO_GA_PATH and key not in GA_TOP:
             if key == "input_audio_format" or key == "output_audio_format":
-                value = copy.deepcopy(BETA_FORMAT_TO_GA.get(str(value), {"type": "audio/pcm", "rate": 24000}))
+                value = AudioFormat.from_wire(str(value)).to_ga()
             elif key == "modalities":
                 value = _ga_modalities(value)
             _put(out, BETA_TO_GA_PATH[key], value)
@@ -180,7 +164,7 @@ def to_beta(session: dict[str, Any]) -> dict[str, Any]:
                     beta = GA_PATH_TO_BETA.get(("audio", side, sub))
                     if beta:
                         out[beta] = (
-                            GA_FORMAT_TO_BETA.get(str(v.get("type")), "pcm16")
+                            AudioFormat.from_wire(v).to_beta()
                             if sub == "format" and isinstance(v, dict)
                             else v
                         )

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rtinspect.protocol import Dialect
-from rtinspect.protocol.session import AudioFormat
+from rtinspect.protocol.session import BETA_KEY_TO_GA_PATH, AudioFormat
 from rtinspect.tap import META_CONNECTION_OPENED
 
 # beta name -> GA name, for event types that were renamed (both directions derive from it).
@@ -218,14 +218,6 @@ def _to_ga(src: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     )
     if "type" not in src:
         out["type"] = "transcription" if transcription else "realtime"
-    simple = {
-        "voice": ("audio", "output", "voice"),
-        "speed": ("audio", "output", "speed"),
-        "input_audio_transcription": ("audio", "input", "transcription"),
-        "turn_detection": ("audio", "input", "turn_detection"),
-        "input_audio_noise_reduction": ("audio", "input", "noise_reduction"),
-        "max_response_output_tokens": ("max_output_tokens",),
-    }
     for key, value in src.items():
         if key == "modalities":
             if transcription:
@@ -241,8 +233,8 @@ def _to_ga(src: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
             _set(out, ("audio", "input", "format"), _fmt_to_ga(value))
         elif key == "output_audio_format":
             _set(out, ("audio", "output", "format"), _fmt_to_ga(value))
-        elif key in simple:
-            _set(out, simple[key], value)
+        elif key in BETA_KEY_TO_GA_PATH:
+            _set(out, BETA_KEY_TO_GA_PATH[key], value)
         elif key == "temperature":
             notes.append(f"temperature {value!r} dropped: GA has no temperature")
         elif key == "client_secret":
@@ -270,18 +262,13 @@ def _to_ga(src: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return out, notes
 
 
+# (side, field) under the GA ``audio`` object -> the beta top-level key.
+_GA_AUDIO_TO_BETA = {ga[1:]: beta for beta, ga in BETA_KEY_TO_GA_PATH.items() if ga[0] == "audio"}
+
+
 def _to_beta(src: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     out: dict[str, Any] = {}
     notes: list[str] = []
-    flat = {
-        ("input", "format"): "input_audio_format",
-        ("output", "format"): "output_audio_format",
-        ("output", "voice"): "voice",
-        ("output", "speed"): "speed",
-        ("input", "transcription"): "input_audio_transcription",
-        ("input", "turn_detection"): "turn_detection",
-        ("input", "noise_reduction"): "input_audio_noise_reduction",
-    }
     for key, value in src.items():
         if key == "type":
             if value == "transcription":
@@ -297,7 +284,7 @@ def _to_beta(src: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
                     notes.append(f"audio.{side} dropped: not an object")
                     continue
                 for k, v in sub.items():
-                    name = flat.get((str(side), str(k)))
+                    name = _GA_AUDIO_TO_BETA.get((str(side), str(k)))
                     if name is None:
                         notes.append(f"audio.{side}.{k} dropped: beta has no such field")
                     else:

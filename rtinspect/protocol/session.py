@@ -45,6 +45,10 @@ PATHS: dict[str, dict[Dialect, tuple[str, ...]]] = {
     "modalities": {Dialect.GA: ("output_modalities",), Dialect.BETA: ("modalities",)},
     "max_output_tokens": {Dialect.GA: ("max_output_tokens",), Dialect.BETA: ("max_response_output_tokens",)},
 }
+# The same table keyed by the beta session key (every beta setting is a top-level key).
+BETA_KEY_TO_GA_PATH: dict[str, tuple[str, ...]] = {
+    paths[Dialect.BETA][0]: paths[Dialect.GA] for paths in PATHS.values()
+}
 
 
 @dataclass(frozen=True, slots=True)
