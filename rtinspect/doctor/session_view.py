@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from rtinspect.protocol import Dialect
+from rtinspect.protocol.session import PATHS, AudioFormat
 
-_BETA_FORMATS = {"pcm16": ("pcm", 24000), "g711_ulaw": ("pcmu", 8000), "g711_alaw": ("pcma", 8000)}
-_GA_FORMATS = {"audio/pcm": "pcm", "audio/pcmu": "pcmu", "audio/pcma": "pcma"}
+_KINDS = {"pcm16": "pcm", "g711_ulaw": "pcmu", "g711_alaw": "pcma"}
 GA_TRANSCRIBE_MODEL = "gpt-4o-mini-transcribe"
 BETA_TRANSCRIBE_MODEL = "whisper-1"
 MISSING: Any = object()
@@ -45,14 +45,12 @@ def input_format(session: dict[str, Any] | None, dialect: Dialect | None) -> tup
     if not isinstance(session, dict):
         return None
     fmt = dig(session, "audio", "input", "format")
-    if isinstance(fmt, dict):
-        kind = _GA_FORMATS.get(str(fmt.get("type")), "pcm")
-        rate = fmt.get("rate") if kind == "pcm" else 8000
-        return kind, int(rate) if isinstance(rate, int) and rate > 0 else (24000 if kind == "pcm" else 8000)
-    beta = session.get("input_audio_format")
-    if isinstance(beta, str):
-        return _BETA_FORMATS.get(beta, ("pcm", 24000))
-    return None
+    if not isinstance(fmt, dict):
+        fmt = session.get("input_audio_format")
+        if not isinstance(fmt, str):
+            return None
+    parsed = AudioFormat.from_wire(fmt)
+    return _KINDS[parsed.encoding], parsed.rate
 
 
 def output_rate(session: dict[str, Any] | None) -> int:
@@ -64,24 +62,24 @@ def output_rate(session: dict[str, Any] | None) -> int:
     return 8000 if str(session.get("output_audio_format", "")).startswith("g711") else 24000
 
 
-def turn_detection(session: dict[str, Any] | None) -> Any:
-    """The turn detection object (None = off) or MISSING when the session does not mention it."""
+def _setting(session: dict[str, Any] | None, name: str) -> Any:
+    """A ``PATHS`` setting at its GA place, else its beta place, else MISSING."""
     if not isinstance(session, dict):
         return MISSING
-    ga = dig(session, "audio", "input", "turn_detection")
+    ga = dig(session, *PATHS[name][Dialect.GA])
     if ga is not MISSING:
         return ga
-    return session.get("turn_detection", MISSING)
+    return dig(session, *PATHS[name][Dialect.BETA])
+
+
+def turn_detection(session: dict[str, Any] | None) -> Any:
+    """The turn detection object (None = off) or MISSING when the session does not mention it."""
+    return _setting(session, "turn_detection")
 
 
 def transcription(session: dict[str, Any] | None) -> Any:
     """The transcription object (None = off) or MISSING when the session does not mention it."""
-    if not isinstance(session, dict):
-        return MISSING
-    ga = dig(session, "audio", "input", "transcription")
-    if ga is not MISSING:
-        return ga
-    return session.get("input_audio_transcription", MISSING)
+    return _setting(session, "transcription")
 
 
 def vad_on(session: dict[str, Any] | None) -> bool:
