@@ -151,22 +151,12 @@ def default_session(
     model = model or "gpt-realtime"
     transcription = intent == "transcription"
     if d is Dialect.GA and transcription:
-        td = default_turn_detection(d)
         return {
             "type": "transcription",
             "object": "realtime.transcription_session",
             "id": session_id,
             "expires_at": expires_at,
-            "audio": {
-                "input": {
-                    "format": PCM16.to_ga(),
-                    "transcription": None,
-                    "noise_reduction": None,
-                    "turn_detection": {
-                        k: td[k] for k in ("type", "threshold", "prefix_padding_ms", "silence_duration_ms")
-                    },
-                }
-            },
+            "audio": {"input": _ga_default_input(_transcription_turn_detection(d))},
             "include": None,
         }
     if d is Dialect.GA:
@@ -184,18 +174,12 @@ def default_session(
             "prompt": None,
             "expires_at": expires_at,
             "audio": {
-                "input": {
-                    "format": PCM16.to_ga(),
-                    "transcription": None,
-                    "noise_reduction": None,
-                    "turn_detection": default_turn_detection(d),
-                },
+                "input": _ga_default_input(default_turn_detection(d)),
                 "output": {"format": PCM16.to_ga(), "voice": "alloy", "speed": 1},
             },
             "include": None,
         }
     if transcription:
-        td = default_turn_detection(d)
         return {
             "id": session_id,
             "object": "realtime.transcription_session",
@@ -203,9 +187,7 @@ def default_session(
             "modalities": ["text"],
             "input_audio_format": "pcm16",
             "input_audio_transcription": None,
-            "turn_detection": {
-                k: td[k] for k in ("type", "threshold", "prefix_padding_ms", "silence_duration_ms")
-            },
+            "turn_detection": _transcription_turn_detection(d),
             "input_audio_noise_reduction": None,
             "include": None,
             "client_secret": None,
@@ -232,6 +214,22 @@ def default_session(
         "client_secret": None,
         "include": None,
     }
+
+
+def _ga_default_input(turn_detection: dict[str, Any]) -> dict[str, Any]:
+    """GA ``audio.input`` of a fresh session (realtime and transcription alike)."""
+    return {
+        "format": PCM16.to_ga(),
+        "transcription": None,
+        "noise_reduction": None,
+        "turn_detection": turn_detection,
+    }
+
+
+def _transcription_turn_detection(dialect: Dialect) -> dict[str, Any]:
+    """A transcription session's default turn detection: server VAD without the response flags."""
+    td = default_turn_detection(dialect)
+    return {k: td[k] for k in ("type", "threshold", "prefix_padding_ms", "silence_duration_ms")}
 
 
 # Objects an update replaces whole instead of merging into (a new format or transcription config
