@@ -93,6 +93,7 @@ class MainScreen(LiveActions, Screen[None]):
         self.status_bar = StatusBar(model, id="status")
         self.timeline = Timeline(model, id="timeline")
         self._ready = False
+        self._subtitle = ""
         self._stale: set[str] = set()  # panels whose areas changed while their tab was hidden
         self._search_text = ""
 
@@ -164,7 +165,7 @@ class MainScreen(LiveActions, Screen[None]):
         events = self.events
         if every or "events" in changed:
             events.rows_changed(rebuilt="rebuilt" in changed or every)
-            self.query_one("#left").border_subtitle = self._list_subtitle()
+            self._set_subtitle()
         # panels in hidden tabs are only marked stale; they refresh when their tab is shown
         self._stale |= {"session"} if every or changed & SESSION_AREAS else set()
         self._stale |= {"buffer"} if every or changed & BUFFER_AREAS else set()
@@ -208,6 +209,12 @@ class MainScreen(LiveActions, Screen[None]):
     def _tab_shown(self) -> None:
         self._refresh_visible_panel()
 
+    def _set_subtitle(self) -> None:
+        text = self._list_subtitle()
+        if text != self._subtitle:  # a border change costs a layout pass: only when it changed
+            self._subtitle = text
+            self.query_one("#left").border_subtitle = text
+
     def _list_subtitle(self) -> str:
         m = self.model
         shown = len(m.positions)
@@ -231,7 +238,7 @@ class MainScreen(LiveActions, Screen[None]):
         self.detail.show(message.event)
         if not self.model.live:
             self.timeline.set_position(float(self.model.index.times[message.event]))
-        self.query_one("#left").border_subtitle = self._list_subtitle()
+        self._set_subtitle()
 
     @on(FindingsPanel.Jump)
     def _jump(self, message: FindingsPanel.Jump) -> None:

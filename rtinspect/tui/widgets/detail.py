@@ -11,11 +11,14 @@ import json
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static, TextArea
+from textual.content import Content
+from textual.markup import escape
+from textual.widgets import TextArea
 
 from rtinspect.secrets import scrub_event
 from rtinspect.tui.model import SessionModel
 from rtinspect.tui.summary import elide_audio
+from rtinspect.tui.widgets.line import Line
 
 DIR_LABEL = {"client": "client → server", "server": "server → client", "meta": "rtinspect (meta)"}
 
@@ -25,7 +28,7 @@ class EventDetail(Vertical):
 
     DEFAULT_CSS = """
     EventDetail { height: 1fr; }
-    EventDetail > #detail-head { height: auto; max-height: 3; color: $text-muted; padding: 0 1; }
+    EventDetail > #detail-head { color: $text-muted; padding: 0 1; }
     EventDetail > TextArea { height: 1fr; border: none; padding: 0 1; }
     """
 
@@ -35,14 +38,14 @@ class EventDetail(Vertical):
         self.event_index: int | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("no event selected", id="detail-head")
+        yield Line("no event selected", id="detail-head")
         yield TextArea(
             "", language="json", read_only=True, soft_wrap=True, show_line_numbers=False, id="detail-json"
         )
 
     def show(self, event: int | None) -> None:
         self.event_index = event
-        head = self.query_one("#detail-head", Static)
+        head = self.query_one("#detail-head", Line)
         area = self.query_one("#detail-json", TextArea)
         if event is None or event >= len(self.model.index):
             head.update("no event selected")
@@ -51,7 +54,7 @@ class EventDetail(Vertical):
         try:
             rec = self.model.index.rec(event)
         except Exception as err:  # noqa: BLE001 - a corrupt line is shown, not raised
-            head.update(f"#{event}  unreadable line: {err}")
+            head.update(Content(f"#{event}  unreadable line: {err}"))
             area.load_text("")
             return
         notes = (
@@ -64,7 +67,9 @@ class EventDetail(Vertical):
             else []
         )
         extra = ("  ·  " + ", ".join(notes)) if notes else ""
-        head.update(f"#{event}  t={rec.t:.3f}s  {DIR_LABEL.get(rec.dir, rec.dir)}  [b]{rec.type}[/b]{extra}")
+        head.update(
+            f"#{event}  t={rec.t:.3f}s  {DIR_LABEL.get(rec.dir, rec.dir)}  [b]{escape(rec.type)}[/b]{extra}"
+        )
         shown = elide_audio(scrub_event(rec.event), rec.type, self.model.bytes_per_ms)
         area.load_text(json.dumps(shown, indent=2, ensure_ascii=False))
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from textual.content import Content
 from textual.markup import escape
-from textual.widgets import Static
 
 from rtinspect.tui.model import SessionModel
+from rtinspect.tui.widgets.line import Line
 
 
 def _mmss(seconds: float) -> str:
@@ -18,9 +18,9 @@ def _mmss(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-class StatusBar(Static):
+class StatusBar(Line):
     DEFAULT_CSS = """
-    StatusBar { height: 1; background: $panel; color: $foreground; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusBar { background: $panel; color: $foreground; padding: 0 1; }
     """
 
     def __init__(self, model: SessionModel, **kwargs: object) -> None:
