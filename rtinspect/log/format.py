@@ -1,4 +1,4 @@
-"""The log format's constants and its error, shared by the writer and the reader.
+"""The log format's constants, its errors and file handling, shared by the writer and the reader.
 
 A log is JSON Lines, UTF-8. Line 1 is the header ``{"rtinspect_log": 1, ...}``; every further
 line is ``{"t":<float>,"dir":"client|server|meta","type":"<name>","event":{...}}`` with exactly
@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import orjson
 
@@ -87,3 +88,25 @@ def read_header(fd: int, path: Path) -> tuple[dict[str, Any], int]:
             f"{path} was written by a newer rtinspect (log format {version}; this one reads {FORMAT_VERSION})"
         )
     return obj, (len(line) if nl < 0 else nl + 1)
+
+
+class FdOwner:
+    """A context manager around one raw file descriptor ``_fd``, closed on exit or when collected
+    (a reader or writer dropped without ``close`` must not leak its fd). Subclasses define ``close``."""
+
+    _fd: int | None
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_fd", None) is not None:
+            self.close()

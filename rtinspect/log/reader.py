@@ -20,13 +20,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
 import orjson
 
-from rtinspect.log.format import LogFormatError, open_log_fd, read_header
+from rtinspect.log.format import FdOwner, LogFormatError, open_log_fd, read_header
 from rtinspect.log.query import Queries
 from rtinspect.log.scan import Batch, TypeTable, scan_chunk
 from rtinspect.tap import DIRECTIONS, Tapped
@@ -38,7 +37,7 @@ READ_SPAN = 4 << 20  # bytes per pread when streaming records
 MMAP_MIN = 1 << 20  # smaller index steps read with pread
 
 
-class LogReader(Queries):
+class LogReader(Queries, FdOwner):
     """A recorded session: ``len(reader)`` events, ``reader[i] -> Tapped``, numpy index columns."""
 
     def __init__(self, path: Path, fd: int, header: dict[str, Any], data_start: int) -> None:
@@ -82,18 +81,6 @@ class LogReader(Queries):
         fd, self._fd = self._fd, None
         if fd is not None:
             os.close(fd)
-
-    def __enter__(self) -> LogReader:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        if getattr(self, "_fd", None) is not None:
-            self.close()
 
     @property
     def fd(self) -> int:

@@ -14,13 +14,12 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import orjson
 
 from rtinspect import __version__
-from rtinspect.log.format import AUDIO_FIELDS, FORMAT_VERSION, HEADER_KEY, LogWriteError
+from rtinspect.log.format import AUDIO_FIELDS, FORMAT_VERSION, HEADER_KEY, FdOwner, LogWriteError
 from rtinspect.secrets import redact_text, scrub_event, scrub_headers, scrub_url
 from rtinspect.tap import DIRECTIONS, Tapped
 
@@ -101,7 +100,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class LogWriter:
+class LogWriter(FdOwner):
     """Writes the header at open, then one line per ``Tapped`` (use ``tap.add_sink(writer.write)``).
 
     A new file per session: an existing file at ``path`` is replaced. The file is created 0600,
@@ -187,15 +186,3 @@ class LogWriter:
                 os.fsync(fd)
         finally:
             os.close(fd)
-
-    def __enter__(self) -> LogWriter:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        if getattr(self, "_fd", None) is not None:
-            self.close()
