@@ -59,7 +59,7 @@ class StatusBar(Line):
             parts.append(f"latency {lat * 1000:.0f} ms")
         if st.tokens_in or st.tokens_out:
             parts.append(f"tok {st.tokens_in}/{st.tokens_out} ~${st.cost:.4f}")
-        parts.append(f"{len(m.index)} ev")
+        parts.append(f"{len(m.index):,} ev")
         if self.progress:
             parts.append(f"[$warning]{escape(self.progress)}[/]")
         if m.live:
