@@ -32,10 +32,10 @@ from websockets.protocol import CLOSED
 from rtinspect.exchange.logio import Recorder, open_writer
 from rtinspect.proxy.relay import RelayClientConnection, RelayServerConnection, wait_both_closed
 from rtinspect.proxy.upstream import (
-    AUTH_HEADERS,
     DEFAULT_UPSTREAM,
-    KEY_SUBPROTOCOLS,
+    HANDSHAKE_HEADERS,
     check_upstream,
+    credential_tokens,
     forward_headers,
     requested_subprotocols,
     upstream_url,
@@ -134,33 +134,11 @@ def _dialect_of(headers: list[tuple[str, str]]) -> str:
     return "ga"
 
 
-# Per-hop handshake headers: noise in a recording, never what the app meant to send.
-_HANDSHAKE_HEADERS = frozenset(
-    {
-        "host",
-        "upgrade",
-        "connection",
-        "sec-websocket-key",
-        "sec-websocket-version",
-        "sec-websocket-extensions",
-    }
-)
-
-
 def _secrets_in(headers: list[tuple[str, str]]) -> tuple[bytes, ...]:
     """The credential values in the request (auth headers, browser key subprotocols), as bytes for
     a fast search in frames."""
-    tokens: list[str] = []
-    for name, value in headers:
-        lower = name.lower()
-        if lower in AUTH_HEADERS:
-            tokens.append(value.split(" ", 1)[1] if " " in value else value)
-        elif lower == "sec-websocket-protocol":
-            tokens += [
-                p.strip().split(".", 1)[1] for p in value.split(",") if p.strip().startswith(KEY_SUBPROTOCOLS)
-            ]
     found = []
-    for token in tokens:
+    for token in (t for name, value in headers for t in credential_tokens(name, value)):
         if len(token) >= 6:
             register_secret(token)
             found.append(token.encode())
@@ -299,7 +277,7 @@ class ProxyServer:
             id=n,
             path=scrub_url(request.path),
             upstream=scrub_url(url),
-            headers=scrub_headers([(k, v) for k, v in raw if k.lower() not in _HANDSHAKE_HEADERS]),
+            headers=scrub_headers([(k, v) for k, v in raw if k.lower() not in HANDSHAKE_HEADERS]),
             model=query.get("model"),
             dialect=_dialect_of(raw),
             record_path=self._record_path(n),

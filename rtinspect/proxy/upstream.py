@@ -17,8 +17,8 @@ from rtinspect.secrets import register_secret
 
 DEFAULT_UPSTREAM = "wss://api.openai.com/v1/realtime"
 
-# Request headers that belong to one hop (the app -> proxy handshake) and are not passed on.
-HOP_HEADERS = frozenset(
+# The WebSocket handshake's own headers: noise in a recording, never what the app meant to send.
+HANDSHAKE_HEADERS = frozenset(
     {
         "host",
         "upgrade",
@@ -26,6 +26,11 @@ HOP_HEADERS = frozenset(
         "sec-websocket-key",
         "sec-websocket-version",
         "sec-websocket-extensions",
+    }
+)
+# Request headers that belong to one hop (the app -> proxy handshake) and are not passed on.
+HOP_HEADERS = HANDSHAKE_HEADERS | frozenset(
+    {
         "sec-websocket-protocol",
         "sec-websocket-accept",
         "content-length",
@@ -68,6 +73,19 @@ def upstream_url(upstream: str, request_path: str) -> str:
     return urlunsplit((up.scheme, up.netloc, path, urlencode(query, safe="/:[]"), ""))
 
 
+def credential_tokens(name: str, value: str) -> list[str]:
+    """The secrets one request header carries: an auth header's token (after any ``Bearer``), or
+    the keys of browser-style key subprotocols."""
+    lower = name.lower()
+    if lower in AUTH_HEADERS:
+        return [value.split(" ", 1)[1] if " " in value else value]
+    if lower == "sec-websocket-protocol":
+        return [
+            p.strip().split(".", 1)[1] for p in value.split(",") if p.strip().startswith(KEY_SUBPROTOCOLS)
+        ]
+    return []
+
+
 def forward_headers(
     request_headers: Iterable[tuple[str, str]], env_key: str | None = None
 ) -> tuple[list[tuple[str, str]], bool]:
@@ -80,17 +98,14 @@ def forward_headers(
     has_auth = False
     for name, value in request_headers:
         lower = name.lower()
-        if lower == "sec-websocket-protocol":
-            for proto in value.split(","):
-                if proto.strip().startswith(KEY_SUBPROTOCOLS):
-                    has_auth = True
-                    register_secret(proto.strip().split(".", 1)[1])
+        for token in credential_tokens(name, value):
+            has_auth = True
+            register_secret(token)
         if lower in HOP_HEADERS:
             continue
         if lower in AUTH_HEADERS:
             has_auth = True
             register_secret(value)
-            register_secret(value.split(" ", 1)[1] if " " in value else value)
         out.append((name, value))
     injected = False
     if not has_auth:
