@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from rtinspect.audio.convert import encode_for, silence
 from rtinspect.audio.formats import AudioFormat, input_format_of, latest_session, turn_detection_of
-from rtinspect.audio.load import load_audio
+from rtinspect.audio.load import Clip, load_audio
 from rtinspect.audio.pacing import Pacer, chunk_bytes, chunks
 from rtinspect.tap import META_AUDIO_SOURCE_STARTED, META_AUDIO_SOURCE_STOPPED, EventTap, Tapped
 
@@ -51,6 +51,18 @@ def session_facts(client: _Client) -> tuple[AudioFormat, dict[str, Any] | None]:
     return input_format_of(session, dialect), turn_detection_of(session, dialect)
 
 
+def clip_facts(clip: Clip, sent: AudioFormat) -> dict[str, Any]:
+    """What ``rtinspect.audio.started`` records of a file: the file itself and what goes on the wire."""
+    return {
+        "rate": clip.rate,
+        "channels": clip.channels,
+        "duration_ms": round(clip.duration_ms, 3),
+        "info": clip.info,
+        "encoding": sent.encoding,
+        "wire_rate": sent.rate,
+    }
+
+
 async def stream_file(
     client: _Client,
     path: str | os.PathLike[str],
@@ -72,16 +84,7 @@ async def stream_file(
     fmt = fmt or held_fmt
     data = await asyncio.to_thread(encode_for, clip, fmt)
     source = {"source": "file", "path": str(path)}
-    client.tap.meta(
-        META_AUDIO_SOURCE_STARTED,
-        **source,
-        rate=clip.rate,
-        channels=clip.channels,
-        duration_ms=round(clip.duration_ms, 3),
-        info=clip.info,
-        encoding=fmt.encoding,
-        wire_rate=fmt.rate,
-    )
+    client.tap.meta(META_AUDIO_SOURCE_STARTED, **source, **clip_facts(clip, fmt))
     return await stream_bytes(
         client,
         data,

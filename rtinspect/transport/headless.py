@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from rtinspect.audio import AudioFormat, Clip, encode_for, load_audio, make_format, stream_bytes
+from rtinspect.audio.stream import clip_facts
 from rtinspect.protocol import Dialect
 from rtinspect.secrets import redact_text, scrub_headers
 from rtinspect.tap import META_AUDIO_SOURCE_STARTED, META_CONNECTION_CLOSED, EventTap, Tapped
@@ -230,17 +231,7 @@ class HeadlessSend:
             return
         vad = turn is not None
         start = len(client.events)
-        self.tap.meta(
-            META_AUDIO_SOURCE_STARTED,
-            source="file",
-            path=path,
-            rate=clip.rate,
-            channels=clip.channels,
-            duration_ms=round(clip.duration_ms, 3),
-            info=clip.info,
-            encoding=sent_fmt.encoding,
-            wire_rate=sent_fmt.rate,
-        )
+        self.tap.meta(META_AUDIO_SOURCE_STARTED, source="file", path=path, **clip_facts(clip, sent_fmt))
         try:
             result = await stream_bytes(
                 client,
