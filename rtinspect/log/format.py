@@ -26,14 +26,6 @@ HEADER_KEY = "rtinspect_log"
 # Direction codes in the index: position in ``DIRECTIONS`` (client=0, server=1, meta=2).
 DIR_CODES: dict[str, int] = {name: code for code, name in enumerate(DIRECTIONS)}
 
-# Audio payload field per event type: base64 cannot hold a key shape, so the writer does not
-# regex-scan these (they are most of the bytes of a session and arrive in real time).
-AUDIO_FIELDS: dict[str, str] = {
-    "input_audio_buffer.append": "audio",
-    "response.output_audio.delta": "delta",
-    "response.audio.delta": "delta",
-}
-
 
 class LogFormatError(UserError):
     """The file is not an rtinspect log, or one of its lines cannot be read as an event."""

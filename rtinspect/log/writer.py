@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,40 +19,14 @@ from typing import Any
 import orjson
 
 from rtinspect import __version__
-from rtinspect.log.format import AUDIO_FIELDS, FORMAT_VERSION, HEADER_KEY, FdOwner, LogWriteError
+from rtinspect.log.format import FORMAT_VERSION, HEADER_KEY, FdOwner, LogWriteError
+from rtinspect.protocol import AUDIO_FIELDS
 from rtinspect.secrets import redact_text, scrub_event, scrub_headers, scrub_url
 from rtinspect.tap import DIRECTIONS, Tapped
 
 _DIR_BYTES = {d: d.encode() for d in DIRECTIONS}
 # Characters a secret shape needs ("sk-", "ek_", "Bearer ") and standard base64 never holds.
 _SECRET_MARKS = ("-", "_", " ")
-
-
-def _catalog_audio_field() -> Callable[[str], str | None]:
-    try:  # the protocol catalog is the source of truth for which events carry audio
-        from rtinspect.protocol.catalog import audio_field
-    except ImportError:
-        return AUDIO_FIELDS.get
-    return audio_field
-
-
-_audio_fields_seen: dict[str, str | None] = dict(AUDIO_FIELDS)
-
-
-def _audio_field(type_: str) -> str | None:
-    """The base64 audio field of an event type (memoised: it is asked once per event)."""
-    try:
-        return _audio_fields_seen[type_]
-    except KeyError:
-        pass
-    try:
-        found = _catalog_audio_field()(type_)
-    except Exception:  # an unexpected catalog must never stop the recorder
-        found = None
-    found = found if isinstance(found, str) else None
-    if len(_audio_fields_seen) < 4096:
-        _audio_fields_seen[type_] = found
-    return found
 
 
 def scrub_for_log(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -66,7 +40,8 @@ def scrub_for_log(event: Mapping[str, Any]) -> dict[str, Any]:
 
 def _scrub(event: Mapping[str, Any]) -> dict[str, Any]:
     type_ = event.get("type")
-    field = _audio_field(type_) if isinstance(type_, str) else None
+    # base64 cannot hold a key shape, so an audio payload (most of a session's bytes) is not scanned
+    field = AUDIO_FIELDS.get(type_) if isinstance(type_, str) else None
     payload = event.get(field) if field else None
     if field is None or not isinstance(payload, str) or any(mark in payload for mark in _SECRET_MARKS):
         out = scrub_event(dict(event))

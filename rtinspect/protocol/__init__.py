@@ -8,6 +8,7 @@ Public contract used across rtinspect (implementations live in the submodules):
 - ``validate_client_event(event, dialect) -> list[Problem]`` (``rtinspect.protocol.validate``).
 - ``catalog(dialect)`` (``rtinspect.protocol.catalog``), detection and name mapping
   (``rtinspect.protocol.dialect``).
+- ``AUDIO_FIELDS``: the field holding base64 audio, per event type of either dialect.
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ class Problem:
     code: str
     message: str
     hint: str | None = None
+
+
+# Which field of which event type carries base64 audio (both dialects). Here, not in the catalog,
+# so the log writer can skip scanning audio for secrets without loading the schemas.
+AUDIO_FIELDS: dict[str, str] = {
+    "input_audio_buffer.append": "audio",
+    "response.output_audio.delta": "delta",
+    "response.audio.delta": "delta",
+}
 
 
 # Re-exports, loaded on first use: the submodules import ``Dialect``/``Problem`` from here, and

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rtinspect.protocol import Dialect, Problem
+from rtinspect.protocol import AUDIO_FIELDS, Dialect, Problem
 from rtinspect.protocol._schema import Node, compiler, event_index, load
 
 # live: server event types the schema lacks, mapped to the documented type whose schema fits them.
@@ -42,12 +42,6 @@ _NOTES: dict[Dialect, dict[str, str]] = {
         "output_audio_buffer.cleared": "WebRTC only",
         "output_audio_buffer.clear": "WebRTC only",
     },
-}
-
-_AUDIO_FIELDS = {
-    "input_audio_buffer.append": "audio",
-    "response.output_audio.delta": "delta",
-    "response.audio.delta": "delta",
 }
 
 
@@ -128,12 +122,12 @@ def live_server_schema_name(dialect: Dialect, type_: str) -> str | None:
 
 def is_audio_event(type_: str) -> bool:
     """Whether events of this type carry a base64 audio payload (to elide, count or decode)."""
-    return type_ in _AUDIO_FIELDS
+    return type_ in AUDIO_FIELDS
 
 
 def audio_field(type_: str) -> str | None:
     """The field holding base64 audio in events of this type, or None."""
-    return _AUDIO_FIELDS.get(type_)
+    return AUDIO_FIELDS.get(type_)
 
 
 def validate_server_event(event: Mapping[str, Any] | Any, dialect: Dialect) -> list[Problem]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
+from rtinspect.protocol import AUDIO_FIELDS
 from rtinspect.secrets import redact_text
 from rtinspect.tap import (
     META_BINARY_FRAME,
@@ -18,11 +19,6 @@ from rtinspect.tap import (
     Tapped,
 )
 
-_AUDIO_FIELDS = {
-    "input_audio_buffer.append": "audio",
-    "response.output_audio.delta": "delta",
-    "response.audio.delta": "delta",
-}
 _ARROWS = {"client": "app→", "server": "←api", "meta": "  · "}
 MAX_SUMMARY = 100
 
@@ -35,7 +31,7 @@ def _short(text: str, limit: int = MAX_SUMMARY) -> str:
 def summarize(event: dict[str, Any]) -> str:
     """A few words about an event; safe for any shape (unknown events get an empty summary)."""
     type_ = event.get("type")
-    audio_field = _AUDIO_FIELDS.get(type_) if isinstance(type_, str) else None
+    audio_field = AUDIO_FIELDS.get(type_) if isinstance(type_, str) else None
     if audio_field is not None:
         payload = event.get(audio_field)
         size = len(payload) * 3 // 4 if isinstance(payload, str) else 0

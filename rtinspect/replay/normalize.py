@@ -13,16 +13,12 @@ import binascii
 import re
 from typing import Any
 
+from rtinspect.protocol import AUDIO_FIELDS
+
 # Keys whose values change on every run and carry no meaning for a comparison.
 VOLATILE_KEYS = frozenset(
     {"event_id", "obfuscation", "expires_at", "created_at", "timestamp", "reset_seconds", "remaining"}
 )
-# Event type -> field holding base64 audio (both dialects).
-AUDIO_FIELDS = {
-    "input_audio_buffer.append": "audio",
-    "response.output_audio.delta": "delta",
-    "response.audio.delta": "delta",
-}
 _ID_RE = re.compile(r"^(event|item|resp|sess|conv|call|fc|msg|rs|mcp|ek)_[A-Za-z0-9]{6,}$")
 
 
