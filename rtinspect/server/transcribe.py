@@ -9,8 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Protocol, runtime_checkable
 
-import numpy as np
-
+from rtinspect.audio.convert import as_pcm16, pcm16_resample
 from rtinspect.errors import UserError
 
 
@@ -55,13 +54,10 @@ class PocketsphinxTranscriber:
         return self._decoder
 
     def transcribe(self, pcm16_mono_24k: bytes) -> str:
-        import soxr
-
-        usable = len(pcm16_mono_24k) - len(pcm16_mono_24k) % 2
-        samples = np.frombuffer(pcm16_mono_24k[:usable], dtype="<i2")
+        samples = as_pcm16(pcm16_mono_24k)
         if samples.size == 0:
             return ""
-        audio16k = soxr.resample(samples, 24000, 16000).astype("<i2").tobytes()
+        audio16k = pcm16_resample(samples, 24000, 16000)
         with self._lock:
             decoder = self._load()
             decoder.start_utt()
