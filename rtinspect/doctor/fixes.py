@@ -14,6 +14,7 @@ from typing import Any
 
 from rtinspect.doctor import session_view as sv
 from rtinspect.doctor.finding import pretty
+from rtinspect.protocol.dialect import set_path
 from rtinspect.protocol.session import BETA_KEY_TO_GA_PATH, AudioFormat
 
 GA_TOP = frozenset(
@@ -80,15 +81,6 @@ def did_you_mean(name: str, known: frozenset[str]) -> str | None:
     return match[0] if match else None
 
 
-def _put(obj: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    for key in path[:-1]:
-        nxt = obj.get(key)
-        if not isinstance(nxt, dict):
-            nxt = obj[key] = {}
-        obj = nxt
-    obj[path[-1]] = value
-
-
 def _clean_transcription(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
@@ -119,14 +111,14 @@ def to_ga(session: dict[str, Any]) -> dict[str, Any]:
                 value = AudioFormat.from_wire(str(value)).to_ga()
             elif key == "modalities":
                 value = _ga_modalities(value)
-            _put(out, BETA_TO_GA_PATH[key], value)
+            set_path(out, BETA_TO_GA_PATH[key], value)
         elif key == "audio" and isinstance(value, dict):
             for side, known in GA_AUDIO.items():
                 part = value.get(side)
                 if isinstance(part, dict):
                     for sub, v in part.items():
                         if sub in known:
-                            _put(out, ("audio", side, sub), v)
+                            set_path(out, ("audio", side, sub), v)
         elif key in GA_TOP:
             out[key] = value
         else:
@@ -198,7 +190,7 @@ def with_transcription(session: dict[str, Any], ga: bool) -> dict[str, Any]:
     fixed = corrected(session, ga)
     if ga:
         if not isinstance(sv.dig(fixed, "audio", "input", "transcription", default=None), dict):
-            _put(fixed, ("audio", "input", "transcription"), {"model": sv.GA_TRANSCRIBE_MODEL})
+            set_path(fixed, ("audio", "input", "transcription"), {"model": sv.GA_TRANSCRIBE_MODEL})
     elif not isinstance(fixed.get("input_audio_transcription"), dict):
         fixed["input_audio_transcription"] = {"model": sv.BETA_TRANSCRIBE_MODEL}
     return fixed

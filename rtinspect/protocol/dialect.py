@@ -195,7 +195,8 @@ def convert_session(session: Mapping[str, Any], to: Dialect) -> tuple[dict[str, 
     return _to_beta(session)
 
 
-def _set(out: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+def set_path(out: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    """``out[path0][path1]... = deepcopy(value)``, making (or replacing non-dict) parents on the way."""
     node = out
     for part in path[:-1]:
         child = node.get(part)
@@ -230,11 +231,11 @@ def _to_ga(src: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
                     'modalities ["text","audio"] became output_modalities ["audio"] (the transcript comes with it)'
                 )
         elif key == "input_audio_format":
-            _set(out, ("audio", "input", "format"), _fmt_to_ga(value))
+            set_path(out, ("audio", "input", "format"), _fmt_to_ga(value))
         elif key == "output_audio_format":
-            _set(out, ("audio", "output", "format"), _fmt_to_ga(value))
+            set_path(out, ("audio", "output", "format"), _fmt_to_ga(value))
         elif key in BETA_KEY_TO_GA_PATH:
-            _set(out, BETA_KEY_TO_GA_PATH[key], value)
+            set_path(out, BETA_KEY_TO_GA_PATH[key], value)
         elif key == "temperature":
             notes.append(f"temperature {value!r} dropped: GA has no temperature")
         elif key == "client_secret":
@@ -243,9 +244,9 @@ def _to_ga(src: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
             for side, sub in value.items():
                 if isinstance(sub, Mapping):
                     for k, v in sub.items():
-                        _set(out, ("audio", str(side), str(k)), v)
+                        set_path(out, ("audio", str(side), str(k)), v)
                 else:
-                    _set(out, ("audio", str(side)), sub)
+                    set_path(out, ("audio", str(side)), sub)
         else:
             out[key] = copy.deepcopy(value)
     if transcription:
@@ -340,9 +341,9 @@ def _convert_response(params: Mapping[str, Any], to: Dialect) -> tuple[dict[str,
             mods = value if isinstance(value, list) else []
             out["output_modalities"] = ["audio"] if "audio" in mods else ["text"]
         elif to is Dialect.GA and key == "voice":
-            _set(out, ("audio", "output", "voice"), value)
+            set_path(out, ("audio", "output", "voice"), value)
         elif to is Dialect.GA and key == "output_audio_format":
-            _set(out, ("audio", "output", "format"), _fmt_to_ga(value))
+            set_path(out, ("audio", "output", "format"), _fmt_to_ga(value))
         elif to is Dialect.GA and key == "max_response_output_tokens":
             out["max_output_tokens"] = value
         elif to is Dialect.GA and key == "temperature":
