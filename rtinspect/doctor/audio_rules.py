@@ -225,15 +225,23 @@ class AudioContentRule(Rule):
         events = tuple(self.head_pos[:3])
         out: list[Finding] = []
         scores = aa.interpretation(data)
-        if kind == "pcm" and scores["low_bytes"] > 0.5 and max(scores["pcmu"], scores["pcma"]) > 0.6:
+        # Quiet real pcm16 also has smooth low bytes, so the g711 reading must be the more speech-like
+        # of the two before the bytes are called g711 (real pcm16 reads ~0.95 as pcm16, ~0.6 as mu-law).
+        g711_score = max(scores["pcmu"], scores["pcma"])
+        if (
+            kind == "pcm"
+            and scores["low_bytes"] > 0.5
+            and g711_score > 0.6
+            and g711_score > scores["pcm"] + 0.05
+        ):
             law = "pcmu" if scores["pcmu"] >= scores["pcma"] else "pcma"
             out.append(
                 Finding(
                     "error",
                     "g711-pcm16-mismatch",
                     f"{_NAMES[law]} audio sent as pcm16",
-                    f"The bytes read as pcm16 are noise (lag-1 correlation {scores['pcm']:.2f}) but read as {_NAMES[law]} "
-                    f"they are speech-like ({scores[law]:.2f}). Declare the g711 format, or convert to pcm16 24 kHz.",
+                    f"The bytes read as {_NAMES[law]} are more speech-like (lag-1 correlation {scores[law]:.2f}) than "
+                    f"read as pcm16 ({scores['pcm']:.2f}). Declare the g711 format, or convert to pcm16 24 kHz.",
                     events,
                     pretty_events(
                         [
