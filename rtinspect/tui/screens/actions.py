@@ -32,6 +32,20 @@ LIVE_ONLY = {
     "reconnect",
 }
 RECORDED_ONLY = {"step", "seek", "play_audio"}
+# in proxy mode the user's app owns the socket: these are shown disabled (the banner says why)
+SENDING = {
+    "stream_file",
+    "stop_stream",
+    "mic",
+    "push_to_talk",
+    "commit",
+    "clear_buffer",
+    "response_create",
+    "response_cancel",
+    "edit_session",
+    "send_event",
+}
+PROXY_HIDDEN = {"record", "reconnect", "open_log", "seek"}
 
 
 def audio_status() -> tuple[bool, str]:
@@ -83,6 +97,11 @@ class LiveActions:
         return getattr(self.app, "controller", None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if getattr(self.app, "read_only_reason", None):  # proxy mode
+            if action in SENDING:
+                return None
+            if action in PROXY_HIDDEN:
+                return False
         if action in LIVE_ONLY and self.controller is None:
             return False
         if action in RECORDED_ONLY and self.controller is not None:

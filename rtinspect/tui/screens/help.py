@@ -54,6 +54,18 @@ RECORDED = """
 | S | save the log as a new file |
 """
 
+PROXY = """
+## Proxy mode
+Each connection of your app through the proxy is a session; the newest is shown as it connects.
+| key | does |
+|---|---|
+| Ctrl+N | next session (stops following the newest) |
+| Ctrl+L | back to the newest session, following new ones |
+
+Sending (commit, response.create, the editor, audio) is off: your app owns the socket, and an
+event injected behind its back would get answers it never asked for.
+"""
+
 PANELS = """
 ## Panels
 - **Session**: the effective session the server holds beside what the client asked in its last
@@ -74,10 +86,12 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 90%; border: round $accent; background: $surface; }
     """
 
-    def __init__(self, live: bool) -> None:
+    def __init__(self, live: bool, proxy: bool = False) -> None:
         super().__init__()
         self.live = live
+        self.proxy = proxy
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Markdown(HELP + (LIVE if self.live else RECORDED) + PANELS)
+            mode = PROXY if self.proxy else LIVE if self.live else RECORDED
+            yield Markdown(HELP + mode + PANELS)

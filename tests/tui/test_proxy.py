@@ -1,0 +1,104 @@
+"""Pilot tests of the proxy mode: the TUI starts a ProxyServer whose upstream is an embedded server,
+plain ``websockets`` clients connect through it, and each connection shows as its own session."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from sessions import plain, tone_b64
+from websockets.asyncio.client import connect
+
+from rtinspect.proxy import ProxyServer
+from rtinspect.server import EmbeddedServer, FakeTranscriber
+from rtinspect.tui.proxy import READ_ONLY_REASON, ProxyApp
+from rtinspect.tui.screens.proxy import ProxyMainScreen, ProxyWaitScreen
+
+AUTH = {"Authorization": "Bearer sk-canaryTUIPROXY0123456789"}
+
+
+async def wait_until(pilot, predicate, timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        if loop.time() > end:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+def types(model) -> list[str]:
+    idx = model.index
+    return [idx.type_names[int(c)] for c in idx.type_codes]
+
+
+async def test_proxied_connections_show_as_sessions_with_findings(tmp_path: Path) -> None:
+    """Two app connections through the proxy: events, a doctor finding and the recording of the
+    first; the second is followed when it connects; ctrl+n cycles back; sending is disabled."""
+    async with EmbeddedServer(port=0, transcriber=FakeTranscriber("hi")) as upstream:
+        server = ProxyServer("127.0.0.1", 0, upstream.url, env_key="", record_dir=tmp_path)
+        app = ProxyApp(server)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await wait_until(pilot, lambda: bool(app.app_url))
+            assert isinstance(app.screen, ProxyWaitScreen)
+            assert app.app_url.startswith(server.url) and "/v1/realtime?model=" in app.app_url
+            assert app.app_url in plain(app.screen.query_one("#wait"))
+            async with connect(app.app_url, additional_headers=AUTH, ping_interval=None) as ws:
+                await wait_until(pilot, lambda: isinstance(app.screen, ProxyMainScreen))
+                first = app.views[0]
+                bad_rate = {"format": {"type": "audio/pcm", "rate": 16000}}
+                await ws.send(
+                    json.dumps(
+                        {
+                            "type": "session.update",
+                            "session": {"type": "realtime", "audio": {"input": bad_rate}},
+                        }
+                    )
+                )
+                for _ in range(5):
+                    await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": tone_b64(40)}))
+                await wait_until(pilot, lambda: types(first.model).count("input_audio_buffer.append") == 5)
+                await wait_until(pilot, lambda: "error" in types(first.model))
+                screen = app.screen
+                assert screen is first.screen
+                tabs = screen.query_one("TabbedContent")
+                await wait_until(
+                    pilot, lambda: str(tabs.get_tab("tab-findings").label).startswith("Findings (")
+                )
+                tabs.active = "tab-findings"
+                await pilot.pause()
+                table = screen.query_one("#findings-table")
+                codes = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+                assert "session-value-out-of-range" in codes
+                assert first.model.row_count >= 4  # opened, created, update, one folded run of appends...
+                status = plain(screen.status_bar)
+                assert "● connected" in status and "proxy #1" in status and "REC" in status
+                banner = plain(screen.banner)
+                assert app.app_url in banner and "[1]" in banner and "read-only" in banner
+                # sending is disabled with its reason: the app owns the socket
+                assert screen.check_action("response_create", ()) is None
+                assert screen.check_action("edit_session", ()) is None
+                before = len(first.model.index)
+                await pilot.press("r", "c", "u")
+                await pilot.pause(0.2)
+                assert isinstance(app.screen, ProxyMainScreen)
+                assert "response.create" not in types(first.model)
+                assert len(first.model.index) == before
+                assert "owns the socket" in READ_ONLY_REASON
+                async with connect(app.app_url, additional_headers=AUTH, ping_interval=None) as ws2:
+                    await wait_until(pilot, lambda: len(app.views) == 2)
+                    second = app.views[1]
+                    await wait_until(pilot, lambda: app.screen is second.screen)
+                    await wait_until(pilot, lambda: "session.created" in types(second.model))
+                    assert "[2]" in plain(app.screen.banner)
+                    await ws2.send(json.dumps({"type": "response.create"}))
+                    await wait_until(pilot, lambda: "response.done" in types(second.model))
+                    assert "response.create" not in types(first.model)  # sessions stay apart
+                    await pilot.press("ctrl+n")
+                    await pilot.pause()
+                    assert app.screen is first.screen and not app.follow_newest
+                    assert "[1]" in plain(app.screen.banner)
+            await wait_until(pilot, lambda: all(v.closed for v in app.views))
+            await wait_until(pilot, lambda: "✕ closed" in plain(first.screen.status_bar))
+    logs = sorted(tmp_path.glob("proxy-*.jsonl"))
+    assert len(logs) == 2
