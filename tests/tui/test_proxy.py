@@ -102,3 +102,19 @@ async def test_proxied_connections_show_as_sessions_with_findings(tmp_path: Path
             await wait_until(pilot, lambda: "✕ closed" in plain(first.screen.status_bar))
     logs = sorted(tmp_path.glob("proxy-*.jsonl"))
     assert len(logs) == 2
+
+
+async def test_busy_port_exits_with_one_line_and_code_2(capsys) -> None:
+    """A port already taken: the app leaves at once with exit code 2 and a one-line message."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        app = ProxyApp(ProxyServer("127.0.0.1", port, "ws://127.0.0.1:9/v1/realtime", env_key=""))
+        async with app.run_test() as pilot:
+            await wait_until(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rtinspect: cannot listen") and "\n" not in err and "Traceback" not in err
