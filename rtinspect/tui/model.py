@@ -18,6 +18,7 @@ import numpy as np
 
 from rtinspect.tap import Tapped
 from rtinspect.tui.index import DIR_CODE, LiveIndex
+from rtinspect.tui.pointfold import Checkpoints, PointFold, freeze
 from rtinspect.tui.stats import Stats, Turn
 from rtinspect.tui.summary import AUDIO_TYPES, PCM16_BYTES_PER_MS, b64_len_to_bytes, dbfs, summarize
 
@@ -61,6 +62,9 @@ class SessionModel:
         self.flagged: dict[int, str] = {}  # event index -> severity of a finding that points at it
         self.bytes_per_ms = PCM16_BYTES_PER_MS
         self.levels: list[float] = []  # dBFS of each input append (kept short: the last 20k)
+        # recorded logs: the panels can show the session AT an event (``point``) instead of the end
+        self.checkpoints = Checkpoints()
+        self.point: PointFold | None = None
         # list filter and rows
         self.dirs_shown: set[str] = {"client", "server", "meta"}
         self.type_filter = ""
@@ -96,8 +100,16 @@ class SessionModel:
                     self.fold_error = f"event {i}: {err}"
                     continue
                 changed |= self._fold_one(rec)
+                if self.checkpoints.due(i + 1):
+                    self._checkpoint(i + 1)
             self.folded = stop
         return changed
+
+    def _checkpoint(self, upto: int) -> None:
+        try:
+            self.checkpoints.add(upto, freeze(self.state, self.doctor, upto, self.levels))
+        except Exception as err:  # noqa: BLE001 - stepping back is slower without it, nothing more
+            self.fold_error = f"checkpoint: {type(err).__name__}: {err}"
 
     def finish(self) -> set[str]:
         """End of a recorded log: let the doctor run its whole-session rules."""
@@ -147,6 +159,19 @@ class SessionModel:
                 self._findings = list(self.doctor.findings)
                 self._findings_dirty = False
         return self._findings
+
+    # ---- what the panels show: the final state, or the state at a point --------------------------
+    @property
+    def view_state(self) -> Any:
+        return self.point.state if self.point is not None else self.state
+
+    @property
+    def view_findings(self) -> list[Any]:
+        return self.point.findings if self.point is not None else self.findings
+
+    @property
+    def view_levels(self) -> list[float]:
+        return self.point.levels if self.point is not None else self.levels
 
     def _stats_one(self, rec: Tapped) -> set[str]:
         t, e, typ = rec.t, rec.event, rec.type

@@ -31,7 +31,7 @@ LIVE_ONLY = {
     "record",
     "reconnect",
 }
-RECORDED_ONLY = {"step", "seek", "play_audio"}
+RECORDED_ONLY = {"step", "seek", "play_audio", "toggle_final"}
 # in proxy mode the user's app owns the socket: these are shown disabled (the banner says why)
 SENDING = {
     "stream_file",

@@ -48,8 +48,9 @@ RECORDED = """
 ## Recorded log
 | key | does |
 |---|---|
-| , / . | step back / forward one event |
-| < / > | seek back / forward 5 % on the timeline (or click the timeline) |
+| , / . | step back / forward one event: the panels then show the state AT the cursor |
+| < / > | seek back / forward 5 % on the timeline (or click the timeline), same |
+| F | panels: state at the cursor ("state at #N / total") or the final state |
 | P | play the recorded audio of the selected event's item |
 | S | save the log as a new file |
 """

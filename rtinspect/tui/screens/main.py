@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from rtinspect.tui.model import SessionModel
 from rtinspect.tui.screens.actions import LiveActions
+from rtinspect.tui.screens.stepping import StateAtCursor
 from rtinspect.tui.widgets.buffer_panel import BufferPanel
 from rtinspect.tui.widgets.detail import EventDetail
 from rtinspect.tui.widgets.event_list import EventList
@@ -28,7 +29,7 @@ SESSION_AREAS = {"session", "connection"}
 BUFFER_AREAS = {"buffer", "items", "responses"}
 
 
-class MainScreen(LiveActions, Screen[None]):
+class MainScreen(StateAtCursor, LiveActions, Screen[None]):
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("n", "search_next(1)", "Next match", show=False),
@@ -51,6 +52,7 @@ class MainScreen(LiveActions, Screen[None]):
         Binding("v", "toggle_detail", "Detail", show=False),
         Binding("escape", "close_bar", "Close bar", show=False),
         *LiveActions.LIVE_BINDINGS,
+        *StateAtCursor.STEPPING_BINDINGS,
     ]
 
     DEFAULT_CSS = """
@@ -96,6 +98,7 @@ class MainScreen(LiveActions, Screen[None]):
         self._subtitle = ""
         self._stale: set[str] = set()  # panels whose areas changed while their tab was hidden
         self._search_text = ""
+        self.init_stepping()
 
     # ---- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -126,6 +129,7 @@ class MainScreen(LiveActions, Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#left").border_title = "events"
         self.query_one("#detail-pane").border_title = "event"
+        self._set_marker(None, busy=False)
         self._layout_for(self.size.width)
         self.events.focus()
         # the tabbed panels compose their tabs a moment after this mount: start routing after that
@@ -172,14 +176,23 @@ class MainScreen(LiveActions, Screen[None]):
         if every or "findings" in changed:
             self._stale.add("findings")
             events.restyle()  # rows flagged by new findings change colour
-            n = len(self.model.findings)
-            self.query_one(TabbedContent).get_tab("tab-findings").label = (
-                f"Findings ({n})" if n else "Findings"
-            )
+            self._findings_label()
             if not self.model.live:
                 self._mark_timeline_errors()
         self._refresh_visible_panel()
         self.status_bar.refresh_status()
+
+    def _findings_label(self) -> None:
+        n = len(self.model.view_findings)
+        self.query_one(TabbedContent).get_tab("tab-findings").label = f"Findings ({n})" if n else "Findings"
+
+    def panels_changed(self) -> None:
+        """The state the panels show was swapped (state at cursor / final): refresh them."""
+        if not self._ready or not self.is_attached:
+            return
+        self._stale |= {"session", "buffer", "findings"}
+        self._findings_label()
+        self._refresh_visible_panel()
 
     def _refresh_visible_panel(self) -> None:
         active = self.query_one(TabbedContent).active.removeprefix("tab-")
@@ -238,6 +251,7 @@ class MainScreen(LiveActions, Screen[None]):
         self.detail.show(message.event)
         if not self.model.live:
             self.timeline.set_position(float(self.model.index.times[message.event]))
+            self.state_to(message.event)
         self._set_subtitle()
 
     @on(FindingsPanel.Jump)
@@ -250,6 +264,7 @@ class MainScreen(LiveActions, Screen[None]):
 
     @on(Timeline.Seek)
     def _seek(self, message: Timeline.Seek) -> None:
+        self.enter_at_cursor(fold_now=False)
         self._seek_to_time(message.t)
 
     def _seek_to_time(self, t: float) -> None:
@@ -265,9 +280,11 @@ class MainScreen(LiveActions, Screen[None]):
         if tl is None:
             return
         a, b = tl.span
+        self.enter_at_cursor(fold_now=False)
         self._seek_to_time(tl.position_t + fraction * (b - a))
 
     def action_step(self, delta: int) -> None:
+        self.enter_at_cursor(fold_now=False)
         self.events.action_cursor(delta)
 
     # ---- filter and search -------------------------------------------------------------------------

@@ -59,7 +59,7 @@ class BufferPanel(VerticalScroll):
         yield Static("", id="buffer-lists")
 
     def refresh_panel(self) -> None:
-        state = self.model.state
+        state = self.model.view_state
         summary = self.query_one("#buffer-summary", Static)
         if state is None:
             summary.update("buffer state unavailable (rtinspect.state not installed)")
@@ -107,7 +107,7 @@ class BufferPanel(VerticalScroll):
                     words = (r.audio_transcript or r.text or "")[:50]
                     lists.append(f"  {r.id[-12:]:<12} {str(r.status or ''):<11} {r.audio_ms / 1000:6.2f} s")
                     lists.append(f" {words!r}\n" if words else "\n")
-        levels = self.model.levels
+        levels = self.model.view_levels
         self.query_one("#level-spark", Sparkline).data = [max(0.0, v + 80.0) for v in levels[-4000:]] or [0.0]
         self.query_one("#vad-timeline", Static).update(
             Content.styled(speech_timeline(windows, total_ms, width), "$success")

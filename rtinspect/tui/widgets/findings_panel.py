@@ -48,7 +48,7 @@ class FindingsPanel(Vertical):
             yield Static("no findings yet", id="finding-text")
 
     def refresh_panel(self) -> None:
-        findings = self.model.findings[:MAX_ROWS]  # already sorted by the doctor, errors first
+        findings = self.model.view_findings[:MAX_ROWS]  # already sorted by the doctor, errors first
         if findings == self._shown:
             return
         self._shown = findings

@@ -54,7 +54,7 @@ class SessionPanel(Vertical):
         yield table
 
     def refresh_panel(self) -> None:
-        state = self.model.state
+        state = self.model.view_state
         head = self.query_one("#session-head", Static)
         table = self.query_one("#session-table", DataTable)
         table.clear()
