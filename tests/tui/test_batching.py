@@ -38,7 +38,10 @@ async def test_one_refresh_per_frame_for_a_burst() -> None:
     ctl = LiveController(target, client_factory=QuietClient, embedded=True)
     app = RtInspectApp(SessionModel(live=True), controller=ctl)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.2)
+        for _ in range(200):  # the connection's opened event is in (the machine may be slow)
+            if len(app.model.index) and app.main is not None and app.main._ready:
+                break
+            await pilot.pause(0.05)
         calls: list[set[str]] = []
         real = app.main.refresh_areas
         app.main.refresh_areas = lambda changed: (calls.append(set(changed)), real(changed))[1]  # type: ignore[method-assign]

@@ -24,6 +24,7 @@ rtinspect's own notes (·), with the session, the input buffer and the doctor's 
 | f | filter by type (e.g. `transcription`); 1 2 3 show/hide client, server, meta |
 | e / E | next / previous error (errors, failures, events a finding points at) |
 | y / Y | copy the selected event as JSON / save it to a file |
+| z | event detail as a foldable tree or as JSON text (tree: ↑ ↓, space/enter, → unfold, ← fold, shift+space all) |
 | [ / ] | narrower / wider event list |
 | t | next panel tab (Session, Buffer, Findings); v swaps detail and panels on a narrow terminal |
 | Tab | next pane; in Findings, Enter jumps to the finding's event |

@@ -50,6 +50,7 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         Binding("greater_than_sign", "seek(0.05)", "Seek fwd", show=False),
         Binding("t", "next_tab", "Panels"),
         Binding("v", "toggle_detail", "Detail", show=False),
+        Binding("z", "toggle_tree", "Tree/JSON", show=False),
         Binding("escape", "close_bar", "Close bar", show=False),
         *LiveActions.LIVE_BINDINGS,
         *StateAtCursor.STEPPING_BINDINGS,
@@ -207,6 +208,11 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
     def action_toggle_detail(self) -> None:
         """On a narrow terminal the event detail and the panels share the bottom: swap them."""
         self.toggle_class("-detail")
+
+    def action_toggle_tree(self) -> None:
+        """The event detail as foldable tree or as JSON text."""
+        tree = self.detail.toggle_view()
+        self.query_one("#detail-pane").border_title = "event (tree: z for JSON)" if tree else "event"
 
     def action_next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
