@@ -118,3 +118,11 @@ async def test_busy_port_exits_with_one_line_and_code_2(capsys) -> None:
     assert app.return_code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("rtinspect: cannot listen") and "\n" not in err and "Traceback" not in err
+
+
+def test_the_proxy_command_finds_the_tui_entry() -> None:
+    """``rtinspect proxy`` without --headless opens this TUI instead of falling back to headless."""
+    from rtinspect.commands.proxy import _tui_entry
+    from rtinspect.tui.proxy import run_proxy_tui
+
+    assert _tui_entry() is run_proxy_tui
