@@ -126,7 +126,8 @@ async def record(
 
 
 # -- the sessions -----------------------------------------------------------------------------------
-async def healthy_ga(s: Session) -> None:
+async def enable_transcription(s: Session) -> None:
+    """The healthy GA start: transcription on, and no audio before the server confirms it."""
     await s.send(
         {
             "type": "session.update",
@@ -134,6 +135,10 @@ async def healthy_ga(s: Session) -> None:
         }
     )
     await s.wait("session.updated")
+
+
+async def healthy_ga(s: Session) -> None:
+    await enable_transcription(s)
     await s.stream(silence(300) + hello24() + silence(1200))
     await s.wait("response.done")
     await s.wait("conversation.item.input_audio_transcription.completed")
@@ -186,13 +191,7 @@ async def ga_rate_16000(s: Session) -> None:
 
 
 async def ga_commit_under_vad(s: Session) -> None:
-    await s.send(
-        {
-            "type": "session.update",
-            "session": {"type": "realtime", "audio": {"input": {"transcription": GA_TRANSCRIBE}}},
-        }
-    )
-    await s.wait("session.updated")
+    await enable_transcription(s)
     # A push-to-talk client: it stops the microphone when VAD says the turn ended, then commits.
     await s.stream(silence(300) + hello24() + silence(3000), until="input_audio_buffer.committed")
     await s.wait("input_audio_buffer.committed")
@@ -256,13 +255,7 @@ async def ga_manual_no_response(s: Session) -> None:
 
 
 async def ga_wav_header(s: Session) -> None:
-    await s.send(
-        {
-            "type": "session.update",
-            "session": {"type": "realtime", "audio": {"input": {"transcription": GA_TRANSCRIBE}}},
-        }
-    )
-    await s.wait("session.updated")
+    await enable_transcription(s)
     wav = (HERE / "hello_24k_mono.wav").read_bytes() if (HERE / "hello_24k_mono.wav").exists() else b""
     if not wav:
         import io
@@ -279,13 +272,7 @@ async def ga_wav_header(s: Session) -> None:
 
 async def ga_response_while_active(s: Session) -> None:
     # Server VAD already answers each turn; this client also asks, and later cancels nothing.
-    await s.send(
-        {
-            "type": "session.update",
-            "session": {"type": "realtime", "audio": {"input": {"transcription": GA_TRANSCRIBE}}},
-        }
-    )
-    await s.wait("session.updated")
+    await enable_transcription(s)
     await s.stream(silence(300) + hello24() + silence(300), until="input_audio_buffer.committed")
     await s.wait("response.created")
     await s.send({"type": "response.create"})
@@ -297,13 +284,7 @@ async def ga_response_while_active(s: Session) -> None:
 
 
 async def ga_truncate_beyond_audio(s: Session) -> None:
-    await s.send(
-        {
-            "type": "session.update",
-            "session": {"type": "realtime", "audio": {"input": {"transcription": GA_TRANSCRIBE}}},
-        }
-    )
-    await s.wait("session.updated")
+    await enable_transcription(s)
     await s.stream(silence(300) + hello24() + silence(1200))
     await s.wait("response.done")
     done = next(r for r in s.c.events if r.type == "response.done")
