@@ -31,6 +31,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--headless", action="store_true", help="print one line per event instead of opening the TUI"
     )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let browser pages from ORIGIN (exact, or a glob like 'http://localhost:*') connect; "
+        "repeatable. Any other connection that sends an Origin header is refused (HTTP 403)",
+    )
+    parser.add_argument(
+        "--inject-key",
+        action="store_true",
+        help="add OPENAI_API_KEY to app connections that bring no key of their own (off by default: "
+        "a connection without a key is forwarded without one)",
+    )
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -64,7 +78,16 @@ def run(args: argparse.Namespace) -> int:
     from rtinspect.proxy.printer import HeadlessPrinter
 
     host, port = parse_listen(args.listen)
-    server = ProxyServer(host, port, args.upstream, record=args.record)
+    if args.inject_key and args.upstream != "embedded" and not os.environ.get("OPENAI_API_KEY"):
+        raise UserError("--inject-key adds OPENAI_API_KEY to keyless connections, but it is not set")
+    server = ProxyServer(
+        host,
+        port,
+        args.upstream,
+        record=args.record,
+        allow_origins=args.allow_origin,
+        inject_key=args.inject_key,
+    )
     headless = args.headless
     if not headless:
         entry = _tui_entry()
@@ -73,11 +96,7 @@ def run(args: argparse.Namespace) -> int:
         print("rtinspect: the TUI cannot show proxied sessions yet; running headless", file=sys.stderr)
         headless = True
     printer = HeadlessPrinter()
-    if args.upstream is None and not os.environ.get("OPENAI_API_KEY"):
-        print(
-            "rtinspect: OPENAI_API_KEY is not set: apps must send their own Authorization header",
-            file=sys.stderr,
-        )
+    server.subscribe_notices(printer.line)
 
     def on_session(session) -> None:  # noqa: ANN001
         session.tap.add_sink(printer.sink_for(session.id))
@@ -106,10 +125,13 @@ def run(args: argparse.Namespace) -> int:
         upstream = server.upstream if args.upstream else DEFAULT_UPSTREAM
         printer.line(f"rtinspect proxy listening on {server.url} -> {upstream}")
         printer.line(f"point your app at {server.url}/v1/realtime?model=... (Ctrl-C stops)")
+        printer.line(server.key_policy)
+        if server.allow_origins:
+            printer.line("browser pages allowed from: " + ", ".join(server.allow_origins))
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(
                 f"rtinspect: warning: listening on {host}, not loopback: other machines can reach "
-                "the upstream through this proxy (and use the injected key, if any)",
+                "the upstream through this proxy" + (" and spend the injected key" if server.inject_key else ""),
                 file=sys.stderr,
             )
         try:

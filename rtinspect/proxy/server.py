@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import datetime as _dt
 import itertools
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED
 
 from rtinspect.exchange.logio import Recorder, open_writer
+from rtinspect.origin import check_origin
 from rtinspect.proxy.relay import RelayClientConnection, RelayServerConnection, wait_both_closed
 from rtinspect.proxy.upstream import (
     DEFAULT_UPSTREAM,
@@ -51,6 +53,8 @@ from rtinspect.tap import (
 )
 
 SessionCallback = Callable[["ProxySession"], None]
+NoticeCallback = Callable[[str], None]
+log = logging.getLogger("rtinspect.proxy")
 
 
 @dataclass
@@ -151,6 +155,12 @@ class ProxyServer:
     ``upstream``: a ws(s) URL, ``None`` for the real API, or ``"embedded"`` for an in-process
     embedded server. ``record``: a log path (the first connection writes it, later ones
     ``NAME-2.jsonl``, ``NAME-3.jsonl``...) or an existing folder; ``record_dir``: a folder.
+
+    ``allow_origins``: origins (or globs) whose browser pages may connect; every other handshake
+    carrying an ``Origin`` header is refused with HTTP 403 (``rtinspect.origin``). ``inject_key``:
+    add ``env_key`` (default ``OPENAI_API_KEY``) to connections that bring no credential; off by
+    default, so a connection that brought no key reaches the upstream without one. The embedded
+    upstream is local and spends nothing, so there the key is added as before.
     """
 
     def __init__(
@@ -164,6 +174,8 @@ class ProxyServer:
         on_session: SessionCallback | None = None,
         env_key: str | None = None,
         open_timeout: float = 10.0,
+        allow_origins: tuple[str, ...] | list[str] = (),
+        inject_key: bool = False,
     ) -> None:
         self.listen_host = listen_host
         self.listen_port = listen_port
@@ -176,8 +188,12 @@ class ProxyServer:
             self.record_dir, self.record = self.record, None
         self.env_key = env_key
         self.open_timeout = open_timeout
+        self.allow_origins = tuple(allow_origins)
+        self.inject_key = inject_key or self.upstream == "embedded"
+        self.refused_origins = 0
         self.sessions: list[ProxySession] = []
         self._subscribers: list[SessionCallback] = [on_session] if on_session else []
+        self._notice_subscribers: list[NoticeCallback] = []
         self._ids = itertools.count(1)
         self._server: Server | None = None
         self._embedded: Any = None
@@ -227,6 +243,10 @@ class ProxyServer:
         assert self._server is not None, "start() first"
         await self._server.serve_forever()
 
+    @property
+    def upstream_is_embedded(self) -> bool:
+        return self._embedded is not None or self.upstream == "embedded"
+
     async def _start_embedded(self) -> str:
         from rtinspect.server import EmbeddedServer  # type: ignore[attr-defined]
 
@@ -258,6 +278,33 @@ class ProxyServer:
         """
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    def subscribe_notices(self, callback: NoticeCallback) -> Callable[[], None]:
+        """Call ``callback(line)`` for each one-line notice that belongs to no session (a refused
+        origin). Without a subscriber, notices go to the ``rtinspect.proxy`` logger."""
+        self._notice_subscribers.append(callback)
+        return lambda: (
+            self._notice_subscribers.remove(callback) if callback in self._notice_subscribers else None
+        )
+
+    def notice(self, line: str) -> None:
+        if not self._notice_subscribers:
+            log.warning("%s", line)
+        for callback in list(self._notice_subscribers):
+            with contextlib.suppress(Exception):
+                callback(line)
+
+    @property
+    def key_policy(self) -> str:
+        """One line for the banner: whether the proxy adds the environment's key, and how to change it."""
+        if self.upstream_is_embedded:
+            return "key: the embedded upstream is local: a connection without one gets OPENAI_API_KEY, if set"
+        if self.inject_key:
+            return (
+                "key: OPENAI_API_KEY is added to connections that bring none (--inject-key); "
+                "only allowed origins and non-browser clients can connect"
+            )
+        return "key: passed through from your app; the proxy adds none (--inject-key to add OPENAI_API_KEY)"
 
     def _record_path(self, n: int) -> Path | None:
         if self.record_dir is not None:
@@ -311,8 +358,14 @@ class ProxyServer:
 
     async def _process_request(self, conn: RelayServerConnection, request: Request) -> Response | None:
         raw = list(request.headers.raw_items())
+        refusal = check_origin(raw, self.allow_origins, "rtinspect proxy")
+        if refusal is not None:
+            # Before any session, recording or upstream connection: a page gets nothing but the 403.
+            self.refused_origins += 1
+            self.notice(refusal)
+            return conn.respond(HTTPStatus.FORBIDDEN, refusal + "\n")
         url = upstream_url(self.upstream, request.path)
-        headers, injected = forward_headers(raw, self.env_key)
+        headers, injected = forward_headers(raw, self.env_key, inject=self.inject_key)
         session = self._new_session(request, url, injected)
         session.secrets = _secrets_in(headers + raw)
         conn.rt_context = session

@@ -2,8 +2,10 @@
 
 The app keeps its path and query (``/v1/realtime?model=...``); the upstream setting supplies the
 scheme and host. Credentials: the app's own auth header goes upstream untouched; only when it sent
-none does the proxy add ``Authorization: Bearer $OPENAI_API_KEY``. Every credential seen is
-registered with ``rtinspect.secrets`` so that no recording, line or error can show it.
+none, and the user asked for it (``--inject-key``), does the proxy add
+``Authorization: Bearer $OPENAI_API_KEY`` (else any web page or local process could spend the key).
+Every credential seen is registered with ``rtinspect.secrets`` so that no recording, line or error
+can show it.
 """
 
 from __future__ import annotations
@@ -87,12 +89,12 @@ def credential_tokens(name: str, value: str) -> list[str]:
 
 
 def forward_headers(
-    request_headers: Iterable[tuple[str, str]], env_key: str | None = None
+    request_headers: Iterable[tuple[str, str]], env_key: str | None = None, *, inject: bool = False
 ) -> tuple[list[tuple[str, str]], bool]:
     """Headers to send upstream and whether the proxy injected the key itself.
 
-    ``env_key`` defaults to ``OPENAI_API_KEY``; it is used only when the app sent no credential
-    (neither a header nor a browser-style key subprotocol).
+    ``env_key`` defaults to ``OPENAI_API_KEY``; it is added only with ``inject`` and only when the
+    app sent no credential (neither a header nor a browser-style key subprotocol).
     """
     out: list[tuple[str, str]] = []
     has_auth = False
@@ -108,7 +110,7 @@ def forward_headers(
             register_secret(value)
         out.append((name, value))
     injected = False
-    if not has_auth:
+    if inject and not has_auth:
         key = env_key if env_key is not None else os.environ.get("OPENAI_API_KEY")
         if key:
             register_secret(key)

@@ -29,7 +29,7 @@ async def test_headless_proxy_prints_events_records_and_never_shows_the_key(upst
     env = {**os.environ, "OPENAI_API_KEY": CANARY, "PYTHONUNBUFFERED": "1"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "rtinspect", "proxy", "--headless", "--listen", "127.0.0.1:0",
-        "--upstream", upstream.url, "--record", str(log),
+        "--upstream", upstream.url, "--record", str(log), "--inject-key",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
     )  # fmt: skip
     lines: list[str] = []
@@ -38,7 +38,7 @@ async def test_headless_proxy_prints_events_records_and_never_shows_the_key(upst
         url = first.split("listening on ", 1)[1].split(" ", 1)[0]
         async with connect(url + "/v1/realtime?model=gpt-realtime") as ws:
             hello = json.loads(await ws.recv())
-            assert hello["auth"] == f"Bearer {CANARY}"  # injected from the environment
+            assert hello["auth"] == f"Bearer {CANARY}"  # injected from the environment (--inject-key)
             await ws.send(json.dumps({"type": "session.update", "session": {"type": "realtime"}}))
             await ws.recv()
             await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": "AAAA" * 1200}))

@@ -103,7 +103,7 @@ async def test_pings_travel_end_to_end(upstream) -> None:
 
 
 async def test_key_injected_only_when_app_sends_none(upstream) -> None:
-    async with ProxyServer("127.0.0.1", 0, upstream.url, env_key=CANARY) as px:
+    async with ProxyServer("127.0.0.1", 0, upstream.url, env_key=CANARY, inject_key=True) as px:
         async with connect(px.url + "/v1/realtime?model=m") as ws:
             assert json.loads(await ws.recv())["auth"] == f"Bearer {CANARY}"
         async with connect(
