@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from rtinspect.protocol import Dialect, Problem
 from rtinspect.protocol.session import AudioFormat
 from rtinspect.server import items, proto, responses
-from rtinspect.server.events import error_event, event, item, item_added_events
+from rtinspect.server.events import TokenBudget, error_event, event, item, item_added_events
 from rtinspect.server.ids import new_id
 from rtinspect.server.responder import ResponseRun
 from rtinspect.server.transcribe import Transcriber
@@ -82,6 +82,7 @@ class Connection:
         self.buffer = bytearray()
         self.buffer_start_ms = 0.0
         self.active: ResponseRun | None = None
+        self.budget = TokenBudget()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.turns = TurnDetector(self)
         self.handlers = self._handlers()

@@ -8,6 +8,8 @@ the response deltas (``response.output_audio.delta`` vs ``response.audio.delta``
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from rtinspect.protocol import Dialect
@@ -113,8 +115,32 @@ def usage(
     }
 
 
-def rate_limits(remaining: int) -> dict[str, Any]:
-    return event(
-        "rate_limits.updated",
-        rate_limits=[{"name": "tokens", "limit": 40000, "remaining": remaining, "reset_seconds": 0.3}],
-    )
+class TokenBudget:
+    """The tokens-per-minute budget that ``rate_limits.updated`` reports, as a token bucket.
+
+    Live captures carry one ``tokens`` entry whose ``remaining`` drops by each response's usage and whose
+    ``reset_seconds`` is the time to refill it (e.g. 39700 of 40000 with 0.45 s): the bucket refills at
+    ``limit`` per minute. A constant ``remaining`` would hide a client's fast loop from its own limiter.
+    """
+
+    LIMIT = 40000
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._remaining = float(self.LIMIT)
+        self._at = clock()
+
+    def spend(self, tokens: int) -> dict[str, Any]:
+        """Take ``tokens`` from the bucket and return the ``rate_limits.updated`` event that says so."""
+        now = self._clock()
+        refill = (now - self._at) * self.LIMIT / 60.0
+        self._remaining = max(0.0, min(float(self.LIMIT), self._remaining + refill) - max(0, tokens))
+        self._at = now
+        remaining = int(self._remaining)
+        reset = round((self.LIMIT - remaining) * 60.0 / self.LIMIT, 3)
+        return event(
+            "rate_limits.updated",
+            rate_limits=[
+                {"name": "tokens", "limit": self.LIMIT, "remaining": remaining, "reset_seconds": reset}
+            ],
+        )

@@ -64,6 +64,7 @@ class ResponseRun:
             limit = proto.max_output_tokens(conn.session, self.dialect)
         self.max_words = limit if isinstance(limit, int) and not isinstance(limit, bool) else None
         self.limited = False
+        self.usage: dict[str, Any] | None = None  # set with response.done
 
     def cancel(self, reason: str) -> None:
         if self.reason is None:
@@ -107,9 +108,14 @@ class ResponseRun:
         out.update(extra)
         return out
 
+    async def announce(self) -> None:
+        """``response.created``: sent by the handler of the client event itself (not by the task that
+        plays the response), so it precedes whatever the server says about the next client event."""
+        await self.conn.send(event("response.created", response=self._response("in_progress")))
+
     async def run(self) -> None:
+        """Everything after ``response.created`` (see ``announce``), up to ``response.done``."""
         send = self.conn.send
-        await send(event("response.created", response=self._response("in_progress")))
         heard = await self.heard()
         text = PREFIX + "I heard: " + heard
         if self.tool is not None:
@@ -124,17 +130,14 @@ class ResponseRun:
             details = {"type": "cancelled", "reason": self.reason}
         words = len(text.split())
         audio_tokens = len(self.echo_pcm) // 4800  # ~10 per second
-        done = self._response(
-            status,
-            status_details=details,
-            usage=usage(
-                self.dialect,
-                20 + words,
-                audio_tokens,
-                words,
-                audio_tokens if "audio" in self.modalities else 0,
-            ),
+        self.usage = usage(
+            self.dialect,
+            20 + words,
+            audio_tokens,
+            words,
+            audio_tokens if "audio" in self.modalities else 0,
         )
+        done = self._response(status, status_details=details, usage=self.usage)
         await send(event("response.done", response=done))
 
     async def _message(self, text: str) -> str:

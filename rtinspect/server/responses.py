@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from rtinspect.protocol import Dialect
 from rtinspect.server import proto
 from rtinspect.server.audio import pcm16_24k, tone
-from rtinspect.server.events import rate_limits
 from rtinspect.server.responder import ResponseRun, pick_tool
 
 if TYPE_CHECKING:
@@ -69,6 +68,7 @@ async def create(
         params=params,
     )
     conn.active = run
+    await run.announce()
     conn.spawn(_run(conn, run))
 
 
@@ -96,14 +96,15 @@ async def _heard(conn: Connection, it: dict[str, Any] | None) -> str:
 
 
 async def _run(conn: Connection, run: ResponseRun) -> None:
+    """Play the response out; ``rate_limits.updated`` follows ``response.done`` at once (live: ~40 ms
+    later), so it never lands inside the next response, whatever the client does in between."""
     try:
         await run.run()
+        await conn.send(conn.budget.spend((run.usage or {}).get("total_tokens", 0)))
     finally:
         if conn.active is run:
             conn.active = None
     conn.turns.response_done()
-    await asyncio.sleep(0.04)
-    await conn.send(rate_limits(38000))
 
 
 async def on_cancel(conn: Connection, ev: dict[str, Any]) -> None:
