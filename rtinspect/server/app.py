@@ -18,6 +18,7 @@ from websockets.http11 import Request, Response
 
 from rtinspect.errors import UserError
 from rtinspect.server import handshake
+from rtinspect.server.calls import UNKNOWN_CALL_CLOSE, Call, Calls, unknown_call_message
 from rtinspect.server.connection import Connection
 from rtinspect.server.events import error_event
 from rtinspect.server.transcribe import Transcriber, make_transcriber
@@ -51,6 +52,7 @@ class EmbeddedServer:
         self.session_minutes = session_minutes
         self._server: Server | None = None
         self.connections: set[Connection] = set()
+        self.calls = Calls()  # each session by its id, for sideband joins (``?call_id=``)
 
     @property
     def url(self) -> str:
@@ -99,6 +101,14 @@ class EmbeddedServer:
         assert request is not None
         verdict = handshake.check(request.path, request.headers, legacy_beta=self.legacy_beta)
         peer = "{}:{}".format(*ws.remote_address[:2]) if ws.remote_address else "?"
+        if isinstance(verdict, handshake.Accepted) and verdict.call_id is not None:
+            call = self.calls.get(verdict.call_id)
+            if call is None:
+                verdict = handshake.Refused(None, unknown_call_message(verdict.call_id), UNKNOWN_CALL_CLOSE)
+            else:
+                log.info("sideband from %s joins %s", peer, verdict.call_id)
+                await _sideband(call, ws)
+                return
         if isinstance(verdict, handshake.Refused):
             log.info("refused %s: %s (close %d)", peer, verdict.reason, verdict.close_code)
             try:
@@ -116,8 +126,9 @@ class EmbeddedServer:
             verdict.model,
             verdict.intent,
         )
+        call = Call(ws.send)
         conn = Connection(
-            ws.send,
+            call.send,
             verdict.dialect,
             model=verdict.model,
             intent=verdict.intent,
@@ -125,6 +136,9 @@ class EmbeddedServer:
             session_minutes=self.session_minutes,
         )
         self.connections.add(conn)
+        call.connection = conn
+        call_id = str(conn.session.get("id"))
+        self.calls.add(call_id, call)
         expiry = asyncio.get_running_loop().call_later(
             self.session_minutes * 60, lambda: conn.spawn(_expire(conn, ws))
         )
@@ -141,7 +155,25 @@ class EmbeddedServer:
             expiry.cancel()
             conn.shutdown()
             self.connections.discard(conn)
+            await self.calls.end(call_id)
             log.info("closed %s: code=%s", peer, ws.close_code)
+
+
+async def _sideband(call: Call, ws: ServerConnection) -> None:
+    """A socket that joined a session: it gets the session's server events from now on, and its
+    client events go into the session like the session's own."""
+    conn: Connection = call.connection
+    call.watchers.add(ws)
+    try:
+        async for message in ws:
+            if isinstance(message, str):
+                await conn.handle_text(message)
+            else:
+                await conn.handle_binary()
+    except ConnectionClosed:
+        pass
+    finally:
+        call.watchers.discard(ws)
 
 
 async def _expire(conn: Connection, ws: ServerConnection) -> None:

@@ -24,6 +24,7 @@ class Accepted:
     dialect: Dialect
     model: str | None
     intent: str | None
+    call_id: str | None = None  # a sideband join of this session (``?call_id=``; see ``calls.py``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,9 @@ def check(request_path: str, headers: Headers, *, legacy_beta: bool) -> Accepted
     model = (query.get("model") or [None])[0]
     intent = (query.get("intent") or [None])[0]
     dialect = Dialect.BETA if beta else Dialect.GA
+    call_id = (query.get("call_id") or [None])[0]
+    if call_id:
+        return Accepted(dialect, None, None, call_id)
     if intent == "transcription" and not model:
         return Accepted(dialect, None, "transcription")
     if not model:
