@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
+import math
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -18,7 +19,13 @@ import orjson
 
 from rtinspect.errors import UserError
 from rtinspect.exchange.model import ImportedSession
-from rtinspect.secrets import redact_text, scrub_headers, scrub_url
+from rtinspect.secrets import (
+    redact_text,
+    register_header_secrets,
+    register_url_secrets,
+    scrub_headers,
+    scrub_url,
+)
 from rtinspect.tap import META_BINARY_FRAME, META_CONNECTION_OPENED, Tapped
 
 _DIRS = {"send": "client", "receive": "server"}
@@ -38,15 +45,59 @@ def _started(entry: dict[str, Any]) -> float | None:
         return None
 
 
+def _request(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry's ``request`` object, or an empty one when the file has something else there."""
+    request = entry.get("request")
+    return request if isinstance(request, dict) else {}
+
+
+def _url(entry: dict[str, Any]) -> str:
+    url = _request(entry).get("url")
+    return url if isinstance(url, str) else ""
+
+
+def _header_pairs(entry: dict[str, Any]) -> list[tuple[str, str]]:
+    headers = _request(entry).get("headers")
+    if not isinstance(headers, list):
+        return []
+    return [
+        (str(h.get("name")), str(h.get("value")))
+        for h in headers
+        if isinstance(h, dict) and isinstance(h.get("name"), str) and h.get("name")
+    ]
+
+
+def _register_secrets(entries: list[Any]) -> None:
+    """Every credential a HAR carries (any entry's auth headers, key subprotocols, URL keys) is
+    registered before a frame is read, so that a key sent in one place is scrubbed in every other:
+    frames, other sockets, error messages."""
+    for entry in entries:
+        if isinstance(entry, dict):
+            register_header_secrets(_header_pairs(entry))
+            register_url_secrets(_url(entry))
+
+
 def _is_realtime(entry: dict[str, Any]) -> bool:
-    url = str(entry.get("request", {}).get("url", ""))
-    if "realtime" in urlsplit(url).path:
+    try:
+        path = urlsplit(_url(entry)).path
+    except ValueError:
+        path = ""
+    if "realtime" in path:
         return True
     for msg in entry.get("_webSocketMessages") or []:
         data = msg.get("data") if isinstance(msg, dict) else None
         if isinstance(data, str) and '"session.created"' in data[:200]:
             return True
     return False
+
+
+def _time(msg: dict[str, Any]) -> float | None:
+    """A frame's epoch time, or None when it has none that is a finite number."""
+    value = msg.get("time")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) and abs(value) < 1e12 else None
 
 
 def _dialect(headers: dict[str, str]) -> str:
@@ -61,6 +112,7 @@ def read_har(doc: dict[str, Any], source: str = "HAR") -> list[ImportedSession]:
     entries = doc["log"].get("entries")
     if not isinstance(entries, list):
         raise UserError(f"{source}: 'log.entries' is not a list; is this a HAR file?")
+    _register_secrets(entries)
     sockets = [
         e
         for e in entries
@@ -71,17 +123,15 @@ def read_har(doc: dict[str, Any], source: str = "HAR") -> list[ImportedSession]:
 
 
 def _session(entry: dict[str, Any], source: str, n: int) -> ImportedSession:
-    request = entry.get("request") if isinstance(entry.get("request"), dict) else {}
-    url = str(request.get("url") or "")
-    raw_headers = [
-        (str(h.get("name")), str(h.get("value")))
-        for h in request.get("headers") or []
-        if isinstance(h, dict) and h.get("name")
-    ]
-    headers = scrub_headers(raw_headers)
-    model = dict(parse_qsl(urlsplit(url).query)).get("model")
+    url = _url(entry)
+    headers = scrub_headers(_header_pairs(entry))
+    try:
+        model = dict(parse_qsl(urlsplit(url).query)).get("model")
+    except ValueError:
+        model = None
     messages = [m for m in entry["_webSocketMessages"] if isinstance(m, dict)]
-    times = [float(m["time"]) for m in messages if isinstance(m.get("time"), int | float)]
+    times = [_time(m) for m in messages]
+    times = [t for t in times if t is not None]
     t0 = _started(entry)
     if t0 is None or (times and t0 > min(times)):
         t0 = min(times) if times else 0.0
@@ -106,7 +156,8 @@ def _session(entry: dict[str, Any], source: str, n: int) -> ImportedSession:
         if direction is None:
             skipped += 1
             continue
-        t = float(msg["time"]) - t0 if isinstance(msg.get("time"), int | float) else last_t
+        when = _time(msg)
+        t = when - t0 if when is not None else last_t
         t = max(t, last_t)  # keep the log ordered even if the browser's clock stepped back
         last_t = t
         data = msg.get("data")
@@ -154,7 +205,7 @@ def _session(entry: dict[str, Any], source: str, n: int) -> ImportedSession:
             skipped += 1
     return ImportedSession(
         name=f"socket {n}: {scrub_url(url) or '(no url)'}",
-        url=url or None,
+        url=scrub_url(url) or None,
         headers=headers,
         dialect=_dialect(headers),
         model=model,

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from rtinspect.errors import UserError
 from rtinspect.log import LogReader, LogWriter
+from rtinspect.log.writer import scrub_for_log
 from rtinspect.tap import Tapped
 
 
@@ -67,10 +68,13 @@ class SessionLog:
 
 
 def read_log(path: str | Path) -> SessionLog:
-    """Read a log fully; a truncated last line or damaged lines are skipped and noted in ``warning``."""
+    """Read a log fully; a truncated last line or damaged lines are skipped and noted in ``warning``.
+
+    Events pass through the scrubber again: a log written by an older version, by hand or by
+    another tool may hold a key that every export must still leave out."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"no such log file: {path}")
     with LogReader.open(path) as reader:
-        records = list(reader.iter_records())
+        records = [Tapped(r.t, r.dir, scrub_for_log(r.event)) for r in reader.iter_records()]
         return SessionLog(path, dict(reader.header), records, reader.warning)

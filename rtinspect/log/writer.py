@@ -21,7 +21,7 @@ import orjson
 from rtinspect import __version__
 from rtinspect.log.format import FORMAT_VERSION, HEADER_KEY, FdOwner, LogWriteError
 from rtinspect.protocol import AUDIO_FIELDS
-from rtinspect.secrets import redact_text, scrub_event, scrub_headers, scrub_url
+from rtinspect.secrets import contains_known_secret, redact_text, scrub_event, scrub_headers, scrub_url
 from rtinspect.tap import DIRECTIONS, Tapped
 
 _DIR_BYTES = {d: d.encode() for d in DIRECTIONS}
@@ -43,7 +43,12 @@ def _scrub(event: Mapping[str, Any]) -> dict[str, Any]:
     # base64 cannot hold a key shape, so an audio payload (most of a session's bytes) is not scanned
     field = AUDIO_FIELDS.get(type_) if isinstance(type_, str) else None
     payload = event.get(field) if field else None
-    if field is None or not isinstance(payload, str) or any(mark in payload for mark in _SECRET_MARKS):
+    if (
+        field is None
+        or not isinstance(payload, str)
+        or any(mark in payload for mark in _SECRET_MARKS)
+        or contains_known_secret(payload)  # a known key can be all base64 characters (Azure's are hex)
+    ):
         out = scrub_event(dict(event))
     else:
         rest = scrub_event({k: v for k, v in event.items() if k != field})

@@ -37,12 +37,18 @@ from rtinspect.proxy.upstream import (
     DEFAULT_UPSTREAM,
     HANDSHAKE_HEADERS,
     check_upstream,
-    credential_tokens,
     forward_headers,
     requested_subprotocols,
     upstream_url,
 )
-from rtinspect.secrets import redact_text, register_secret, scrub_event, scrub_headers, scrub_url
+from rtinspect.secrets import (
+    credential_tokens,
+    redact_text,
+    register_secret,
+    scrub_event,
+    scrub_headers,
+    scrub_url,
+)
 from rtinspect.tap import (
     META_BINARY_FRAME,
     META_CONNECTION_CLOSED,

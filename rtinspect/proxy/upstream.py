@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rtinspect.errors import UserError
-from rtinspect.secrets import register_secret
+from rtinspect.secrets import AUTH_HEADER_NAMES as AUTH_HEADERS
+from rtinspect.secrets import credential_tokens, register_secret
 
 DEFAULT_UPSTREAM = "wss://api.openai.com/v1/realtime"
 
@@ -44,8 +45,6 @@ HOP_HEADERS = HANDSHAKE_HEADERS | frozenset(
         "user-agent",
     }
 )
-AUTH_HEADERS = frozenset({"authorization", "api-key", "openai-api-key", "x-api-key"})
-KEY_SUBPROTOCOLS = ("openai-insecure-api-key.", "openai-insecure-ephemeral-key.")
 
 
 def check_upstream(url: str) -> str:
@@ -73,19 +72,6 @@ def upstream_url(upstream: str, request_path: str) -> str:
     query = dict(parse_qsl(up.query, keep_blank_values=True))
     query.update(parse_qsl(req.query, keep_blank_values=True))
     return urlunsplit((up.scheme, up.netloc, path, urlencode(query, safe="/:[]"), ""))
-
-
-def credential_tokens(name: str, value: str) -> list[str]:
-    """The secrets one request header carries: an auth header's token (after any ``Bearer``), or
-    the keys of browser-style key subprotocols."""
-    lower = name.lower()
-    if lower in AUTH_HEADERS:
-        return [value.split(" ", 1)[1] if " " in value else value]
-    if lower == "sec-websocket-protocol":
-        return [
-            p.strip().split(".", 1)[1] for p in value.split(",") if p.strip().startswith(KEY_SUBPROTOCOLS)
-        ]
-    return []
 
 
 def forward_headers(

@@ -57,7 +57,9 @@ async def test_a_browser_origin_is_refused_before_anything_reaches_upstream(key_
         url = px.url + "/v1/realtime?model=gpt-realtime"
         assert await _refused_status(url, EVIL) == 403
         # even carrying its own key, a page is refused: the rule is about who connects
-        assert await _refused_status(url, EVIL, additional_headers={"Authorization": "Bearer x1234567"}) == 403
+        assert (
+            await _refused_status(url, EVIL, additional_headers={"Authorization": "Bearer x1234567"}) == 403
+        )
         assert px.sessions == [] and px.refused_origins == 2
     assert key_upstream.requests == []  # the upstream never heard of it
     assert list(tmp_path.iterdir()) == []  # nothing recorded
