@@ -42,7 +42,7 @@ async def test_browser_style_key_subprotocol_is_negotiated_end_to_end_and_never_
     text = log.read_text()
     assert KEY not in text
     header = json.loads(text.splitlines()[0])
-    assert header["headers"]["Sec-WebSocket-Protocol"] == "realtime, [redacted]"
+    assert header["headers"]["Sec-WebSocket-Protocol"] == "realtime, openai-insecure-api-key.[redacted]"
 
 
 async def test_upstream_vanishing_drops_the_app_connection_and_is_recorded_as_network() -> None:
