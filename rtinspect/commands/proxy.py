@@ -98,18 +98,7 @@ def run(args: argparse.Namespace) -> int:
     printer = HeadlessPrinter()
     server.subscribe_notices(printer.line)
 
-    def on_session(session) -> None:  # noqa: ANN001
-        session.tap.add_sink(printer.sink_for(session.id))
-        for extra in (
-            printer.doctor_sink_for(session.id, session.dialect),
-            printer.summary_sink_for(session.id, session.dialect),
-        ):
-            if extra is not None:
-                session.tap.add_sink(extra)
-        where = f", recording to {session.record_path}" if session.record_path else ""
-        printer.line(f"[{session.id}] app connected: {session.path}{where}")
-
-    server.subscribe(on_session)
+    server.subscribe(printer.follow)
 
     async def main() -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):  # stop cleanly on SIGTERM too

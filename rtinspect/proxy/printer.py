@@ -100,6 +100,18 @@ class HeadlessPrinter:
         self.stream.write(redact_text(text) + "\n")
         self.stream.flush()
 
+    def follow(self, session: Any, what: str = "app connected") -> None:
+        """Print a session's events, live doctor findings and closing summary (a hub subscriber)."""
+        session.tap.add_sink(self.sink_for(session.id))
+        for extra in (
+            self.doctor_sink_for(session.id, session.dialect),
+            self.summary_sink_for(session.id, session.dialect),
+        ):
+            if extra is not None:
+                session.tap.add_sink(extra)
+        where = f", recording to {session.record_path}" if session.record_path else ""
+        self.line(f"[{session.id}] {what}: {session.path}{where}")
+
     def sink_for(self, session_id: int):  # noqa: ANN201 - returns a tap sink
         def sink(rec: Tapped) -> None:
             summary = summarize(rec.event)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as _dt
-import itertools
 import logging
 import os
 from collections.abc import Callable
@@ -30,9 +28,10 @@ from websockets.frames import Opcode
 from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED
 
-from rtinspect.exchange.logio import Recorder, open_writer
+from rtinspect.exchange.logio import Recorder
 from rtinspect.origin import check_origin
 from rtinspect.proxy.relay import RelayClientConnection, RelayServerConnection, wait_both_closed
+from rtinspect.proxy.sessions import SessionCallback, SessionHub
 from rtinspect.proxy.upstream import (
     DEFAULT_UPSTREAM,
     HANDSHAKE_HEADERS,
@@ -52,13 +51,11 @@ from rtinspect.secrets import (
 from rtinspect.tap import (
     META_BINARY_FRAME,
     META_CONNECTION_CLOSED,
-    META_CONNECTION_OPENED,
     META_TRANSPORT_ERROR,
     Direction,
     EventTap,
 )
 
-SessionCallback = Callable[["ProxySession"], None]
 NoticeCallback = Callable[[str], None]
 log = logging.getLogger("rtinspect.proxy")
 
@@ -188,22 +185,15 @@ class ProxyServer:
         self.upstream = DEFAULT_UPSTREAM if upstream is None else upstream
         if self.upstream != "embedded":
             self.upstream = check_upstream(self.upstream)
-        self.record = Path(record) if record is not None else None
-        self.record_dir = Path(record_dir) if record_dir is not None else None
-        if self.record is not None and (self.record.is_dir() or str(record).endswith(("/", "\\"))):
-            self.record_dir, self.record = self.record, None
+        self.hub = SessionHub(record=record, record_dir=record_dir, prefix="proxy", on_session=on_session)
         self.env_key = env_key
         self.open_timeout = open_timeout
         self.allow_origins = tuple(allow_origins)
         self.inject_key = inject_key or self.upstream == "embedded"
         self.refused_origins = 0
-        self.sessions: list[ProxySession] = []
-        self._subscribers: list[SessionCallback] = [on_session] if on_session else []
         self._notice_subscribers: list[NoticeCallback] = []
-        self._ids = itertools.count(1)
         self._server: Server | None = None
         self._embedded: Any = None
-        self._stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> ProxyServer:
@@ -276,14 +266,14 @@ class ProxyServer:
         return f"ws://{host}:{self.port}"
 
     # -- subscribers -----------------------------------------------------------------------
-    def subscribe(self, callback: SessionCallback) -> Callable[[], None]:
-        """Call ``callback(session)`` for each new app connection, before its first event.
+    @property
+    def sessions(self) -> list[ProxySession]:
+        return self.hub.sessions
 
-        Returns a function that unsubscribes. Callbacks run on the proxy's event loop and must
-        be quick (attach sinks to ``session.tap``, post a message, start a task).
-        """
-        self._subscribers.append(callback)
-        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+    def subscribe(self, callback: SessionCallback) -> Callable[[], None]:
+        """Call ``callback(session)`` for each new app connection, before its first event
+        (``SessionHub.subscribe``); returns a function that unsubscribes."""
+        return self.hub.subscribe(callback)
 
     def subscribe_notices(self, callback: NoticeCallback) -> Callable[[], None]:
         """Call ``callback(line)`` for each one-line notice that belongs to no session (a refused
@@ -312,20 +302,10 @@ class ProxyServer:
             )
         return "key: passed through from your app; the proxy adds none (--inject-key to add OPENAI_API_KEY)"
 
-    def _record_path(self, n: int) -> Path | None:
-        if self.record_dir is not None:
-            return self.record_dir / f"proxy-{self._stamp}-{n}.jsonl"
-        if self.record is None:
-            return None
-        if n == 1:
-            return self.record
-        return self.record.with_name(f"{self.record.stem}-{n}{self.record.suffix or '.jsonl'}")
-
-    # -- handshake and relay ---------------------------------------------------------------
     def _new_session(self, request: Request, url: str, injected: bool) -> ProxySession:
         raw = list(request.headers.raw_items())
         query = dict(parse_qsl(urlsplit(request.path).query))
-        n = next(self._ids)
+        n = self.hub.next_id()
         session = ProxySession(
             id=n,
             path=scrub_url(request.path),
@@ -333,33 +313,9 @@ class ProxyServer:
             headers=scrub_headers([(k, v) for k, v in raw if k.lower() not in HANDSHAKE_HEADERS]),
             model=query.get("model"),
             dialect=_dialect_of(raw),
-            record_path=self._record_path(n),
+            record_path=self.hub.record_path(n),
         )
-        if session.record_path is not None:
-            session.recorder = open_writer(
-                session.record_path,
-                url=url,
-                dialect=session.dialect,
-                model=session.model,
-                headers=session.headers,
-            )
-            session.tap.add_sink(session.recorder)
-        self.sessions.append(session)
-        for callback in list(self._subscribers):
-            try:
-                callback(session)
-            except Exception:  # noqa: BLE001 - a subscriber bug must not refuse the app
-                session.sink_errors += 1
-        session.tap.meta(
-            META_CONNECTION_OPENED,
-            url=session.upstream,
-            path=session.path,
-            headers=session.headers,
-            dialect=session.dialect,
-            model=session.model,
-            proxy=True,
-            key_injected=injected,
-        )
+        self.hub.open(session, proxy=True, key_injected=injected)
         return session
 
     async def _process_request(self, conn: RelayServerConnection, request: Request) -> Response | None:
