@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -18,9 +20,12 @@ from websockets.http11 import Request, Response
 
 from rtinspect.errors import UserError
 from rtinspect.server import handshake
+from rtinspect.server import script as rtscript
 from rtinspect.server.calls import UNKNOWN_CALL_CLOSE, Call, Calls, unknown_call_message
 from rtinspect.server.connection import Connection
 from rtinspect.server.events import error_event
+from rtinspect.server.faults import session_expired
+from rtinspect.server.script import Script
 from rtinspect.server.transcribe import Transcriber, make_transcriber
 
 log = logging.getLogger("rtinspect.server")
@@ -44,12 +49,16 @@ class EmbeddedServer:
         legacy_beta: bool = False,
         transcriber: Transcriber | str | None = "pocketsphinx",
         session_minutes: float = 60,
+        script: Script | str | Path | None = None,
+        faults: Iterable[str] = (),
     ) -> None:
         self.host = host
         self.port = port
         self.legacy_beta = legacy_beta
         self.transcriber = make_transcriber(transcriber)
         self.session_minutes = session_minutes
+        self.script: Script | None = None
+        self.use_script(script, faults)
         self._server: Server | None = None
         self.connections: set[Connection] = set()
         self.calls = Calls()  # each session by its id, for sideband joins (``?call_id=``)
@@ -57,6 +66,13 @@ class EmbeddedServer:
     @property
     def url(self) -> str:
         return f"ws://{self.host}:{self.port}{handshake.PATH}"
+
+    def use_script(self, script: Script | str | Path | None, faults: Iterable[str] = ()) -> None:
+        """Rules and faults for the sessions that connect from now on (a path is read as YAML or JSON)."""
+        loaded = rtscript.load(script) if isinstance(script, str | Path) else script
+        if faults:
+            loaded = (loaded or rtscript.Script()).with_faults(faults)
+        self.script = loaded
 
     async def start(self) -> None:
         try:
@@ -135,12 +151,16 @@ class EmbeddedServer:
             transcriber=self.transcriber,
             session_minutes=self.session_minutes,
         )
+        conn.script = self.script
+        conn.close_socket = ws.close
+        if self.script is not None and self.script.session_expires_after_s is not None:
+            conn.session_minutes = self.script.session_expires_after_s / 60
         self.connections.add(conn)
         call.connection = conn
         call_id = str(conn.session.get("id"))
         self.calls.add(call_id, call)
         expiry = asyncio.get_running_loop().call_later(
-            self.session_minutes * 60, lambda: conn.spawn(_expire(conn, ws))
+            conn.session_minutes * 60, lambda: conn.spawn(_expire(conn, ws))
         )
         try:
             await conn.start()
@@ -177,13 +197,10 @@ async def _sideband(call: Call, ws: ServerConnection) -> None:
 
 
 async def _expire(conn: Connection, ws: ServerConnection) -> None:
-    minutes = conn.session_minutes
-    shown = int(minutes) if float(minutes).is_integer() else minutes
-    await conn.send(
-        error_event("session_expired", f"Your session hit the maximum duration of {shown} minutes.")
-    )
+    error, code, reason = session_expired(conn.session_minutes)
+    await conn.send(error)
     conn.closed = True
-    await ws.close(4000, "invalid_request_error.session_expired")
+    await ws.close(code, reason)
 
 
 def _select_subprotocol(connection: ServerConnection, subprotocols: Any) -> str | None:

@@ -24,8 +24,8 @@ from rtinspect.server import items, proto, responses
 from rtinspect.server.events import TokenBudget, error_event, event, item, item_added_events
 from rtinspect.server.ids import new_id
 from rtinspect.server.responder import ResponseRun
+from rtinspect.server.script import Script
 from rtinspect.server.transcribe import Transcriber
-from rtinspect.server.transcription_events import run_transcription
 from rtinspect.server.turns import TurnDetector
 
 log = logging.getLogger("rtinspect.server")
@@ -87,6 +87,14 @@ class Connection:
         self.turns = TurnDetector(self)
         self.handlers = self._handlers()
         self.closed = False
+        self.script: Script | None = None  # the server's script, if any (rules and faults)
+        self.close_socket: Callable[[int, str], Awaitable[None]] | None = None
+
+    async def drop(self, code: int, reason: str) -> None:
+        """Close the socket from the server side (a fault); background tasks stop sending."""
+        self.closed = True
+        if self.close_socket is not None:
+            await self.close_socket(code, reason)
 
     # -- plumbing ------------------------------------------------------------------------------------
 
@@ -312,18 +320,18 @@ class Connection:
         await self.send(event("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id))
         for out in item_added_events(self.dialect, previous, it, done=True):
             await self.send(out)
-        config = proto.transcription_config(self.session, self.dialect)
-        if config is not None:
+        announce = proto.transcription_config(self.session, self.dialect) is not None
+        if announce or (self.transcriber is not None and responses.needs_words(self)):
             future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
             self.transcripts[item_id] = future
-            self.spawn(self._transcribe(item_id, raw, fmt, future))
+            self.spawn(self._transcribe(item_id, raw, fmt, future, announce))
         return item_id
 
     async def _transcribe(
-        self, item_id: str, raw: bytes, fmt: AudioFormat, future: asyncio.Future[str | None]
+        self, item_id: str, raw: bytes, fmt: AudioFormat, future: asyncio.Future[str | None], announce: bool
     ) -> None:
         try:
-            await run_transcription(self, item_id, raw, fmt, future)
+            await responses.transcribe_turn(self, item_id, raw, fmt, future, announce=announce)
         finally:
             if not future.done():
                 future.set_result(None)

@@ -12,13 +12,24 @@ import base64
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rtinspect.protocol import Dialect
-from rtinspect.server import proto
+from rtinspect.server import faults, proto
 from rtinspect.server.audio import from_pcm16_24k
-from rtinspect.server.events import DELTA_NAMES, assistant_content_type, delta_event, event, item, usage
+from rtinspect.server.events import (
+    DELTA_NAMES,
+    assistant_content_type,
+    delta_event,
+    error_event,
+    event,
+    item,
+    usage,
+)
+from rtinspect.server.faults import Fault
 from rtinspect.server.ids import new_id
+from rtinspect.server.tools import ToolCall
 
 if TYPE_CHECKING:
     from rtinspect.server.connection import Connection
@@ -30,6 +41,17 @@ MAX_ECHO_MS = 10_000
 PREFIX = "[rtinspect local server] "
 
 
+@dataclass(slots=True)
+class Plan:
+    """What one response does, decided once the user's words are known (``responses.plan``)."""
+
+    text: str = ""
+    call: ToolCall | None = None
+    delay_s: float = 0.0  # before the first delta
+    fault: Fault | None = None
+    error: dict[str, Any] | None = None  # a script's error: sent as an ``error``, and the response fails
+
+
 class ResponseRun:
     """A response in flight; ``cancel(reason)`` ends it early with status ``cancelled``."""
 
@@ -38,18 +60,16 @@ class ResponseRun:
         conn: Connection,
         *,
         modalities: list[str],
-        heard: Callable[[], Awaitable[str]],
+        plan: Callable[[], Awaitable[Plan]],
         echo_pcm: bytes,
-        tool: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
     ) -> None:
         self.conn = conn
         self.dialect = conn.dialect
         self.id = new_id("resp")
         self.modalities = modalities
-        self.heard = heard
+        self.plan = plan
         self.echo_pcm = echo_pcm[: 48 * MAX_ECHO_MS]
-        self.tool = tool
         self.reason: str | None = None
         self._cancelled = asyncio.Event()
         self.output: list[dict[str, Any]] = []
@@ -63,7 +83,7 @@ class ResponseRun:
         if limit is None:
             limit = proto.max_output_tokens(conn.session, self.dialect)
         self.max_words = limit if isinstance(limit, int) and not isinstance(limit, bool) else None
-        self.limited = False
+        self.cut: str | None = None  # why the answer was cut short: max_output_tokens or content_filter
         self.usage: dict[str, Any] | None = None  # set with response.done
 
     def cancel(self, reason: str) -> None:
@@ -108,6 +128,19 @@ class ResponseRun:
         out.update(extra)
         return out
 
+    async def _planned(self) -> Plan | None:
+        """The plan, or None when the response is cancelled while the words are still awaited."""
+        planning = asyncio.ensure_future(self.plan())
+        cancelled = asyncio.ensure_future(self._cancelled.wait())
+        try:
+            await asyncio.wait({planning, cancelled}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            cancelled.cancel()
+        if not planning.done():
+            planning.cancel()
+            return None
+        return planning.result()
+
     async def announce(self) -> None:
         """``response.created``: sent by the handler of the client event itself (not by the task that
         plays the response), so it precedes whatever the server says about the next client event."""
@@ -116,15 +149,35 @@ class ResponseRun:
     async def run(self) -> None:
         """Everything after ``response.created`` (see ``announce``), up to ``response.done``."""
         send = self.conn.send
-        heard = await self.heard()
-        text = PREFIX + "I heard: " + heard
-        if self.tool is not None:
-            status = await self._function_call(heard)
+        plan = await self._planned()
+        if plan is not None and plan.delay_s > 0:
+            await self._pause(plan.delay_s)
+        status, details, text = "completed", None, ""
+        fault = plan.fault.name if plan is not None and plan.fault is not None else None
+        if plan is None or self.reason is not None:
+            pass
+        elif plan.error is not None:
+            err = plan.error
+            await send(error_event(err["code"], err["message"], param=err["param"], type_=err["type"]))
+            status = "failed"
+            details = {"type": "failed", "error": {k: err[k] for k in ("type", "code", "message")}}
+        elif fault in faults.RESPONSE_FAILED or fault == "server_error":
+            if fault == "server_error":
+                await send(faults.server_error_event())
+            status, details = "failed", faults.failed_details(fault, self.conn.session.get("model"))
+        elif fault == "dropped_connection":
+            await self.conn.drop(*faults.DROPPED_CLOSE)
+            return
+        elif plan.call is not None:
+            status = await self._function_call(plan.call)
         else:
+            if fault in faults.INCOMPLETE:
+                self.cut = fault
+                self.max_words = faults.INCOMPLETE_WORDS
+            text = plan.text
             status = await self._message(text)
-        details = None
-        if self.limited:
-            details = {"type": "incomplete", "reason": "max_output_tokens"}
+        if self.cut is not None and status != "failed":
+            details = faults.incomplete_details(self.cut)
         if self.reason is not None:
             status = "cancelled"
             details = {"type": "cancelled", "reason": self.reason}
@@ -135,7 +188,7 @@ class ResponseRun:
             20 + words,
             audio_tokens,
             words,
-            audio_tokens if "audio" in self.modalities else 0,
+            audio_tokens if "audio" in self.modalities and text else 0,
         )
         done = self._response(status, status_details=details, usage=self.usage)
         await send(event("response.done", response=done))
@@ -154,7 +207,8 @@ class ResponseRun:
         names = DELTA_NAMES[d]
         words = text.split(" ")
         if self.max_words is not None and len(words) > self.max_words:
-            words, self.limited = words[: max(1, self.max_words)], True
+            words = words[: max(1, self.max_words)]
+            self.cut = self.cut or "max_output_tokens"
         sent_words: list[str] = []
         audio_sent = b""
         if with_audio:
@@ -162,7 +216,7 @@ class ResponseRun:
             audio = from_pcm16_24k(self.echo_pcm, out_fmt)
             step = int(out_fmt.bytes_per_ms * CHUNK_MS)
             chunks = [audio[i : i + step] for i in range(0, len(audio), step)] or [b""]
-            if self.limited:  # cut the audio where the words were cut
+            if self.cut:  # cut the audio where the words were cut
                 chunks = chunks[: max(1, len(chunks) * len(words) // len(text.split(" ")))]
             for i, chunk in enumerate(chunks):
                 if self.reason:
@@ -198,7 +252,7 @@ class ResponseRun:
             part = {"type": "text", "text": final}
             content = {"type": assistant_content_type(d, "text"), "text": final}
         await send(event("response.content_part.done", **common, content_index=0, part=part))
-        status = "incomplete" if self.reason or self.limited else "completed"
+        status = "incomplete" if self.reason or self.cut else "completed"
         it.update(status=status, content=[content])
         if with_audio and not self.out_of_band:
             self.conn.keep_audio(it["id"], audio_sent, proto.output_format(self.conn.session, d))
@@ -212,12 +266,11 @@ class ResponseRun:
             delta_event(self.dialect, name + ".delta", **common, content_index=0, delta=delta)
         )
 
-    async def _function_call(self, heard: str) -> str:
-        assert self.tool is not None
+    async def _function_call(self, call: ToolCall) -> str:
         send, d = self.conn.send, self.dialect
-        name = str(self.tool.get("name"))
+        name = call.name
         call_id = new_id("call")
-        arguments = json.dumps(_arguments_for(self.tool, heard))
+        arguments = json.dumps(call.arguments)
         it = item(d, type="function_call", status="in_progress", name=name, call_id=call_id, arguments="")
         common = {"response_id": self.id, "item_id": it["id"], "output_index": 0, "call_id": call_id}
         await send(event("response.output_item.added", response_id=self.id, output_index=0, item=dict(it)))
@@ -258,27 +311,3 @@ class ResponseRun:
                     "conversation.item.done", previous_item_id=self.conn.previous_of(it["id"]), item=dict(it)
                 )
             )
-
-
-def pick_tool(session: dict[str, Any], text: str) -> dict[str, Any] | None:
-    """The first function tool whose name (or name with spaces for underscores) the user's words mention."""
-    tools = session.get("tools") or []
-    lowered = text.lower()
-    for tool in tools:
-        if not isinstance(tool, dict) or tool.get("type", "function") != "function":
-            continue
-        name = str(tool.get("name") or "")
-        if name and (name.lower() in lowered or name.lower().replace("_", " ") in lowered):
-            return tool
-    return None
-
-
-def _arguments_for(tool: dict[str, Any], heard: str) -> dict[str, Any]:
-    """Deterministic arguments: each required property gets a value of its declared type."""
-    params = tool.get("parameters") or {}
-    props = params.get("properties") or {} if isinstance(params, dict) else {}
-    out: dict[str, Any] = {}
-    for key in params.get("required") or list(props)[:1] if isinstance(params, dict) else []:
-        kind = (props.get(key) or {}).get("type") if isinstance(props.get(key), dict) else "string"
-        out[key] = {"integer": 0, "number": 0, "boolean": False, "array": [], "object": {}}.get(kind, heard)
-    return out

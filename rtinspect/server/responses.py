@@ -1,6 +1,8 @@
-"""Responses of one connection: starting one (client or VAD), what it answers, cancelling it.
+"""Responses of one connection: starting one (client or VAD), deciding what it answers, cancelling it.
 
-Only one response is active per connection, as live; ``ResponseRun`` plays it out.
+Only one response is active per connection, as live; ``ResponseRun`` plays it out. What it answers is
+decided once the user's words are known (``plan``): a script rule first, then the tool rule of
+``rtinspect.server.tools``, then words that repeat what was heard or use the tools' outputs.
 """
 
 from __future__ import annotations
@@ -10,14 +12,26 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from rtinspect.protocol import Dialect
-from rtinspect.server import proto
+from rtinspect.protocol.session import AudioFormat
+from rtinspect.server import faults, proto
 from rtinspect.server.audio import pcm16_24k, tone
-from rtinspect.server.responder import ResponseRun, pick_tool
+from rtinspect.server.responder import PREFIX, Plan, ResponseRun
+from rtinspect.server.script import Rule
+from rtinspect.server.tools import (
+    ToolCall,
+    answer_after_tools,
+    arguments_for,
+    current_turn,
+    decide,
+    function_tools,
+)
+from rtinspect.server.transcription_events import recognize, run_transcription
 
 if TYPE_CHECKING:
     from rtinspect.server.connection import Connection
 
-TRANSCRIPT_WAIT_S = 1.0
+TRANSCRIPT_WAIT_S = 1.0  # no tools: give a running transcription a moment, so the answer can quote it
+WORDS_WAIT_S = 30.0  # tools or a script: the answer depends on the words, so wait for them
 
 
 async def on_create(conn: Connection, ev: dict[str, Any]) -> None:
@@ -57,14 +71,11 @@ async def create(
         echo = pcm16_24k(raw, fmt) if fmt is not None else b""
     if not echo:
         echo = tone(600)
-    heard_now = heard_text(conn, last_user)
-    tool = pick_tool(conn.session, heard_now)
     run = ResponseRun(
         conn,
         modalities=list(modalities),
-        heard=lambda: _heard(conn, last_user),
+        plan=lambda: plan(conn, last_user, params),
         echo_pcm=echo,
-        tool=tool,
         params=params,
     )
     conn.active = run
@@ -72,27 +83,116 @@ async def create(
     conn.spawn(_run(conn, run))
 
 
-def heard_text(conn: Connection, it: dict[str, Any] | None) -> str:
-    """What the local "model" heard: the typed text, the transcript, or else how much audio there was."""
-    if it is None:
-        return "nothing yet"
-    for part in it.get("content") or []:
+def words_of(conn: Connection, it: dict[str, Any] | None) -> str | None:
+    """The user's words in an item: its typed text, its transcript, or what the model heard of its audio
+    without transcription; None when there are none (yet)."""
+    for part in (it or {}).get("content") or []:
         if part.get("type") == "input_text" and part.get("text"):
             return str(part["text"])
         if part.get("transcript"):
             return str(part["transcript"])
+    heard = conn.transcripts.get(it["id"]) if it is not None else None
+    if heard is not None and heard.done() and not heard.cancelled() and heard.result():
+        return heard.result()
+    return None
+
+
+def heard_text(conn: Connection, it: dict[str, Any] | None) -> str:
+    """What the local "model" heard: the typed text, the transcript, or else how much audio there was."""
+    if it is None:
+        return "nothing yet"
+    words = words_of(conn, it)
+    if words is not None:
+        return words
     audio, fmt = conn.item_audio.get(it["id"], (b"", None))
     if fmt is not None and audio:
         return f"{int(fmt.ms_for_bytes(len(audio)))} ms of audio"
     return "nothing yet"
 
 
-async def _heard(conn: Connection, it: dict[str, Any] | None) -> str:
-    """Give a running transcription a moment, so the answer can quote it; never wait long."""
+def needs_words(conn: Connection, params: dict[str, Any] | None = None) -> bool:
+    """Whether answering depends on the user's words: tools to choose from, or script rules that match
+    words. Then a spoken turn is transcribed (silently, if the session has no transcription) and the
+    response waits for the words before it answers, as a model that hears the audio would."""
+    tools = (params or {}).get("tools", conn.session.get("tools"))
+    script = conn.script
+    return bool(function_tools(tools)) or (
+        script is not None and any(r.match is not None for r in script.rules)
+    )
+
+
+async def _await_words(conn: Connection, it: dict[str, Any] | None, seconds: float) -> None:
     if it is not None and it["id"] in conn.transcripts:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(conn.transcripts[it["id"]]), TRANSCRIPT_WAIT_S)
-    return heard_text(conn, it)
+            await asyncio.wait_for(asyncio.shield(conn.transcripts[it["id"]]), seconds)
+
+
+async def plan(conn: Connection, last_user: dict[str, Any] | None, params: dict[str, Any]) -> Plan:
+    """What the response does, decided once the words are known."""
+    wait = WORDS_WAIT_S if needs_words(conn, params) else TRANSCRIPT_WAIT_S
+    await _await_words(conn, last_user, wait)
+    turn = current_turn(conn.items, conn.order, words_of(conn, last_user))
+    script = conn.script
+    rule = script.rule_for(turn) if script is not None else None
+    result = Plan()
+    if script is not None:
+        result.fault = script.turn_fault(turn, faults.RESPONSE_FAULTS)
+    if rule is not None and rule.first_audio_delay_ms is not None:
+        result.delay_s = rule.first_audio_delay_ms / 1000.0
+    if result.fault is not None and result.fault.name == "slow_first_audio":
+        result.delay_s = max(result.delay_s, result.fault.delay_s)
+    tools = params.get("tools", conn.session.get("tools"))
+    if rule is not None and rule.error is not None:
+        result.error = rule.error
+    elif rule is not None and rule.call is not None:
+        result.call = ToolCall(rule.call, _rule_arguments(rule, tools, turn.words or ""))
+    elif rule is not None and rule.say is not None:
+        result.text = rule.say
+    else:
+        choice = params.get("tool_choice", conn.session.get("tool_choice", "auto"))
+        result.call = decide(tools, choice, turn)
+        answer = answer_after_tools(turn)
+        result.text = PREFIX + (answer if answer is not None else "I heard: " + heard_text(conn, last_user))
+    return result
+
+
+def _rule_arguments(rule: Rule, tools: Any, words: str) -> dict[str, Any]:
+    """A rule's given arguments; else the schema's from the words, with the regex's named groups on top."""
+    if rule.arguments is not None:
+        return dict(rule.arguments)
+    tool = next((t for t in function_tools(tools) if t["name"] == rule.call), None)
+    out = arguments_for(tool, words) if tool is not None else {}
+    m = rule.match.search(words) if rule.match is not None else None
+    if m is not None:
+        out.update({k: v for k, v in m.groupdict().items() if v is not None})
+    return out
+
+
+async def transcribe_turn(
+    conn: Connection,
+    item_id: str,
+    raw: bytes,
+    fmt: AudioFormat,
+    future: asyncio.Future[str | None],
+    *,
+    announce: bool,
+) -> None:
+    """Transcribe a committed turn: with the live events when the session asked for transcription
+    (``announce``), silently when only the local model needs the words; or fail it when a script says so."""
+    if announce and conn.script is not None:
+        turn = current_turn(conn.items, conn.order, None)
+        if conn.script.turn_fault(turn, ("transcription_failed",)) is not None:
+            await conn.send(faults.transcription_failed_event(item_id))
+            return
+    if announce:
+        await run_transcription(conn, item_id, raw, fmt, future)
+        return
+    try:  # the item keeps transcript null, as live with transcription off; the words are the future's
+        text = await recognize(conn, raw, fmt)
+    except Exception:  # unheard: the model answers without words, as it would to noise
+        return
+    if not future.done():
+        future.set_result(text)
 
 
 async def _run(conn: Connection, run: ResponseRun) -> None:

@@ -25,10 +25,8 @@ async def run_transcription(
             conn, item_id, "rtinspect's local server runs without a transcriber (--transcriber none)."
         )
         return
-    loop = asyncio.get_running_loop()
     try:
-        pcm = pcm16_24k(raw, fmt)
-        text = (await loop.run_in_executor(None, transcriber.transcribe, pcm)).strip()
+        text = await recognize(conn, raw, fmt)
     except Exception as exc:  # the backend's failure is the client's transcription.failed, not our crash
         await _failed(conn, item_id, f"Transcription failed: {exc}")
         return
@@ -61,6 +59,16 @@ async def run_transcription(
         "output_tokens": text_tokens,
     }
     await conn.send(done)
+
+
+async def recognize(conn: Connection, raw: bytes, fmt: AudioFormat) -> str:
+    """The words of one turn from the connection's backend, off the event loop (no events; may raise).
+    Also used by the local model to hear a turn when the session has no transcription."""
+    transcriber = conn.transcriber
+    if transcriber is None:
+        raise RuntimeError("no transcriber")
+    pcm = pcm16_24k(raw, fmt)
+    return (await asyncio.get_running_loop().run_in_executor(None, transcriber.transcribe, pcm)).strip()
 
 
 async def _failed(conn: Connection, item_id: str, message: str) -> None:

@@ -182,7 +182,7 @@ async def test_function_tool_called_by_name(server: EmbeddedServer) -> None:
     assert "response.function_call_arguments.delta" in types
     done = next(e for e in events if e["type"] == "response.function_call_arguments.done")
     assert done["name"] == "get_weather"
-    assert json.loads(done["arguments"]) == {"city": "please get weather for Paris"}
+    assert json.loads(done["arguments"]) == {"city": "Paris"}
     item = events[-1]["response"]["output"][0]
     assert item["type"] == "function_call" and item["call_id"] == done["call_id"]
 
