@@ -1,3 +1,5 @@
 from rtinspect.cli import main
 
-raise SystemExit(main())
+# guarded: the transcription pool's spawned workers import the main module under another name
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -26,7 +26,7 @@ from rtinspect.server.connection import Connection
 from rtinspect.server.events import error_event
 from rtinspect.server.faults import session_expired
 from rtinspect.server.script import Script
-from rtinspect.server.transcribe import Transcriber, make_transcriber
+from rtinspect.server.transcribe import Backend, TranscriberPool, make_transcriber
 
 log = logging.getLogger("rtinspect.server")
 # websockets logs request headers (the bearer token) at DEBUG, and a line per connection at INFO:
@@ -47,7 +47,7 @@ class EmbeddedServer:
         port: int = 0,
         *,
         legacy_beta: bool = False,
-        transcriber: Transcriber | str | None = "pocketsphinx",
+        transcriber: Backend | str | None = "pocketsphinx",
         session_minutes: float = 60,
         script: Script | str | Path | None = None,
         faults: Iterable[str] = (),
@@ -56,6 +56,10 @@ class EmbeddedServer:
         self.port = port
         self.legacy_beta = legacy_beta
         self.transcriber = make_transcriber(transcriber)
+        # a pool the server built from a name is the server's to stop; one passed in is the caller's
+        self._owns_transcriber = isinstance(transcriber, str) and isinstance(
+            self.transcriber, TranscriberPool
+        )
         self.session_minutes = session_minutes
         self.script: Script | None = None
         self.use_script(script, faults)
@@ -94,10 +98,13 @@ class EmbeddedServer:
         self.port = sock.getsockname()[1]
 
     async def stop(self) -> None:
+        """Close every connection, then stop the transcription workers (even mid-decode: stop stays fast)."""
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        if self._owns_transcriber and isinstance(self.transcriber, TranscriberPool):
+            self.transcriber.close()
 
     async def __aenter__(self) -> EmbeddedServer:
         await self.start()

@@ -25,7 +25,7 @@ from rtinspect.server.events import TokenBudget, error_event, event, item, item_
 from rtinspect.server.ids import new_id
 from rtinspect.server.responder import ResponseRun
 from rtinspect.server.script import Script
-from rtinspect.server.transcribe import Transcriber
+from rtinspect.server.transcribe import Backend, TranscriberPool
 from rtinspect.server.turns import TurnDetector
 
 log = logging.getLogger("rtinspect.server")
@@ -65,7 +65,7 @@ class Connection:
         *,
         model: str | None,
         intent: str | None,
-        transcriber: Transcriber | None,
+        transcriber: Backend | None,
         session_minutes: float,
     ) -> None:
         self._send_text = send_text
@@ -175,6 +175,7 @@ class Connection:
     async def start(self) -> None:
         await self.send(event(self.session_event_prefix + ".created", session=self.session))
         self.turns.configure()
+        self._prepare_transcriber()
 
     async def handle_text(self, text: str) -> None:
         try:
@@ -256,6 +257,16 @@ class Connection:
         name = "transcription_session.updated" if ev.get("type") == "transcription_session.update" else None
         await self.send(event(name or self.session_event_prefix + ".updated", session=self.session))
         self.turns.configure()
+        self._prepare_transcriber()
+
+    def _prepare_transcriber(self) -> None:
+        """Once a session will need words (transcription on, or tools/script rules to choose from), start a
+        worker and load its model while the user speaks, so the first turn does not wait for it; sessions
+        that never transcribe cost no process."""
+        if isinstance(self.transcriber, TranscriberPool) and (
+            proto.transcription_config(self.session, self.dialect) or responses.needs_words(self)
+        ):
+            self.transcriber.prepare()
 
     # -- input audio --------------------------------------------------------------------------------
 

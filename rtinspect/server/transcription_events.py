@@ -9,6 +9,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from rtinspect.protocol.session import AudioFormat
+from rtinspect.server import transcribe
 from rtinspect.server.audio import pcm16_24k
 from rtinspect.server.events import delta_event, event
 
@@ -68,7 +69,7 @@ async def recognize(conn: Connection, raw: bytes, fmt: AudioFormat) -> str:
     if transcriber is None:
         raise RuntimeError("no transcriber")
     pcm = pcm16_24k(raw, fmt)
-    return (await asyncio.get_running_loop().run_in_executor(None, transcriber.transcribe, pcm)).strip()
+    return (await transcribe.run(transcriber, pcm)).strip()
 
 
 async def _failed(conn: Connection, item_id: str, message: str) -> None:

@@ -78,6 +78,13 @@ class Client:
             if ev["type"] == type_:
                 return ev
 
+    async def until_any(self, types: tuple[str, ...], timeout: float = 10.0) -> dict[str, Any]:
+        """Receive until an event of one of ``types`` arrives; returns it."""
+        while True:
+            ev = await self.recv(timeout)
+            if ev["type"] in types:
+                return ev
+
     async def collect_until(self, type_: str, timeout: float = 10.0) -> list[dict[str, Any]]:
         start = len(self.seen)
         await self.until(type_, timeout)
