@@ -28,7 +28,7 @@ def _rss_mb() -> float:
 def _fold():
     """The session reducer when it is built, else None (the bench then only parses)."""
     try:
-        from rtinspect.state import fold
+        from rtinspect.session.state import fold
     except ImportError:
         return None
     return fold
@@ -80,18 +80,18 @@ def step(name: str, path: Path) -> dict[str, float | str]:
         t0 = time.perf_counter()
         if fold is None:
             n = sum(1 for _ in reader.iter_records())
-            res["what"] = "iterate+parse only (rtinspect.state.fold not importable)"
+            res["what"] = "iterate+parse only (rtinspect.session.state.fold not importable)"
         else:
             fold(reader.iter_records())
             n = len(reader)
-            res["what"] = "iter_records + rtinspect.state.fold"
+            res["what"] = "iter_records + rtinspect.session.state.fold"
         took = time.perf_counter() - t0
         res |= {"seconds": took, "ev_s": n / took}
     elif name == "apply":
         # The reducer alone: records are parsed in batches outside the clock, only apply() is timed.
         from itertools import islice
 
-        from rtinspect.state import SessionState
+        from rtinspect.session.state import SessionState
 
         reader = LogReader.open(path)
         state = SessionState()

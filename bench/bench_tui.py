@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "tui"))
 
 from sessions import write_big_log  # noqa: E402
 
+from rtinspect.inspector.loader import open_model  # noqa: E402
 from rtinspect.tui.app import RtInspectApp  # noqa: E402
-from rtinspect.tui.loader import open_model  # noqa: E402
 from rtinspect.tui.widgets.event_list import EventList  # noqa: E402
 
 

@@ -12,7 +12,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rtinspect.tui.loader import open_model
+    from rtinspect.inspector.loader import open_model
 
     model, reader = open_model(args.log)  # a bad file raises UserError: one line, exit 2
     from rtinspect.tui.app import RtInspectApp

@@ -1,6 +1,6 @@
 """Read the few things rules need from a session object of either dialect.
 
-Kept here (not in ``rtinspect.state``) so the doctor can read a bare ``session.update`` or
+Kept here (not in ``rtinspect.session.state``) so the doctor can read a bare ``session.update`` or
 ``session.updated`` payload without folding a whole session; both dialects, GA first.
 """
 

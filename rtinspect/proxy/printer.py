@@ -160,7 +160,7 @@ class HeadlessPrinter:
     def summary_sink_for(self, session_id: int, dialect: str):  # noqa: ANN201 - returns a tap sink or None
         """Folds the session state as events pass; prints one summary line when the app disconnects."""
         try:
-            from rtinspect.state import SessionState
+            from rtinspect.session.state import SessionState
         except ImportError:
             return None
         state = SessionState(dialect=dialect)

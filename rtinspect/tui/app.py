@@ -16,7 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from rtinspect.tui.model import SessionModel
+from rtinspect.inspector.model import SessionModel
 from rtinspect.tui.screens.main import MainScreen
 
 FRAME_S = 1 / 30
@@ -199,7 +199,7 @@ class RtInspectApp(App[int]):
         """Open another recorded log in a new process-equivalent: a fresh app would be cleaner, but
         keeping one app lets the user come back; here we simply replace the model and screen."""
         from rtinspect.errors import UserError
-        from rtinspect.tui.loader import open_model
+        from rtinspect.inspector.loader import open_model
 
         try:
             model, reader = open_model(path)

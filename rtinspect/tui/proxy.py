@@ -21,9 +21,9 @@ from textual import work
 from textual.app import SystemCommand
 from textual.screen import Screen
 
+from rtinspect.inspector.model import SessionModel
 from rtinspect.tap import Tapped
 from rtinspect.tui.app import FRAME_S, RtInspectApp
-from rtinspect.tui.model import SessionModel
 from rtinspect.tui.screens.proxy import ProxyMainScreen, ProxyWaitScreen
 
 READ_ONLY_REASON = "proxy mode: your app owns the socket, so rtinspect only watches (sending is off)"

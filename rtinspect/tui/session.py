@@ -21,11 +21,11 @@ def build_live(
 ) -> Any:
     """The app for a live session. With no ``url`` and no key in the environment, an embedded
     server is started in-process (``server`` lets a test pass one it started itself)."""
+    from rtinspect.inspector.live import LiveController, default_record_path
+    from rtinspect.inspector.model import SessionModel
     from rtinspect.protocol import Dialect
     from rtinspect.transport import Target, resolve_target
     from rtinspect.tui.app import RtInspectApp
-    from rtinspect.tui.live import LiveController, default_record_path
-    from rtinspect.tui.model import SessionModel
 
     try:
         d = Dialect(dialect)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sessions import broken_session, plain, write_log
 
+from rtinspect.inspector.loader import open_model
 from rtinspect.log import LogReader
 from rtinspect.tui.app import RtInspectApp
-from rtinspect.tui.loader import open_model
 from rtinspect.tui.screens import actions
 from rtinspect.tui.screens.picker import AudioPicker
 from rtinspect.tui.widgets.event_list import EventList
@@ -159,7 +159,7 @@ async def test_playback_disabled_with_reason(broken_log: Path, monkeypatch) -> N
 
 
 def test_collect_audio_of_an_item(broken_log: Path) -> None:
-    from rtinspect.tui.playback import collect_audio
+    from rtinspect.inspector.playback import collect_audio
 
     model, _ = open_model(broken_log)
     label, pcm = collect_audio(model, 45)  # an output audio delta of item_2

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sessions import broken_session
 
+from rtinspect.inspector.live import LiveController
+from rtinspect.inspector.model import SessionModel
 from rtinspect.transport import Target
 from rtinspect.tui.app import RtInspectApp
-from rtinspect.tui.live import LiveController
-from rtinspect.tui.model import SessionModel
 from rtinspect.tui.widgets.event_list import EventList
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sessions import write_big_log
 
+from rtinspect.inspector.loader import open_model
 from rtinspect.tui.app import RtInspectApp
-from rtinspect.tui.loader import open_model
 from rtinspect.tui.widgets.event_list import EventList
 
 N = 1_000_000

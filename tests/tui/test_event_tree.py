@@ -7,8 +7,8 @@ from pathlib import Path
 
 from textual.widgets import TextArea
 
+from rtinspect.inspector.loader import open_model
 from rtinspect.tui.app import RtInspectApp
-from rtinspect.tui.loader import open_model
 from rtinspect.tui.widgets.event_tree import MAX_ITEMS, MAX_STRING, EventTree
 
 

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sessions import broken_session
 
+from rtinspect.inspector.model import SessionModel
+from rtinspect.inspector.summary import audio_label, elide_audio, summarize
 from rtinspect.tap import Tapped
-from rtinspect.tui.model import SessionModel
-from rtinspect.tui.summary import audio_label, elide_audio, summarize
 
 TYPES = [
     ("client", "input_audio_buffer.append"),
@@ -114,8 +114,8 @@ def test_summaries_and_audio_elision() -> None:
 def test_model_imports_no_textual() -> None:
     """The model, index, summary, live controller and playback stay importable without Textual."""
     code = (
-        "import sys; import rtinspect.tui.model, rtinspect.tui.index, rtinspect.tui.summary, "
-        "rtinspect.tui.live, rtinspect.tui.playback, rtinspect.tui.loader; "
+        "import sys; import rtinspect.inspector.model, rtinspect.inspector.index, rtinspect.inspector.summary, "
+        "rtinspect.inspector.live, rtinspect.inspector.playback, rtinspect.inspector.loader; "
         "bad = [m for m in ('textual', 'rich') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
     )
     out = subprocess.run(

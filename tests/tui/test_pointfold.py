@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sessions import broken_session, write_log
 
-from rtinspect.tui.loader import open_model
-from rtinspect.tui.pointfold import Checkpoints, PointFold, point_at
+from rtinspect.inspector.loader import open_model
+from rtinspect.inspector.pointfold import Checkpoints, PointFold, point_at
 
 
 def facts(point: PointFold) -> tuple:

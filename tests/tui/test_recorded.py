@@ -10,8 +10,8 @@ from sessions import plain
 from textual.widgets import DataTable, TextArea
 
 from rtinspect.errors import UserError
+from rtinspect.inspector.loader import open_model
 from rtinspect.tui.app import RtInspectApp
-from rtinspect.tui.loader import open_model
 from rtinspect.tui.widgets.event_list import EventList
 
 

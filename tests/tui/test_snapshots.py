@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sessions import broken_session, write_log
 
+from rtinspect.inspector.loader import open_model
 from rtinspect.server import FakeTranscriber, ServerThread
 from rtinspect.tap import Tapped
 from rtinspect.tui.app import RtInspectApp
-from rtinspect.tui.loader import open_model
 from rtinspect.tui.session import build_live
 
 _ID = re.compile(r"^(event|item|resp|sess|conv)_[A-Za-z0-9]{6,}$")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sessions import plain
 
-from rtinspect.tui import pointfold
+from rtinspect.inspector import pointfold
+from rtinspect.inspector.loader import open_model
 from rtinspect.tui.app import RtInspectApp
-from rtinspect.tui.loader import open_model
 from rtinspect.tui.screens import stepping
 
 

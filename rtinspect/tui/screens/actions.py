@@ -303,7 +303,7 @@ class LiveActions:
     def action_play_audio(self) -> None:
         if self._unavailable():
             return
-        from rtinspect.tui.playback import collect_audio, play_pcm
+        from rtinspect.inspector.playback import collect_audio, play_pcm
 
         event = self.query_one("EventList").selected_event  # type: ignore[attr-defined]
         if event is None:

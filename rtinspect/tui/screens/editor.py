@@ -20,8 +20,8 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Label, Static, TextArea
 
-from rtinspect.tui.model import SessionModel
-from rtinspect.tui.summary import elide_audio
+from rtinspect.inspector.model import SessionModel
+from rtinspect.inspector.summary import elide_audio
 
 READ_ONLY_FIELDS = ("id", "object", "expires_at", "client_secret")
 DEBOUNCE_S = 0.3

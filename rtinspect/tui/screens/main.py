@@ -14,7 +14,7 @@ from textual.containers import Grid, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
-from rtinspect.tui.model import SessionModel
+from rtinspect.inspector.model import SessionModel
 from rtinspect.tui.screens.actions import LiveActions
 from rtinspect.tui.screens.stepping import StateAtCursor
 from rtinspect.tui.widgets.buffer_panel import BufferPanel

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from rtinspect.tui.model import SessionModel
+from rtinspect.inspector.model import SessionModel
 from rtinspect.tui.screens.main import MainScreen
 from rtinspect.tui.widgets.line import Line
 

@@ -15,7 +15,7 @@ from typing import Any
 from textual import work
 from textual.binding import Binding
 
-from rtinspect.tui.pointfold import PointFold, point_at
+from rtinspect.inspector.pointfold import PointFold, point_at
 
 SYNC_STEPS = 500  # forward moves at most this long fold on the UI thread (a few ms)
 

@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Sparkline, Static
 
-from rtinspect.tui.model import SessionModel
+from rtinspect.inspector.model import SessionModel
 
 TRANSCRIPT_STYLE = {
     "completed": "$success",
@@ -62,7 +62,7 @@ class BufferPanel(VerticalScroll):
         state = self.model.view_state
         summary = self.query_one("#buffer-summary", Static)
         if state is None:
-            summary.update("buffer state unavailable (rtinspect.state not installed)")
+            summary.update("buffer state unavailable (rtinspect.session.state not installed)")
             return
         width = max(10, (self.scrollable_content_region.width or 40) - 1)
         with self.model.lock:

@@ -15,9 +15,9 @@ from textual.content import Content
 from textual.markup import escape
 from textual.widgets import TextArea
 
+from rtinspect.inspector.model import SessionModel
+from rtinspect.inspector.summary import elide_audio
 from rtinspect.secrets import scrub_event
-from rtinspect.tui.model import SessionModel
-from rtinspect.tui.summary import elide_audio
 from rtinspect.tui.widgets.event_tree import EventTree
 from rtinspect.tui.widgets.line import Line
 

@@ -18,7 +18,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from rtinspect.tui.model import SessionModel
+from rtinspect.inspector.model import SessionModel
 
 ARROWS = {0: "→", 1: "←", 2: "·"}  # client, server, meta
 TYPE_WIDTH = 40

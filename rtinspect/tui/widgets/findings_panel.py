@@ -15,7 +15,7 @@ from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from rtinspect.tui.model import SessionModel
+from rtinspect.inspector.model import SessionModel
 
 MAX_ROWS = 500  # a synthetic log can yield 10^5 findings; a table of them helps nobody
 SEV_STYLE = {"error": "bold $error", "warning": "$warning", "info": "$text-muted"}

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from rtinspect.tui.model import SessionModel
+from rtinspect.inspector.model import SessionModel
 
 
 def flatten(value: Any, prefix: str = "", out: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -59,7 +59,7 @@ class SessionPanel(Vertical):
         table = self.query_one("#session-table", DataTable)
         table.clear()
         if state is None:
-            head.update("session state unavailable (rtinspect.state not installed)")
+            head.update("session state unavailable (rtinspect.session.state not installed)")
             return
         with self.model.lock:
             sess = state.session

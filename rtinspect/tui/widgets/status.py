@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.markup import escape
 
-from rtinspect.tui.model import SessionModel
+from rtinspect.inspector.model import SessionModel
 from rtinspect.tui.widgets.line import Line
 
 

@@ -10,7 +10,7 @@ from textual.events import Click
 from textual.message import Message
 from textual.widget import Widget
 
-from rtinspect.tui.model import SessionModel
+from rtinspect.inspector.model import SessionModel
 
 
 class Timeline(Widget):

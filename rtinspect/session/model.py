@@ -1,6 +1,6 @@
 """The data the session reducer holds: plain dataclasses, no behaviour beyond small derived views.
 
-Split from ``rtinspect.state`` so views and doctor rules can import the shapes without the
+Split from ``rtinspect.session.state`` so views and doctor rules can import the shapes without the
 reducer. Every record carries the position (``pos``: index in the log, 0-based) of the events
 it came from, so a view can jump to them. Audio is never kept: only byte and millisecond counts
 derived from base64 lengths.

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtinspect.statefold import _AUDIO_PARTS, _TEXT_PARTS, StateBase, _int, _num, _s, transcription_of
-from rtinspect.statemodel import InputTranscript, Item
+from rtinspect.session.buffer import _AUDIO_PARTS, _TEXT_PARTS, StateBase, _int, _num, _s, transcription_of
+from rtinspect.session.model import InputTranscript, Item
 from rtinspect.tap import Tapped
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rtinspect.state import SessionState, b64_decoded_len
-from rtinspect.statemodel import AREAS
+from rtinspect.session.model import AREAS
+from rtinspect.session.state import SessionState, b64_decoded_len
 from rtinspect.tap import Tapped
 
 _PROBE = SessionState()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rtinspect.log import LogReader, LogWriter
 from rtinspect.protocol import Dialect
-from rtinspect.state import SessionState, fold
+from rtinspect.session.state import SessionState, fold
 
 from .sessions import golden_beta, golden_ga
 

@@ -15,8 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from rtinspect.inspector.summary import dbfs
 from rtinspect.tap import Tapped
-from rtinspect.tui.summary import dbfs
 
 CHECKPOINT_EVERY = 20_000  # events between checkpoints (doubled when the budget is exceeded)
 CHECKPOINT_BUDGET = 256 << 20  # bytes of pickled checkpoints kept at most
@@ -25,13 +25,13 @@ CANCEL_CHECK = 512  # events folded between two looks at the cancel flag
 
 
 def _fresh_state() -> Any:
-    from rtinspect.tui.model import _make_state
+    from rtinspect.inspector.model import _make_state
 
     return _make_state()
 
 
 def _fresh_doctor() -> Any:
-    from rtinspect.tui.model import _make_doctor
+    from rtinspect.inspector.model import _make_doctor
 
     return _make_doctor()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rtinspect.protocol import Dialect
-from rtinspect.state import SessionState, fold
+from rtinspect.session.state import SessionState, fold
 
 from .sessions import golden_beta
 

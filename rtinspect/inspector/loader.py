@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from rtinspect.errors import UserError
-from rtinspect.tui.index import ReaderIndex
-from rtinspect.tui.model import SessionModel
+from rtinspect.inspector.index import ReaderIndex
+from rtinspect.inspector.model import SessionModel
 
 
 def open_model(path: str | os.PathLike[str]) -> tuple[SessionModel, Any]:

@@ -1,6 +1,6 @@
 """Server-event handlers of the session reducer, and the small pure helpers they use.
 
-A mixin of ``rtinspect.state.SessionState`` (kept apart only to keep each module near 400
+A mixin of ``rtinspect.session.state.SessionState`` (kept apart only to keep each module near 400
 lines). Handlers take ``(rec, pos)`` and return the changed areas. They read fields
 defensively: a field of the wrong type is ignored, never trusted.
 """
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rtinspect.protocol import Dialect
 from rtinspect.protocol.session import transcription_config
-from rtinspect.statemodel import (
+from rtinspect.session.model import (
     AudioFormat,
     Clear,
     Commit,
@@ -26,7 +26,7 @@ from rtinspect.statemodel import (
 from rtinspect.tap import Tapped
 
 if TYPE_CHECKING:
-    from rtinspect.statemodel import (
+    from rtinspect.session.model import (
         BufferState,
         ConnectionState,
         SessionConfig,

@@ -16,18 +16,18 @@ from typing import Any
 
 import numpy as np
 
+from rtinspect.inspector.index import DIR_CODE, LiveIndex
+from rtinspect.inspector.pointfold import Checkpoints, PointFold, freeze
+from rtinspect.inspector.stats import Stats, Turn
+from rtinspect.inspector.summary import AUDIO_TYPES, PCM16_BYTES_PER_MS, b64_len_to_bytes, dbfs, summarize
 from rtinspect.tap import Tapped
-from rtinspect.tui.index import DIR_CODE, LiveIndex
-from rtinspect.tui.pointfold import Checkpoints, PointFold, freeze
-from rtinspect.tui.stats import Stats, Turn
-from rtinspect.tui.summary import AUDIO_TYPES, PCM16_BYTES_PER_MS, b64_len_to_bytes, dbfs, summarize
 
 ERROR_TYPES = ("error", "rtinspect.transport.error")
 
 
 def _make_state() -> Any:
     try:
-        from rtinspect.state import SessionState
+        from rtinspect.session.state import SessionState
     except ImportError:  # the reducer is another area's module; the views degrade without it
         return None
     return SessionState()

@@ -5,9 +5,9 @@ those panels. No I/O and no clock: time comes from ``rec.t``. Dispatch is a dict
 handlers keyed by event type; audio payloads are measured by base64 length, never decoded.
 Both dialects are folded by the same handlers (beta and GA names map to one handler).
 
-The shapes live in ``rtinspect.statemodel`` (re-exported here); the server-event handlers are
-mixins: ``statefold`` (errors, session, input buffer), ``stateitems`` (items, input
-transcripts), ``stateresp`` (responses, rate limits, usage). This module wires the dispatch
+The shapes live in ``rtinspect.session.model`` (re-exported here); the server-event handlers are
+mixins: ``session.buffer`` (errors, session, input buffer), ``session.items`` (items, input
+transcripts), ``session.responses`` (responses, rate limits, usage). This module wires the dispatch
 and handles client and ``meta`` events.
 """
 
@@ -20,9 +20,9 @@ from rtinspect.protocol import Dialect
 from rtinspect.protocol.dialect import detect_dialect, dialect_of_event
 from rtinspect.protocol.session import input_format, output_format
 from rtinspect.secrets import scrub_url
-from rtinspect.statefold import ServerHandlers, b64_decoded_len
-from rtinspect.stateitems import ItemHandlers
-from rtinspect.statemodel import (
+from rtinspect.session.buffer import ServerHandlers, b64_decoded_len
+from rtinspect.session.items import ItemHandlers
+from rtinspect.session.model import (
     AREAS,
     PCM16_24K,
     AppendRun,
@@ -47,7 +47,7 @@ from rtinspect.statemodel import (
     TransportError,
     UsageTotals,
 )
-from rtinspect.stateresp import ResponseHandlers
+from rtinspect.session.responses import ResponseHandlers
 from rtinspect.tap import (
     META_AUDIO_SOURCE_STARTED,
     META_AUDIO_SOURCE_STOPPED,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtinspect.statefold import StateBase, _d, _int, _s, b64_decoded_len
-from rtinspect.statemodel import FunctionCall, RateLimits, Response
+from rtinspect.session.buffer import StateBase, _d, _int, _s, b64_decoded_len
+from rtinspect.session.model import FunctionCall, RateLimits, Response
 from rtinspect.tap import Tapped
 
 

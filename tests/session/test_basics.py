@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rtinspect.protocol import Dialect
-from rtinspect.state import SessionState, fold
+from rtinspect.session.state import SessionState, fold
 from rtinspect.tap import META_CONNECTION_OPENED, META_TRANSPORT_ERROR, Tapped
 
 from .sessions import PCM_100MS, Builder, ga_session, golden_ga

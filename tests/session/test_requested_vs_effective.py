@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rtinspect.statemodel import SessionConfig, SessionUpdate
+from rtinspect.session.model import SessionConfig, SessionUpdate
 
 from .sessions import beta_session, ga_session
 
