@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "doctor": "doctor",
     "replay": "replay",
     "proxy": "proxy",
+    "capture": "capture",
+    "collect": "collect",
     "serve": "serve",
     "export": "export",
     "import": "import_log",

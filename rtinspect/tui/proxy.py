@@ -94,7 +94,10 @@ class ProxyApp(RtInspectApp):
         except ImportError:
             self.exit(return_code=2, message="rtinspect: the embedded server is not available in this build")
             return
-        self.app_url = f"{self.proxy.url}/v1/realtime?model={DEFAULT_MODEL}"
+        # a capture collector says what the user must do instead (HTTPS_PROXY, a script tag)
+        self.app_url = (
+            getattr(self.proxy, "app_url", None) or f"{self.proxy.url}/v1/realtime?model={DEFAULT_MODEL}"
+        )
         self.refresh_banner()
         if self.proxy.upstream.startswith("wss://api.openai.com") and not os.environ.get("OPENAI_API_KEY"):
             self.notify(
