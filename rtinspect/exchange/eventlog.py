@@ -24,7 +24,7 @@ from rtinspect.errors import UserError
 from rtinspect.exchange.model import ImportedSession
 from rtinspect.tap import Tapped
 
-# Client event names of both dialects (NOTES.md section 2); anything else is from the server.
+# Client event names of both dialects (docs/protocol.md §2); anything else is from the server.
 CLIENT_TYPES = frozenset(
     {
         "session.update",

@@ -1,4 +1,4 @@
-"""Where the live server departs from the published schemas (NOTES.md §5, §7, §10); the live server wins.
+"""Where the live server departs from the published schemas (docs/protocol.md §5, §7, §10); the live server wins.
 
 Each table is used by ``validate``; ``client`` tables apply to what clients send, ``server`` ones to
 what the server sends (checked leniently).
@@ -24,7 +24,7 @@ LIVE_FIELDS: dict[Dialect, dict[str, Node]] = {
     Dialect.BETA: {"session.speed": Node(types=frozenset({"number"}), minimum=0.25, maximum=1.5)},
 }
 
-# live: fields the server sends that the schema lacks (NOTES §10), accepted in server events.
+# live: fields the server sends that the schema lacks (docs/protocol.md §10), accepted in server events.
 SERVER_EXTRA_KEYS = frozenset({"obfuscation"})
 # live: beta session objects carried fields the April 2025 schema lacks (captures up to 2026-05).
 SERVER_EXTRA_PATHS = {
@@ -43,7 +43,7 @@ SERVER_EXTRA_PATHS = {
     ),
     Dialect.GA: frozenset(),
 }
-# live: null is sent even where the schema requires a value (NOTES §10).
+# live: null is sent even where the schema requires a value (docs/protocol.md §10).
 SERVER_NULL_KEYS = frozenset(
     {"previous_item_id", "item_id", "status_details", "usage", "transcript", "code", "param"}
 )

@@ -1,7 +1,7 @@
 """Every client and server event type of a dialect, with its fields, corrected for the live server.
 
 Built at first use from the shipped schemas' ``x-event-index`` (package data, so it works installed),
-then patched with what live captures show (NOTES.md §3, §10): GA ``obfuscation`` on deltas, beta
+then patched with what live captures show (docs/protocol.md §3, §10): GA ``obfuscation`` on deltas, beta
 ``transcription_session.created``, GA ``conversation.item.added``/``.done`` as what is really sent.
 """
 
@@ -145,7 +145,7 @@ def _info(dialect: Dialect, type_: str, direction: str, schema_name: str) -> Eve
         for name, sub in node.properties.items()
     ]
     if dialect is Dialect.GA and direction == "server" and type_.endswith(".delta"):
-        # live: GA delta events carry an undocumented obfuscation string (NOTES §3).
+        # live: GA delta events carry an undocumented obfuscation string (docs/protocol.md §3).
         fields.append(FieldInfo("obfuscation", "string", False, "Live-only padding string on GA deltas."))
     return EventInfo(
         type_,

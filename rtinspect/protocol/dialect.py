@@ -1,7 +1,7 @@
 """Tell GA from beta, and translate names, sessions and client events between the two dialects.
 
 The doctor uses this to print "the same session.update in GA shape"; the log reader and the TUI use
-``detect_dialect`` on recordings that predate the header in their log. Facts: NOTES.md §0, §3, §4.
+``detect_dialect`` on recordings that predate the header in their log. Facts: docs/protocol.md §0, §3, §4.
 """
 
 from __future__ import annotations

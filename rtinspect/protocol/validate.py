@@ -8,11 +8,11 @@ need what the live server says: ``unknown_parameter`` at ``session.input_audio_t
 branch the value was meant for (by its ``type``/``role`` discriminators, then by fewest problems),
 reports EVERY problem with its dotted path, and adds a hint (did-you-mean, or the other dialect's name).
 
-Live behaviour that overrides the schema (NOTES.md §5, §7, §10) is tabled in ``_live`` and marked
+Live behaviour that overrides the schema (docs/protocol.md §5, §7, §10) is tabled in ``_live`` and marked
 ``# live:`` here; message texts and hints are in ``_messages``. ``unknown_parameter``,
 ``integer_below_min_value``, ``invalid_value`` and ``invalid_event`` texts are as captured live;
 ``invalid_type`` and ``missing_required_parameter`` follow the general OpenAI error convention
-(unverified for Realtime, NOTES §8).
+(unverified for Realtime, docs/protocol.md §8).
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def _nullable(node: Node) -> bool:
 def _check(node: Node, value: Any, path: str, ctx: _Ctx, *, optional: bool) -> None:
     if value is None:
         # live: null is accepted for optional objects (turn_detection, transcription, noise_reduction,
-        # include, tracing) from clients, and for any optional field in server events (NOTES §10).
+        # include, tracing) from clients, and for any optional field in server events (docs/protocol.md §10).
         key = path.rsplit(".", 1)[-1]
         if (
             node.nullable
@@ -347,7 +347,7 @@ def _report_common_mismatch(candidates: list[Node], value: Mapping[str, Any], pa
 
 
 def _check_modalities(event: Mapping[str, Any], ctx: _Ctx) -> None:
-    """live: GA output_modalities is ["audio"] or ["text"], never both (NOTES §4), although the schema
+    """live: GA output_modalities is ["audio"] or ["text"], never both (docs/protocol.md §4), although the schema
     allows both. The message text follows public reports of the live error; not verified by a capture."""
     for root in ("session", "response"):
         holder = event.get(root)

@@ -1,7 +1,7 @@
 """Sideband connections: a second WebSocket joining one of the server's sessions by ``?call_id=<id>``.
 
 The live API lets a server watch and steer a WebRTC or SIP call with a WebSocket to
-``/v1/realtime?call_id=<id>`` and the same key (protocol NOTES §11): the joined socket receives the
+``/v1/realtime?call_id=<id>`` and the same key (docs/protocol.md §11): the joined socket receives the
 call's server events from then on and may send client events into it. The embedded server offers the
 same for its own sessions, keyed by the session's id (``session.created.session.id``, ``sess_...``),
 so that rtinspect's sideband view is tested offline.

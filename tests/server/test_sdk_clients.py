@@ -2,7 +2,7 @@
 
 The SDK builds its typed models leniently, so parsing alone proves little: each parsed event is walked
 and must have no field the model does not know and no required field missing. The only extras allowed
-are fields the live API sends beyond the SDK's models (NOTES.md section 10), listed here.
+are fields the live API sends beyond the SDK's models (docs/protocol.md §10), listed here.
 """
 
 from __future__ import annotations

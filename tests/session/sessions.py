@@ -1,4 +1,4 @@
-"""Golden sessions as lists of real-shaped events (shapes from protocol/NOTES.md and the schemas).
+"""Golden sessions as lists of real-shaped events (shapes from docs/protocol.md and the schemas).
 
 Each builder returns ``(records, marks)`` where ``marks`` names the position of the events the
 tests point at, so assertions read ``marks["commit_empty_error"]`` instead of magic numbers.
