@@ -120,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(
                 f"rtinspect: warning: listening on {host}, not loopback: other machines can reach "
-                "the upstream through this proxy" + (" and spend the injected key" if server.inject_key else ""),
+                "the upstream through this proxy"
+                + (" and spend the injected key" if server.inject_key else ""),
                 file=sys.stderr,
             )
         try:

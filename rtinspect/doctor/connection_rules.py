@@ -27,6 +27,14 @@ _KNOWN: dict[str, tuple[str, str, str]] = {
         "The key is wrong, revoked, or for another project; the server closes with 3000. For "
         "browser clients use a fresh ephemeral client secret (they expire).",
     ),
+    # no live code: the live error for a request without credentials has code null and this message
+    "(missing key)": (
+        "authentication-missing",
+        "no API key was sent",
+        "The connection carried no credential (Authorization header, api-key header or key "
+        "subprotocol); the server closes with 3000. Send 'Authorization: Bearer <key>' (rtinspect's "
+        "local server accepts any key).",
+    ),
     "session_expired": (
         "session-expired",
         "the session hit its maximum duration",
@@ -74,7 +82,9 @@ class ErrorRule(Rule):
         err = rec.event.get("error") or {}
         code = str(err.get("code") or "")
         msg = str(err.get("message") or "")
-        if not code and "authentication" in msg.lower():
+        if not code and msg.lower().startswith("missing bearer"):
+            code = "(missing key)"
+        elif not code and "authentication" in msg.lower():
             code = "invalid_api_key"
         if code in _KNOWN:
             dcode, title, text = _KNOWN[code]

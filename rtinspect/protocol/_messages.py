@@ -99,6 +99,16 @@ def num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
+def range_message(path: str, kind: str, below: bool, bound: float, value: float) -> str:
+    """The live range error, whole: ``Invalid 'session.audio.input.format.rate': integer below minimum
+    value. Expected a value >= 24000, but got 16000 instead.`` (NOTES §11). ``kind``: integer or decimal."""
+    side, word, op = ("below", "minimum", ">=") if below else ("above", "maximum", "<=")
+    return (
+        f"Invalid '{path}': {kind} {side} {word} value. "
+        f"Expected a value {op} {num(bound)}, but got {num(value)} instead."
+    )
+
+
 def did_you_mean(value: Any, choices: Any) -> str | None:
     if not isinstance(value, str):
         return None

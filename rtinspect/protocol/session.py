@@ -171,6 +171,7 @@ def default_session(
             "tool_choice": "auto",
             "max_output_tokens": "inf",
             "tracing": None,
+            "truncation": "auto",
             "prompt": None,
             "expires_at": expires_at,
             "audio": {

@@ -248,10 +248,10 @@ def _check_scalar(node: Node, value: Any, path: str, ctx: _Ctx) -> None:
         integer = isinstance(value, int) and (node.types is None or "number" not in node.types)
         kind = "integer" if integer else "decimal"
         if lo is not None and value < lo:
-            ctx.add(path, f"{kind}_below_min_value", f"Expected a value >= {msg.num(lo)}")
+            ctx.add(path, f"{kind}_below_min_value", msg.range_message(path, kind, True, lo, value))
             return
         if hi is not None and value > hi:
-            ctx.add(path, f"{kind}_above_max_value", f"Expected a value <= {msg.num(hi)}")
+            ctx.add(path, f"{kind}_above_max_value", msg.range_message(path, kind, False, hi, value))
             return
     if isinstance(value, str):
         if node.max_length is not None and len(value) > node.max_length:

@@ -139,8 +139,17 @@ class Connection:
         return self.fmt.ms_for_bytes(len(self.buffer))
 
     def add_item(self, it: dict[str, Any], previous_item_id: str | None = None) -> str | None:
-        """Append (or insert after ``previous_item_id``) and return the id of the item before it."""
-        if previous_item_id is not None and previous_item_id in self.items:
+        """Place an item and return the id of the item before it (None at the start).
+
+        As live: after ``previous_item_id`` when it exists, at the start for ``"root"``, else at the end;
+        an item whose id is already in the conversation replaces that item (live accepts a duplicate
+        client item id rather than refusing it).
+        """
+        if it["id"] in self.items:
+            self.order.remove(it["id"])
+        if previous_item_id == items.ROOT:
+            index = 0
+        elif previous_item_id is not None and previous_item_id in self.order:
             index = self.order.index(previous_item_id) + 1
         else:
             index = len(self.order)
@@ -253,11 +262,57 @@ class Connection:
 
     async def on_session_update(self, ev: dict[str, Any]) -> None:
         update = ev.get("session") or {}
-        self.session = proto.merge(self.session, update, self.dialect)
+        merged = proto.merge(self.session, update, self.dialect)
+        refusal = self._refuse_update(update, merged)
+        if refusal is not None:  # like a validation error: the whole update is dropped
+            code, message, param = refusal
+            await self.error(code, message, param=param, client_event_id=ev.get("event_id"))
+            return
+        self.session = merged
         name = "transcription_session.updated" if ev.get("type") == "transcription_session.update" else None
         await self.send(event(name or self.session_event_prefix + ".updated", session=self.session))
         self.turns.configure()
         self._prepare_transcriber()
+
+    def _refuse_update(
+        self, update: dict[str, Any], merged: dict[str, Any]
+    ) -> tuple[str, str, str | None] | None:
+        """What the live API refuses in a schema-valid ``session.update`` (NOTES §11; shapes chosen where
+        the live wording is unpublished are listed in docs/protocol.md): a ``?model=`` session turned into
+        a transcription session, another model, a new voice once assistant audio exists."""
+        if self.intent != "transcription" and update.get("type") == "transcription":
+            return (
+                "invalid_value",
+                "Invalid value: 'transcription'. Supported values are: 'realtime'.",
+                "session.type",
+            )
+        model = update.get("model")
+        if isinstance(model, str) and model != self.session.get("model"):
+            return (
+                "invalid_value",
+                f"Invalid value: '{model}'. A session's model cannot be changed after it is created: "
+                f"this session uses '{self.session.get('model')}'; open a new session with ?model={model}.",
+                "session.model",
+            )
+        if (
+            proto.voice(merged, self.dialect) != proto.voice(self.session, self.dialect)
+            and self.assistant_audio
+        ):
+            return (
+                "cannot_update_voice",
+                "Cannot update a conversation's voice if assistant audio is present.",
+                None,
+            )
+        return None
+
+    @property
+    def assistant_audio(self) -> bool:
+        """Whether the conversation holds assistant audio (which fixes the voice, as live)."""
+        kinds = {"output_audio", "audio"}
+        return any(
+            it.get("role") == "assistant" and any(p.get("type") in kinds for p in it.get("content") or [])
+            for it in self.items.values()
+        )
 
     def _prepare_transcriber(self) -> None:
         """Once a session will need words (transcription on, or tools/script rules to choose from), start a

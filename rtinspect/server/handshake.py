@@ -17,6 +17,11 @@ from rtinspect.server import proto
 
 PATH = "/v1/realtime"
 BETA_MESSAGE = "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API."
+# The live text first (clients and the doctor match on it), then the word that matters locally.
+MISSING_KEY_MESSAGE = (
+    "Missing bearer or basic authentication in header "
+    "(rtinspect's local server: any key works, e.g. 'Authorization: Bearer local'; it is never checked)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +70,7 @@ def check(request_path: str, headers: Headers, *, legacy_beta: bool) -> Accepted
     if beta and not legacy_beta:
         return Refused("beta_api_shape_disabled", BETA_MESSAGE, 4000)
     if not has_credentials(headers):
-        return Refused(None, "Missing bearer or basic authentication in header", 3000)
+        return Refused(None, MISSING_KEY_MESSAGE, 3000)
     query = parse_qs(urlsplit(request_path).query)
     model = (query.get("model") or [None])[0]
     intent = (query.get("intent") or [None])[0]

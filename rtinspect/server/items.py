@@ -16,11 +16,16 @@ if TYPE_CHECKING:
     from rtinspect.server.connection import Connection
 
 
+ROOT = "root"  # previous_item_id that inserts at the start of the conversation
+
+
 async def create(conn: Connection, ev: dict[str, Any]) -> None:
+    """Add a client item. Live (NOTES §11): ``previous_item_id`` ``"root"`` inserts at the start, ``""``
+    appends like no id, and an item id that already exists is accepted (the new item replaces it)."""
     cid = ev.get("event_id")
     raw_item = dict(ev.get("item") or {})
-    previous = ev.get("previous_item_id")
-    if isinstance(previous, str) and previous not in conn.items:
+    previous = ev.get("previous_item_id") or None
+    if isinstance(previous, str) and previous != ROOT and previous not in conn.items:
         await conn.error(
             "invalid_value",
             f"Previous item with id '{previous}' not found.",
@@ -29,14 +34,6 @@ async def create(conn: Connection, ev: dict[str, Any]) -> None:
         )
         return
     item_id = raw_item.pop("id", None) or new_id("item")
-    if item_id in conn.items:
-        await conn.error(
-            "invalid_value",
-            f"Item with id '{item_id}' already exists.",
-            param="item.id",
-            client_event_id=cid,
-        )
-        return
     raw_item.pop("object", None)
     audio = b""
     content = []
@@ -60,6 +57,7 @@ async def create(conn: Connection, ev: dict[str, Any]) -> None:
     raw_item.setdefault("status", "completed")
     it = item(conn.dialect, id=item_id, **raw_item)
     prev = conn.add_item(it, previous if isinstance(previous, str) else None)
+    conn.item_audio.pop(item_id, None)  # a replaced item's audio goes with it
     if audio:
         conn.keep_audio(item_id, audio, conn.fmt)
     for out in item_added_events(conn.dialect, prev, it, done=True):
@@ -67,7 +65,7 @@ async def create(conn: Connection, ev: dict[str, Any]) -> None:
 
 
 async def retrieve(conn: Connection, ev: dict[str, Any]) -> None:
-    it = await find(conn, ev)
+    it = await find(conn, ev, "item_retrieve_invalid_item_id", "Error retrieving item")
     if it is not None:
         out = dict(it)
         audio, _ = conn.item_audio.get(it["id"], (b"", None))
@@ -118,7 +116,7 @@ async def truncate(conn: Connection, ev: dict[str, Any]) -> None:
 
 
 async def delete(conn: Connection, ev: dict[str, Any]) -> None:
-    it = await find(conn, ev)
+    it = await find(conn, ev, "item_delete_invalid_item_id", "Error deleting item")
     if it is not None:
         conn.order.remove(it["id"])
         del conn.items[it["id"]]
@@ -126,14 +124,27 @@ async def delete(conn: Connection, ev: dict[str, Any]) -> None:
         await conn.send(event("conversation.item.deleted", item_id=it["id"]))
 
 
-async def find(conn: Connection, ev: dict[str, Any]) -> dict[str, Any] | None:
+async def find(
+    conn: Connection, ev: dict[str, Any], code: str | None = None, doing: str | None = None
+) -> dict[str, Any] | None:
+    """The item named by ``item_id``, or the error for an unknown id: with ``code``/``doing``, the live
+    shape of delete and retrieve (``<doing>: the item with id 'X' does not exist.``, param null);
+    without, the one truncate answers (its live wording is not published)."""
     item_id = ev.get("item_id")
     it = conn.items.get(item_id) if isinstance(item_id, str) else None
-    if it is None:
+    if it is not None:
+        return it
+    if code is not None:
+        await conn.error(
+            code,
+            f"{doing}: the item with id '{item_id}' does not exist.",
+            client_event_id=ev.get("event_id"),
+        )
+    else:
         await conn.error(
             "invalid_value",
             f"Item with item_id not found: {item_id}",
             param="item_id",
             client_event_id=ev.get("event_id"),
         )
-    return it
+    return None

@@ -52,13 +52,19 @@ def test_ga_enabled_inside_the_ga_transcription_object() -> None:
 def test_ga_rate_16000_is_integer_below_min_value_exactly_as_live() -> None:
     p = one(ga_update({"audio": {"input": {"format": {"type": "audio/pcm", "rate": 16000}}}}), GA)
     assert p == Problem(
-        "session.audio.input.format.rate", "integer_below_min_value", "Expected a value >= 24000"
+        "session.audio.input.format.rate",
+        "integer_below_min_value",
+        "Invalid 'session.audio.input.format.rate': integer below minimum value. "
+        "Expected a value >= 24000, but got 16000 instead.",
     )
 
 
 def test_ga_rate_above_24000_is_integer_above_max_value() -> None:
     p = one(ga_update({"audio": {"input": {"format": {"type": "audio/pcm", "rate": 48000}}}}), GA)
-    assert (p.code, p.message) == ("integer_above_max_value", "Expected a value <= 24000")
+    assert p.code == "integer_above_max_value"
+    assert p.message.endswith(
+        "integer above maximum value. Expected a value <= 24000, but got 48000 instead."
+    )
 
 
 def test_decimal_bounds_use_decimal_codes() -> None:
@@ -66,10 +72,12 @@ def test_decimal_bounds_use_decimal_codes() -> None:
     assert (p.path, p.code, p.message) == (
         "session.audio.output.speed",
         "decimal_above_max_value",
-        "Expected a value <= 1.5",
+        "Invalid 'session.audio.output.speed': decimal above maximum value. "
+        "Expected a value <= 1.5, but got 3 instead.",
     )
     p = one(ga_update({"audio": {"output": {"speed": 0.1}}}), GA)
-    assert (p.code, p.message) == ("decimal_below_min_value", "Expected a value >= 0.25")
+    assert p.code == "decimal_below_min_value"
+    assert p.message.endswith("Expected a value >= 0.25, but got 0.1 instead.")
 
 
 def test_beta_temperature_live_bounds() -> None:

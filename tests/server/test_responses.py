@@ -206,7 +206,7 @@ async def test_retrieve_truncate_delete(server: EmbeddedServer) -> None:
     await client.send("conversation.item.delete", item_id=item_id)
     assert (await client.until("conversation.item.deleted"))["item_id"] == item_id
     await client.send("conversation.item.retrieve", item_id=item_id)
-    assert (await client.until("error"))["error"]["param"] == "item_id"
+    assert (await client.until("error"))["error"]["code"] == "item_retrieve_invalid_item_id"
 
 
 async def test_item_create_with_input_audio_is_echoed(server: EmbeddedServer) -> None:
@@ -269,4 +269,4 @@ async def test_out_of_band_response_with_metadata_and_token_limit(server: Embedd
     assert done["status_details"] == {"type": "incomplete", "reason": "max_output_tokens"}
     assert done["output"][0]["content"][0]["text"] == "[rtinspect local server] I"  # 4 words
     await client.send("conversation.item.retrieve", item_id=done["output"][0]["id"])
-    assert (await client.until("error"))["error"]["param"] == "item_id"
+    assert (await client.until("error"))["error"]["code"] == "item_retrieve_invalid_item_id"

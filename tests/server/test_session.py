@@ -60,7 +60,8 @@ async def test_rate_16000_rejected_whole_update_dropped_then_vad_fires_without_t
     assert err["error"] == {
         "type": "invalid_request_error",
         "code": "integer_below_min_value",
-        "message": "Expected a value >= 24000",
+        "message": "Invalid 'session.audio.input.format.rate': integer below minimum value. "
+        "Expected a value >= 24000, but got 16000 instead.",
         "param": "session.audio.input.format.rate",
         "event_id": "evt_client_1",
     }

@@ -63,7 +63,7 @@ async def test_sideband_needs_the_key(server: EmbeddedServer) -> None:
     call_id = (await caller.until("session.created"))["session"]["id"]
     side = await open_client(server.url, headers={}, query=f"?call_id={call_id}")
     ev = await side.recv()
-    assert ev["error"]["message"] == "Missing bearer or basic authentication in header"
+    assert ev["error"]["message"].startswith("Missing bearer or basic authentication in header")
     with pytest.raises(ConnectionClosed):
         await side.recv()
     assert side.ws.close_code == 3000
