@@ -101,7 +101,7 @@ def num(x: float) -> str:
 
 def range_message(path: str, kind: str, below: bool, bound: float, value: float) -> str:
     """The live range error, whole: ``Invalid 'session.audio.input.format.rate': integer below minimum
-    value. Expected a value >= 24000, but got 16000 instead.`` (NOTES §11). ``kind``: integer or decimal."""
+    value. Expected a value >= 24000, but got 16000 instead.`` (docs/protocol.md §11). ``kind``: integer or decimal."""
     side, word, op = ("below", "minimum", ">=") if below else ("above", "maximum", "<=")
     return (
         f"Invalid '{path}': {kind} {side} {word} value. "

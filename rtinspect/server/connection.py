@@ -277,8 +277,8 @@ class Connection:
     def _refuse_update(
         self, update: dict[str, Any], merged: dict[str, Any]
     ) -> tuple[str, str, str | None] | None:
-        """What the live API refuses in a schema-valid ``session.update`` (NOTES §11; shapes chosen where
-        the live wording is unpublished are listed in docs/protocol.md): a ``?model=`` session turned into
+        """What the live API refuses in a schema-valid ``session.update`` (docs/protocol.md §11, §15;
+        where the live wording is unpublished, §15 says which shape was chosen): a ``?model=`` session turned into
         a transcription session, another model, a new voice once assistant audio exists."""
         if self.intent != "transcription" and update.get("type") == "transcription":
             return (

@@ -20,7 +20,7 @@ ROOT = "root"  # previous_item_id that inserts at the start of the conversation
 
 
 async def create(conn: Connection, ev: dict[str, Any]) -> None:
-    """Add a client item. Live (NOTES §11): ``previous_item_id`` ``"root"`` inserts at the start, ``""``
+    """Add a client item. Live (docs/protocol.md §11): ``previous_item_id`` ``"root"`` inserts at the start, ``""``
     appends like no id, and an item id that already exists is accepted (the new item replaces it)."""
     cid = ev.get("event_id")
     raw_item = dict(ev.get("item") or {})

@@ -1,5 +1,5 @@
-"""Answers where the embedded server used to differ from the live API (issue 11; facts in NOTES §11 and
-docs/protocol.md), each pinned over a real socket."""
+"""Answers where the embedded server used to differ from the live API (issue 11; facts in
+docs/protocol.md §11 and §15), each pinned over a real socket."""
 
 from __future__ import annotations
 
