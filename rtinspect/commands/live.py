@@ -13,6 +13,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dialect", choices=["ga", "beta"], default="ga", help="protocol dialect (default: ga)"
     )
+    parser.add_argument(
+        "--call-id",
+        metavar="ID",
+        help="watch a WebRTC or SIP call live: join its session by id (sideband, same key)",
+    )
     rec = parser.add_mutually_exclusive_group()
     rec.add_argument(
         "--record",
@@ -26,7 +31,12 @@ def run(args: argparse.Namespace) -> int:
     from rtinspect.tui.session import build_live
 
     app = build_live(
-        url=args.url, model=args.model, dialect=args.dialect, record=args.record, no_record=args.no_record
+        url=args.url,
+        model=args.model,
+        dialect=args.dialect,
+        record=args.record,
+        no_record=args.no_record,
+        call_id=args.call_id,
     )
     app.run()
     return 0

@@ -26,6 +26,10 @@ BETA_WARNING = (
 # A placeholder bearer for the embedded server, which wants a credential but never checks it.
 LOCAL_TOKEN = "rtinspect-local"
 _SESSION_PARAMS = ("model", "intent", "deployment", "call_id")
+SIDEBAND_WARNING = (
+    "sideband view: you see the call's events, not its audio (that travels over WebRTC/SIP); "
+    "what you send from here steers the live call"
+)
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,31 @@ class Target:
         """The in-process embedded server: a placeholder bearer (it is never checked)."""
         t = cls.custom(url, {"Authorization": f"Bearer {LOCAL_TOKEN}"}, dialect=dialect, model=model)
         return Target(t.url, t.headers, t.dialect, t.model, f"embedded server {t.label} ({t.dialect.value})")
+
+
+def sideband(target: Target, call_id: str) -> Target:
+    """The same endpoint and credentials, joining the WebRTC/SIP call ``call_id`` instead of opening a
+    session: ``?call_id=<id>`` replaces the model (protocol NOTES §11). The label says it is a sideband
+    view, so every screen and recording shows it."""
+    call_id = call_id.strip()
+    if not call_id:
+        raise UserError("--call-id needs the call's id (e.g. rtc_... from the call's Location header)")
+    parts = urlsplit(target.url)
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in ("model", "intent", "call_id")
+    ]
+    query.append(("call_id", call_id))
+    url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+    return Target(
+        url=url,
+        headers=target.headers,
+        dialect=target.dialect,
+        model=None,
+        label=f"sideband view of call {call_id} — {target.label}",
+        warning=SIDEBAND_WARNING,
+    )
 
 
 def resolve_target(

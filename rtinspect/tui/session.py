@@ -18,13 +18,16 @@ def build_live(
     no_record: bool = False,
     server: Any = None,
     transcriber: Any = "pocketsphinx",
+    call_id: str | None = None,
 ) -> Any:
     """The app for a live session. With no ``url`` and no key in the environment, an embedded
-    server is started in-process (``server`` lets a test pass one it started itself)."""
+    server is started in-process (``server`` lets a test pass one it started itself). ``call_id``
+    joins that WebRTC/SIP call's session as a sideband view instead of opening a new session."""
     from rtinspect.inspector.live import LiveController, default_record_path
     from rtinspect.inspector.model import SessionModel
     from rtinspect.protocol import Dialect
     from rtinspect.transport import Target, resolve_target
+    from rtinspect.transport.target import sideband
     from rtinspect.tui.app import RtInspectApp
 
     try:
@@ -34,6 +37,11 @@ def build_live(
     target = None if server is not None else resolve_target(url=url, model=model, dialect=d)
     started = None
     embedded = target is None
+    if call_id is not None and target is None and server is None:
+        raise UserError(
+            "--call-id joins a call on the real API (set OPENAI_API_KEY) or on the server given with --url "
+            "(e.g. 'rtinspect serve'); the embedded server started here has no calls"
+        )
     if target is None:
         if server is None:
             from rtinspect.server import ServerThread
@@ -41,6 +49,9 @@ def build_live(
             started = server = ServerThread(transcriber=transcriber, legacy_beta=d is Dialect.BETA).start()
         kwargs = {"model": model} if model else {}
         target = Target.embedded(server.url, dialect=d, **kwargs)
+    if call_id is not None:
+        target = sideband(target, call_id)
+        embedded = False  # the label must say "sideband view", whichever server holds the call
     record_path = None if no_record else (record or default_record_path())
     try:
         controller = LiveController(target, record_path=record_path, server=started, embedded=embedded)
