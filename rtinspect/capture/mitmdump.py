@@ -52,10 +52,12 @@ def setup_lines(proxy_url: str, ca: Path) -> list[str]:
     """What to set in the shell that runs the app, per runtime."""
     return [
         "in the shell that runs your app:",
-        f"  export HTTPS_PROXY={proxy_url}        # the openai SDK, httpx, websockets >= 15, Node's undici with a proxy agent",
-        f"  export SSL_CERT_FILE={ca}             # Python trusts mitmproxy's CA",
-        f"  export NODE_EXTRA_CA_CERTS={ca}       # Node.js trusts it",
-        f"mitmproxy's CA: {ca} (made on its first start; trust it for this debugging only)",
+        f"  export HTTPS_PROXY={proxy_url}",
+        f"  export SSL_CERT_FILE={ca}",
+        f"  export NODE_EXTRA_CA_CERTS={ca}",
+        "  (Python: websockets >= 15 and the openai SDK honour HTTPS_PROXY and SSL_CERT_FILE; Node.js trusts",
+        "  NODE_EXTRA_CA_CERTS, and its WebSocket client needs a proxy agent for HTTPS_PROXY)",
+        f"mitmproxy's CA: {ca} (made on mitmproxy's first start; trust it for this debugging only)",
     ]
 
 

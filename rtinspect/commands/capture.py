@@ -42,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also capture WebSocket flows to HOST, whatever their path (repeatable)",
     )
     parser.add_argument(
+        "--collector-only",
+        action="store_true",
+        help="do not start mitmdump: you run mitmproxy yourself with the addon (see --addon-path)",
+    )
+    parser.add_argument(
         "--addon-path",
         action="store_true",
         help="print the path of rtinspect's mitmproxy addon (for your own mitmproxy) and exit",
@@ -67,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         extra = extra[1:]
     proxy_host, proxy_port = parse_listen(args.listen)
     host, port = parse_listen(args.collector)
-    exe = find_mitmdump(args.mitmdump)
+    exe = None if args.collector_only else find_mitmdump(args.mitmdump)
     collector = Collector(host, port, record=args.record, allow_origins=(), prefix="capture")
     mitm = None
     if exe is not None:
@@ -76,13 +81,15 @@ def run(args: argparse.Namespace) -> int:
         collector.label = f"mitmproxy {mitm.proxy_url} → your app's own endpoint"
         collector.hint = lambda: f"HTTPS_PROXY={mitm.proxy_url}  SSL_CERT_FILE={mitm.ca_path}"
     else:
-        print(
-            "rtinspect: mitmdump is not on the PATH (install it with 'pipx install mitmproxy', or pass "
-            "--mitmdump PATH): running the collector only, for a mitmproxy you start yourself",
-            file=sys.stderr,
-        )
+        if not args.collector_only:
+            print(
+                "rtinspect: mitmdump is not on the PATH (install it with 'pipx install mitmproxy', or pass "
+                "--mitmdump PATH): running the collector only, for a mitmproxy you start yourself",
+                file=sys.stderr,
+            )
         collector.label = "your own mitmproxy with rtinspect's addon"
-        collector.hint = lambda: f"mitmdump -s {ADDON_PATH} --set rtinspect_collector={collector.url}"
+        hosts = f" --set rtinspect_hosts={','.join(args.hosts)}" if args.hosts else ""
+        collector.hint = lambda: f"mitmdump -s {ADDON_PATH} --set rtinspect_collector={collector.url}{hosts}"
 
     def intro() -> list[str]:
         lines = [f"rtinspect collector listening on {collector.url}"]
@@ -91,8 +98,8 @@ def run(args: argparse.Namespace) -> int:
             lines += setup_lines(mitm.proxy_url, mitm.ca_path)
         else:
             ca = confdir_of(extra) / "mitmproxy-ca-cert.pem"
-            lines.append(f"run: mitmdump -s {ADDON_PATH} --set rtinspect_collector={collector.url}")
-            lines += setup_lines("http://127.0.0.1:8080", ca)
+            lines.append(f"run: {collector.app_url}")
+            lines += setup_lines(f"http://{proxy_host}:{proxy_port}", ca)
         lines.append(
             "Realtime WebSocket flows become sessions here; other traffic passes untouched. Ctrl-C stops"
         )
