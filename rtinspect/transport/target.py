@@ -183,7 +183,7 @@ class Target:
 
 def sideband(target: Target, call_id: str) -> Target:
     """The same endpoint and credentials, joining the WebRTC/SIP call ``call_id`` instead of opening a
-    session: ``?call_id=<id>`` replaces the model (protocol NOTES §11). The label says it is a sideband
+    session: ``?call_id=<id>`` replaces the model (docs/protocol.md §11). The label says it is a sideband
     view, so every screen and recording shows it."""
     call_id = call_id.strip()
     if not call_id:
