@@ -9,12 +9,12 @@ fields dropped (or renamed when there is a close match), GA ``rate`` forced to 2
 from __future__ import annotations
 
 import copy
-import difflib
 from typing import Any
 
 from rtinspect.doctor import session_view as sv
 from rtinspect.doctor.finding import pretty
 from rtinspect.protocol.dialect import set_path
+from rtinspect.protocol.names import closest_name
 from rtinspect.protocol.session import BETA_KEY_TO_GA_PATH, AudioFormat
 
 GA_TOP = frozenset(
@@ -77,8 +77,8 @@ GA_PATH_TO_BETA = {v: k for k, v in BETA_TO_GA_PATH.items()}
 
 
 def did_you_mean(name: str, known: frozenset[str]) -> str | None:
-    match = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
-    return match[0] if match else None
+    """The field ``name`` most likely meant (the one did-you-mean, stricter here: a fix rewrites the key)."""
+    return closest_name(name, known, cutoff=0.75)
 
 
 def _clean_transcription(value: Any) -> Any:

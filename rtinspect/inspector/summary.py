@@ -14,20 +14,15 @@ from typing import Any
 
 import numpy as np
 
-AUDIO_TYPES = frozenset(
-    {
-        "input_audio_buffer.append",
-        "response.output_audio.delta",
-        "response.audio.delta",
-    }
-)
-AUDIO_FIELDS = ("audio", "delta")
-PCM16_BYTES_PER_MS = 48.0  # 24 kHz, 16-bit mono, the only GA pcm rate
+from rtinspect.protocol.audio import AUDIO_FIELDS as _AUDIO_FIELD_OF
+from rtinspect.protocol.audio import PCM16, b64_decoded_len, b64_len_to_bytes
 
+# Audio facts are protocol.audio's; these names stay for the views that import them from here.
+AUDIO_TYPES = frozenset(_AUDIO_FIELD_OF)
+AUDIO_FIELDS = tuple(dict.fromkeys(_AUDIO_FIELD_OF.values()))
+PCM16_BYTES_PER_MS = PCM16.bytes_per_ms  # the default format's; callers pass the format in effect
 
-def b64_len_to_bytes(n: int) -> int:
-    """Decoded size of a base64 string of ``n`` characters (padding ignored: at most 2 bytes off)."""
-    return (n * 3) // 4
+__all__ = ["AUDIO_FIELDS", "AUDIO_TYPES", "PCM16_BYTES_PER_MS", "b64_len_to_bytes", "summarize"]
 
 
 def audio_ms(n_bytes: int, bytes_per_ms: float = PCM16_BYTES_PER_MS) -> float:
@@ -49,7 +44,7 @@ def dbfs(b64: str, max_bytes: int = 96_000) -> float | None:
 
 def audio_label(b64: str, bytes_per_ms: float = PCM16_BYTES_PER_MS) -> str:
     """``<audio 40.0 ms, 1920 bytes, -23 dBFS>``: what an audio payload is, never the payload itself."""
-    n = b64_len_to_bytes(len(b64))
+    n = b64_decoded_len(b64)
     level = dbfs(b64)
     lvl = f", {level:.0f} dBFS" if level is not None else ""
     return f"<audio {audio_ms(n, bytes_per_ms):.1f} ms, {n} bytes{lvl}>"
@@ -111,9 +106,9 @@ def summarize(type_: str, event: dict[str, Any], bytes_per_ms: float = PCM16_BYT
         param = f" [{err['param']}]" if err.get("param") else ""
         return _clip(f"{code}: {err.get('message', '')}{param}", 160)
     if type_ in AUDIO_TYPES:
-        payload = e.get("audio") if "audio" in e else e.get("delta")
+        payload = e.get(_AUDIO_FIELD_OF[type_])
         if isinstance(payload, str):
-            n = b64_len_to_bytes(len(payload))
+            n = b64_decoded_len(payload)
             return f"{audio_ms(n, bytes_per_ms):.1f} ms, {n} bytes"
         return ""
     if type_ in ("session.update", "session.created", "session.updated", "transcription_session.update"):

@@ -8,7 +8,8 @@ Public contract used across rtinspect (implementations live in the submodules):
 - ``validate_client_event(event, dialect) -> list[Problem]`` (``rtinspect.protocol.validate``).
 - ``catalog(dialect)`` (``rtinspect.protocol.catalog``), detection and name mapping
   (``rtinspect.protocol.dialect``).
-- ``AUDIO_FIELDS``: the field holding base64 audio, per event type of either dialect.
+- ``AUDIO_FIELDS``, ``AudioFormat``, ``b64_decoded_len``: audio payloads and their size (``protocol.audio``).
+- ``closest_name``: the one did-you-mean (``protocol.names``).
 """
 
 from __future__ import annotations
@@ -40,14 +41,9 @@ class Problem:
     hint: str | None = None
 
 
-# Which field of which event type carries base64 audio (both dialects). Here, not in the catalog,
-# so the log writer can skip scanning audio for secrets without loading the schemas.
-AUDIO_FIELDS: dict[str, str] = {
-    "input_audio_buffer.append": "audio",
-    "response.output_audio.delta": "delta",
-    "response.audio.delta": "delta",
-}
-
+# Which field of which event type carries base64 audio: owned by ``protocol.audio`` (stdlib only, so
+# the log writer can skip scanning audio for secrets without loading the schemas).
+from rtinspect.protocol.audio import AUDIO_FIELDS as AUDIO_FIELDS  # noqa: E402
 
 # Re-exports, loaded on first use: the submodules import ``Dialect``/``Problem`` from here, and
 # ``import rtinspect.protocol`` stays cheap (no schema loading) for the CLI's ``--help``.
@@ -61,7 +57,9 @@ _LAZY = {
     "output_format": "session",
     "turn_detection": "session",
     "transcription_config": "session",
-    "AudioFormat": "session",
+    "AudioFormat": "audio",
+    "b64_decoded_len": "audio",
+    "closest_name": "names",
     "detect_dialect": "dialect",
     "event_type_to": "dialect",
     "session_to_ga": "dialect",

@@ -7,7 +7,7 @@ what the server sends (checked leniently).
 from __future__ import annotations
 
 from rtinspect.protocol import Dialect
-from rtinspect.protocol._schema import Node
+from rtinspect.protocol._schema import Node, event_index
 
 # live: these fields take any string although the beta schema enumerates them (the beta server
 # accepted newer model names such as gpt-realtime with the beta header).
@@ -51,3 +51,21 @@ SERVER_NULL_KEYS = frozenset(
 SERVER_EXTRA_ENUM = {"response.status": frozenset({"in_progress"})}
 # live: GA items carry no ``object``; beta transcription sessions send ``client_secret: null``.
 SERVER_OPTIONAL_KEYS = frozenset({"object", "client_secret"})
+
+
+# live: server event types the schema lacks, mapped to the documented type whose schema fits them.
+LIVE_SERVER_ALIASES: dict[Dialect, dict[str, str]] = {
+    Dialect.BETA: {"transcription_session.created": "transcription_session.updated"},
+    Dialect.GA: {},
+}
+
+
+def live_server_schema_name(dialect: Dialect, type_: str) -> str | None:
+    """For a live-only server type, the documented type whose schema describes it."""
+    return LIVE_SERVER_ALIASES[Dialect(dialect)].get(type_)
+
+
+def server_types(dialect: Dialect) -> list[str]:
+    """Every server event type of a dialect: the schema's, then the live-only ones."""
+    d = Dialect(dialect)
+    return [*event_index(d)["server"], *(t for t in LIVE_SERVER_ALIASES[d] if t not in event_index(d)["server"])]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from rtinspect.protocol import Dialect
 from rtinspect.protocol._schema import Node, json_type
+from rtinspect.protocol.names import closest_name
 
 # Hints for a field of the OTHER dialect, keyed by its name relative to ``session``/``response``.
 BETA_TO_GA = {
@@ -110,14 +110,9 @@ def range_message(path: str, kind: str, below: bool, bound: float, value: float)
 
 
 def did_you_mean(value: Any, choices: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    names = [c for c in choices if isinstance(c, str)]
-    match = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
-    if not match:
-        # 'text' -> 'input_text'/'output_text': a unique choice that only adds a prefix.
-        match = [n for n in names if n.endswith("_" + value)] if value else []
-    return f"did you mean '{match[0]}'?" if len(match) == 1 else None
+    """The hint text for a misspelt name (``did you mean 'x'?``), from the one ``closest_name``."""
+    match = closest_name(value, choices)
+    return f"did you mean '{match}'?" if match is not None else None
 
 
 def unknown_hint(key: str, path: str, siblings: Mapping[str, Node], dialect: Dialect) -> str | None:

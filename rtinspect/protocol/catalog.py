@@ -12,14 +12,25 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rtinspect.protocol import AUDIO_FIELDS, Dialect, Problem
+from rtinspect.protocol import Dialect
+from rtinspect.protocol._live import LIVE_SERVER_ALIASES, live_server_schema_name, server_types
 from rtinspect.protocol._schema import Node, compiler, event_index, load
+from rtinspect.protocol.audio import AUDIO_FIELDS
+from rtinspect.protocol.validate import validate_server_event
 
-# live: server event types the schema lacks, mapped to the documented type whose schema fits them.
-LIVE_SERVER_ALIASES: dict[Dialect, dict[str, str]] = {
-    Dialect.BETA: {"transcription_session.created": "transcription_session.updated"},
-    Dialect.GA: {},
-}
+__all__ = [
+    "LIVE_SERVER_ALIASES",
+    "Catalog",
+    "EventInfo",
+    "FieldInfo",
+    "audio_field",
+    "catalog",
+    "is_audio_event",
+    "live_server_schema_name",
+    "server_types",
+    "validate_server_event",
+]
+
 
 # live: notes shown next to an event type.
 _NOTES: dict[Dialect, dict[str, str]] = {
@@ -110,16 +121,6 @@ def catalog(dialect: Dialect) -> Catalog:
     return Catalog(d, client, server)
 
 
-def server_types(dialect: Dialect) -> list[str]:
-    """Every server event type of a dialect, live-only ones included."""
-    return list(catalog(dialect).server)
-
-
-def live_server_schema_name(dialect: Dialect, type_: str) -> str | None:
-    """For a live-only server type, the documented type whose schema describes it."""
-    return LIVE_SERVER_ALIASES[Dialect(dialect)].get(type_)
-
-
 def is_audio_event(type_: str) -> bool:
     """Whether events of this type carry a base64 audio payload (to elide, count or decode)."""
     return type_ in AUDIO_FIELDS
@@ -128,13 +129,6 @@ def is_audio_event(type_: str) -> bool:
 def audio_field(type_: str) -> str | None:
     """The field holding base64 audio in events of this type, or None."""
     return AUDIO_FIELDS.get(type_)
-
-
-def validate_server_event(event: Mapping[str, Any] | Any, dialect: Dialect) -> list[Problem]:
-    """Lenient validation of a server event (see ``rtinspect.protocol.validate``)."""
-    from rtinspect.protocol.validate import validate_server_event as _v
-
-    return _v(event, dialect)
 
 
 def _info(dialect: Dialect, type_: str, direction: str, schema_name: str) -> EventInfo:

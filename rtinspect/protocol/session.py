@@ -1,23 +1,26 @@
 """The effective Realtime session: live defaults, how an update changes it, and dialect-free accessors.
 
 Other areas (embedded server, state, doctor, TUI) read session settings only through this module, so
-the two dialects' paths (GA ``audio.input.turn_detection`` vs beta ``turn_detection``) and the audio
-arithmetic (pcm16 24 kHz = 48 bytes/ms, g711 8 kHz = 8 bytes/ms) live in one place.
+the two dialects' paths (GA ``audio.input.turn_detection`` vs beta ``turn_detection``) live in one place;
+``input_format``/``output_format`` return the ``AudioFormat`` whose byte arithmetic ``protocol.audio`` owns.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from rtinspect.protocol import Dialect
-
-Encoding = Literal["pcm16", "g711_ulaw", "g711_alaw"]
-
-PCM16_RATE = 24000
-G711_RATE = 8000
+from rtinspect.protocol.audio import (  # re-exported: the format is part of a session's settings
+    G711_ALAW,
+    G711_RATE,
+    G711_ULAW,
+    PCM16,
+    PCM16_RATE,
+    AudioFormat,
+    Encoding,
+)
 
 DEFAULT_INSTRUCTIONS = (
     "You are a helpful, witty, and friendly AI. Keep answers short. "
@@ -49,67 +52,6 @@ PATHS: dict[str, dict[Dialect, tuple[str, ...]]] = {
 BETA_KEY_TO_GA_PATH: dict[str, tuple[str, ...]] = {
     paths[Dialect.BETA][0]: paths[Dialect.GA] for paths in PATHS.values()
 }
-
-
-@dataclass(frozen=True, slots=True)
-class AudioFormat:
-    """An audio wire format; the one place that knows its byte arithmetic."""
-
-    encoding: Encoding
-    rate: int
-
-    @property
-    def sample_width(self) -> int:
-        """Bytes per sample: 2 for pcm16, 1 for G.711."""
-        return 2 if self.encoding == "pcm16" else 1
-
-    @property
-    def bytes_per_ms(self) -> float:
-        """48.0 for pcm16 at 24 kHz, 8.0 for G.711 at 8 kHz."""
-        return self.rate * self.sample_width / 1000
-
-    def ms_for_bytes(self, n: int) -> float:
-        """Duration of ``n`` bytes of this format in milliseconds."""
-        return n / self.bytes_per_ms
-
-    def bytes_for_ms(self, ms: float) -> int:
-        """Whole-sample byte count for ``ms`` milliseconds."""
-        samples = int(ms * self.rate / 1000)
-        return samples * self.sample_width
-
-    def to_ga(self) -> dict[str, Any]:
-        """The GA ``format`` object (``{"type": "audio/pcm", "rate": 24000}``)."""
-        if self.encoding == "pcm16":
-            return {"type": "audio/pcm", "rate": self.rate}
-        return {"type": "audio/pcmu" if self.encoding == "g711_ulaw" else "audio/pcma"}
-
-    def to_beta(self) -> str:
-        """The beta format name (``pcm16``, ``g711_ulaw``, ``g711_alaw``)."""
-        return self.encoding
-
-    @classmethod
-    def from_wire(cls, value: Any) -> AudioFormat:
-        """Parse either dialect's format value; unknown or missing values mean the default pcm16 24 kHz."""
-        if isinstance(value, Mapping):
-            kind = value.get("type")
-            if kind == "audio/pcmu":
-                return G711_ULAW
-            if kind == "audio/pcma":
-                return G711_ALAW
-            rate = value.get("rate")
-            if isinstance(rate, int) and not isinstance(rate, bool) and rate > 0:
-                return cls("pcm16", rate)
-            return PCM16
-        if value == "g711_ulaw":
-            return G711_ULAW
-        if value == "g711_alaw":
-            return G711_ALAW
-        return PCM16
-
-
-PCM16 = AudioFormat("pcm16", PCM16_RATE)
-G711_ULAW = AudioFormat("g711_ulaw", G711_RATE)
-G711_ALAW = AudioFormat("g711_alaw", G711_RATE)
 
 
 def default_turn_detection(dialect: Dialect, type_: str = "server_vad") -> dict[str, Any]:
@@ -319,6 +261,25 @@ def transcription_config(session: Mapping[str, Any], dialect: Dialect) -> dict[s
     """The input transcription config, or None when transcription is off (or the field is absent)."""
     value = get_setting(session, dialect, "transcription")
     return dict(value) if isinstance(value, Mapping) else None
+
+
+__all__ = [
+    "G711_ALAW",
+    "G711_RATE",
+    "G711_ULAW",
+    "PCM16",
+    "PCM16_RATE",
+    "PATHS",
+    "AudioFormat",
+    "Encoding",
+    "default_session",
+    "get_setting",
+    "input_format",
+    "merge_session_update",
+    "output_format",
+    "transcription_config",
+    "turn_detection",
+]
 
 
 def session_of_update(update_event: Mapping[str, Any]) -> Mapping[str, Any]:

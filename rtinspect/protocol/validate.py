@@ -27,12 +27,10 @@ from rtinspect.protocol import Dialect, Problem
 from rtinspect.protocol import _live as live
 from rtinspect.protocol import _messages as msg
 from rtinspect.protocol._schema import Node, compiler, event_index, json_type, type_accepts
+from rtinspect.protocol.audio import MAX_APPEND_B64
 from rtinspect.secrets import redact_text
 
-MAX_APPEND_BYTES = 15 * 1024 * 1024
-"""Largest decoded ``input_audio_buffer.append`` payload the server accepts (spec: 15 MiB)."""
-
-_MAX_APPEND_B64 = (MAX_APPEND_BYTES + 2) // 3 * 4
+_MAX_APPEND_B64 = MAX_APPEND_B64
 
 
 class _Ctx:
@@ -96,9 +94,7 @@ def _validate(event: Any, dialect: Dialect, *, server: bool) -> list[Problem]:
         ctx.add("type", "invalid_type", msg.type_message("type", frozenset({"string"}), etype))
         return ctx.out
     if server:
-        from rtinspect.protocol.catalog import live_server_schema_name
-
-        alias = live_server_schema_name(dialect, etype)
+        alias = live.live_server_schema_name(dialect, etype)
         if alias is not None:
             event, etype = {**event, "type": alias}, alias
     node = _event_node(dialect, etype, server)
@@ -117,9 +113,7 @@ def _validate(event: Any, dialect: Dialect, *, server: bool) -> list[Problem]:
 
 
 def _server_types(dialect: Dialect) -> list[str]:
-    from rtinspect.protocol.catalog import server_types
-
-    return server_types(dialect)
+    return live.server_types(dialect)
 
 
 def _event_node(dialect: Dialect, etype: str, server: bool) -> Node | None:

@@ -19,6 +19,7 @@ import orjson
 from websockets.exceptions import ConnectionClosed
 
 from rtinspect.protocol import Dialect, Problem
+from rtinspect.protocol.audio import MAX_APPEND_B64
 from rtinspect.protocol.session import AudioFormat
 from rtinspect.server import items, proto, responses
 from rtinspect.server.events import TokenBudget, error_event, event, item, item_added_events
@@ -30,7 +31,6 @@ from rtinspect.server.turns import TurnDetector
 
 log = logging.getLogger("rtinspect.server")
 
-MAX_APPEND_B64 = (15 * 1024 * 1024 + 2) // 3 * 4  # base64 length of the 15 MiB append limit
 MIN_COMMIT_MS = 100.0
 MAX_ITEMS_WITH_AUDIO = 32
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rtinspect.protocol import Dialect
+from rtinspect.protocol.audio import b64_decoded_len as b64_decoded_len  # the one owner
 from rtinspect.protocol.session import transcription_config
 from rtinspect.session.model import (
     AudioFormat,
@@ -50,15 +51,6 @@ _CAUSE_BY_PARAM_PREFIX = (
     ("response.", ("response.create",)),
     ("audio", ("input_audio_buffer.append",)),
 )
-
-
-def b64_decoded_len(s: Any) -> int:
-    """Bytes a base64 string decodes to, from its length alone (no decoding)."""
-    if s.__class__ is not str or not s:
-        return 0
-    n = len(s)
-    pad = 2 if s[-2:] == "==" else 1 if s[-1] == "=" else 0
-    return n * 3 // 4 - pad if n > 2 else 0
 
 
 def _s(v: Any) -> str | None:
