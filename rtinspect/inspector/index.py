@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from rtinspect.log.reader import LogReader
 from rtinspect.tap import DIRECTIONS, Tapped
 
 DIR_CODE: dict[str, int] = {d: i for i, d in enumerate(DIRECTIONS)}
@@ -87,6 +88,9 @@ class LiveIndex:
     def refresh(self) -> int:
         return 0
 
+    def refresh_columns(self) -> None:
+        """Nothing to re-read: a live index's columns are its own."""
+
 
 def _payload_size(event: dict[str, Any]) -> int:
     for key in ("audio", "delta"):
@@ -99,12 +103,13 @@ def _payload_size(event: dict[str, Any]) -> int:
 class ReaderIndex:
     """Adapter over ``rtinspect.log.LogReader`` with a small LRU of parsed events.
 
-    The reader's own column encodings are mapped once to ours, so the rest of the TUI sees one shape.
+    The reader's columns are taken in one cut (``columns()``), so all of them have one length even
+    while a worker indexes more of the file.
     """
 
-    def __init__(self, reader: Any, cache: int = 2048) -> None:
+    def __init__(self, reader: LogReader, cache: int = 2048) -> None:
         self.reader = reader
-        self.path = str(getattr(reader, "path", "") or "")
+        self.path = str(reader.path)
         self._cache: OrderedDict[int, Tapped] = OrderedDict()
         self._cache_size = cache
         self.refresh_columns()
@@ -112,27 +117,16 @@ class ReaderIndex:
     def refresh_columns(self) -> None:
         """Re-read the reader's columns after it indexed more of the file."""
         r = self.reader
-        names = list(r.type_names)
-        self.type_names = [str(n) for n in names]
+        cols = r.columns()
+        self.type_names: list[str] = list(r.type_names)
         self._code_of = {n: i for i, n in enumerate(self.type_names)}
-        self.type_codes = np.asarray(r.type_codes).astype(np.int32, copy=False)
-        self.times = np.asarray(r.times, dtype=np.float64)
-        dirs = np.asarray(r.dirs)
-        if dirs.dtype.kind in "US O":
-            mapped = np.full(len(dirs), 2, dtype=np.uint8)
-            for name, code in DIR_CODE.items():
-                mapped[dirs == name] = code
-            dirs = mapped
-        self.dirs = dirs.astype(np.uint8, copy=False)
-        lengths = getattr(r, "lengths", None)
+        self.type_codes: np.ndarray = cols["types"].astype(np.int32, copy=False)
+        self.times: np.ndarray = cols["times"].astype(np.float64, copy=False)
+        self.dirs: np.ndarray = cols["dirs"].astype(np.uint8, copy=False)  # the reader's codes are ours
         # line length minus the envelope and the other fields of an audio event: the payload, near enough
-        self.sizes = (
-            np.maximum(np.asarray(lengths, dtype=np.int64) - LINE_OVERHEAD, 0)
-            if lengths is not None
-            else None
-        )
-        self.truncated = bool(getattr(r, "truncated", False))
-        self.warning = getattr(r, "warning", None)
+        self.sizes: np.ndarray = np.maximum(cols["lengths"].astype(np.int64) - LINE_OVERHEAD, 0)
+        self.truncated = r.truncated
+        self.warning = r.warning
 
     def __len__(self) -> int:
         return len(self.times)
@@ -152,15 +146,15 @@ class ReaderIndex:
         return rec
 
     def raw(self, i: int) -> bytes:
-        value = self.reader.raw(int(i))
-        return value.encode() if isinstance(value, str) else bytes(value)
+        return self.reader.raw(int(i))
 
     def refresh(self) -> int:
         """Pick up lines appended to a growing file; returns how many new events."""
         before = len(self)
-        refresh = getattr(self.reader, "refresh", None)
-        if refresh is None:
-            return 0
-        refresh()
+        self.reader.refresh()
         self.refresh_columns()
         return len(self) - before
+
+
+EventIndex = LiveIndex | ReaderIndex
+"""What a view reads events from: a live session's memory or a recorded log."""

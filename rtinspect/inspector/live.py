@@ -15,10 +15,18 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rtinspect.errors import UserError
 from rtinspect.tap import META_AUDIO_SOURCE_STARTED, EventTap, Tapped
+from rtinspect.transport.target import Target
+
+if TYPE_CHECKING:  # heavy modules, imported when a session starts (the CLI starts fast)
+    from rtinspect.audio.devices import Microphone
+    from rtinspect.audio.stream import StreamResult
+    from rtinspect.log.writer import LogWriter
+    from rtinspect.server.app import ServerThread
+    from rtinspect.transport.client import RealtimeClient
 
 
 def default_record_path() -> Path:
@@ -34,25 +42,25 @@ class LiveController:
 
     def __init__(
         self,
-        target: Any,
+        target: Target,
         *,
         record_path: str | os.PathLike[str] | None = None,
-        server: Any = None,
+        server: ServerThread | None = None,
         embedded: bool = False,
-        client_factory: Callable[[Any, EventTap], Any] | None = None,
+        client_factory: Callable[[Target, EventTap], RealtimeClient] | None = None,
     ) -> None:
         self.target = target
         self.server = server  # an embedded server this controller owns (stopped on close)
         self.embedded = embedded or server is not None
         self.tap = EventTap()
         self.queue: deque[Tapped] = deque()
-        self.writer: Any = None
+        self.writer: LogWriter | None = None
         self.record_path: Path | None = None
-        self.client: Any = None
+        self.client: RealtimeClient | None = None
         self._client_factory = client_factory
-        self.stream_task: asyncio.Task[Any] | None = None
+        self.stream_task: asyncio.Task[object] | None = None
         self.stream_label = ""
-        self.mic: Any = None
+        self.mic: Microphone | None = None
         self._stream_total_ms = 0.0
         self._stream_sent_ms = 0.0
         if record_path is not None:
@@ -63,7 +71,7 @@ class LiveController:
     # ---- labels ----------------------------------------------------------------------------
     @property
     def dialect(self) -> str:
-        return str(getattr(self.target.dialect, "value", self.target.dialect))
+        return self.target.dialect.value
 
     @property
     def endpoint_label(self) -> str:
@@ -71,14 +79,14 @@ class LiveController:
             return "embedded local server — no API key"
         from rtinspect.secrets import redact_text, scrub_url
 
-        return redact_text(str(getattr(self.target, "label", "") or scrub_url(self.target.url)))
+        return redact_text(self.target.label or scrub_url(self.target.url))
 
     # ---- recording ---------------------------------------------------------------------------
     def start_recording(self, path: str | os.PathLike[str] | None = None) -> Path:
         from rtinspect.log import LogWriter
 
-        if self.writer is not None:
-            return self.record_path  # type: ignore[return-value]
+        if self.writer is not None and self.record_path is not None:
+            return self.record_path
         p = Path(path) if path is not None else default_record_path()
         self.writer = LogWriter(p, url=self.target.url, dialect=self.dialect, model=self.target.model)
         self.record_path = p
@@ -150,7 +158,7 @@ class LiveController:
         sent = min(self._stream_sent_ms / 1000, total) if total else self._stream_sent_ms / 1000
         return f"streaming {self.stream_label} {sent:.1f}/{total:.1f} s (A stops)"
 
-    async def stream_file(self, path: str | os.PathLike[str], *, realtime: bool = True) -> Any:
+    async def stream_file(self, path: str | os.PathLike[str], *, realtime: bool = True) -> StreamResult:
         from rtinspect.audio.stream import stream_file
 
         if self.client is None:
@@ -179,8 +187,4 @@ class LiveController:
                 await self.client.close()
         self.stop_recording()
         if self.server is not None:
-            stop = getattr(self.server, "stop", None) or getattr(self.server, "close", None)
-            if stop is not None:
-                result = stop()
-                if asyncio.iscoroutine(result):
-                    await result
+            self.server.stop()

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from rtinspect.errors import UserError
 from rtinspect.inspector.index import ReaderIndex
 from rtinspect.inspector.model import SessionModel
+from rtinspect.log.reader import LogReader
 
 
-def open_model(path: str | os.PathLike[str]) -> tuple[SessionModel, Any]:
+def open_model(path: str | os.PathLike[str]) -> tuple[SessionModel, LogReader]:
     """``(model, reader)`` for ``path``; raises ``UserError`` (one line) for anything unreadable."""
-    from rtinspect.log import LogReader
-
     p = Path(path)
     if not p.exists():
         raise UserError(f"{p}: no such file")
@@ -30,7 +28,7 @@ def open_model(path: str | os.PathLike[str]) -> tuple[SessionModel, Any]:
         raise
     except (OSError, ValueError) as err:
         raise UserError(f"cannot open {p}: {err}") from None
-    header = getattr(reader, "header", {}) or {}
+    header = reader.header
     dialect = str(header.get("dialect") or "ga")
     model = SessionModel(ReaderIndex(reader), dialect=dialect, label=p.name, live=False)
     return model, reader

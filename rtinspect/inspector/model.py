@@ -9,59 +9,39 @@ only read it.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
 
-from rtinspect.inspector.index import DIR_CODE, LiveIndex
-from rtinspect.inspector.pointfold import Checkpoints, PointFold, freeze
-from rtinspect.inspector.stats import Stats, Turn
-from rtinspect.inspector.summary import AUDIO_TYPES, PCM16_BYTES_PER_MS, b64_len_to_bytes, dbfs, summarize
+from rtinspect.doctor import Doctor
+from rtinspect.doctor.finding import Finding
+from rtinspect.inspector.index import DIR_CODE, EventIndex, LiveIndex
+from rtinspect.inspector.pointfold import Checkpoints, FoldReport, PointFold
+from rtinspect.inspector.stats import Stats
+from rtinspect.inspector.summary import AUDIO_TYPES, PCM16_BYTES_PER_MS, b64_len_to_bytes, summarize
+from rtinspect.session.state import SessionState
 from rtinspect.tap import Tapped
 
 ERROR_TYPES = ("error", "rtinspect.transport.error")
 
 
-def _make_state() -> Any:
-    try:
-        from rtinspect.session.state import SessionState
-    except ImportError:  # the reducer is another area's module; the views degrade without it
-        return None
-    return SessionState()
-
-
-def _make_doctor() -> Any:
-    try:
-        from rtinspect.doctor import Doctor
-    except ImportError:
-        return None
-    return Doctor()
-
-
 class SessionModel:
-    """Index + state + doctor + list rows. Mutated by the app (live ingest) or a fold worker (logs)."""
+    """Index + the session's fold + list rows, read and changed on the UI thread only.
+
+    A live session is folded here event by event (``ingest``); a recorded log is folded by a worker
+    on a fold of its own (``pointfold.fold_log``) whose reports the UI hands to ``adopt``.
+    """
 
     def __init__(
-        self, index: Any | None = None, *, dialect: str = "ga", label: str = "", live: bool = False
+        self, index: EventIndex | None = None, *, dialect: str = "ga", label: str = "", live: bool = False
     ) -> None:
-        self.index = index if index is not None else LiveIndex()
+        self.index: EventIndex = index if index is not None else LiveIndex()
         self.dialect = dialect
         self.label = label
         self.live = live
-        self.state = _make_state()
-        self.doctor = _make_doctor()
-        self._findings: list[Any] = []
-        self._findings_dirty = False
-        self.stats = Stats()
-        self.folded = 0  # events applied to state/doctor so far
-        self.lock = threading.RLock()  # held while folding; views read state under it
-        self.fold_error: str | None = None
-        self.flagged: dict[int, str] = {}  # event index -> severity of a finding that points at it
+        self.fold = PointFold.fresh()  # the session as far as folded (the end, once a log is folded)
         self.bytes_per_ms = PCM16_BYTES_PER_MS
-        self.levels: list[float] = []  # dBFS of each input append (kept short: the last 20k)
         # recorded logs: the panels can show the session AT an event (``point``) instead of the end
         self.checkpoints = Checkpoints()
         self.point: PointFold | None = None
@@ -80,139 +60,66 @@ class SessionModel:
     # ---- ingest and fold -------------------------------------------------------------------
     def ingest(self, recs: Iterable[Tapped]) -> set[str]:
         """Append live events to the index and fold them; returns the changed areas."""
+        if not isinstance(self.index, LiveIndex):
+            raise TypeError("ingest is for live sessions; a recorded log is folded by fold_log")
         changed: set[str] = {"events"}
-        with self.lock:
-            for rec in recs:
-                self.index.append(rec)
-                changed |= self._fold_one(rec)
-            self.folded = len(self.index)
+        for rec in recs:
+            self.index.append(rec)
+            changed |= self.fold.apply(rec)
         self.extend_rows()
         return changed
 
-    def fold_range(self, start: int, stop: int) -> set[str]:
-        """Fold recorded events ``[start, stop)`` (called in batches from a thread worker)."""
-        changed: set[str] = set()
-        with self.lock:
-            for i in range(start, stop):
-                try:
-                    rec = self.index.rec(i)
-                except Exception as err:  # noqa: BLE001 - one bad line must not stop the fold
-                    self.fold_error = f"event {i}: {err}"
-                    continue
-                changed |= self._fold_one(rec)
-                if self.checkpoints.due(i + 1):
-                    self._checkpoint(i + 1)
-            self.folded = stop
-        return changed
+    def adopt(self, report: FoldReport) -> set[str]:
+        """Take a recorded log's fold report: its fold becomes the one the panels read."""
+        self.fold = report.fold
+        return set(report.changed)
 
-    def _checkpoint(self, upto: int) -> None:
-        try:
-            self.checkpoints.add(upto, freeze(self.state, self.doctor, upto, self.levels))
-        except Exception as err:  # noqa: BLE001 - stepping back is slower without it, nothing more
-            self.fold_error = f"checkpoint: {type(err).__name__}: {err}"
-
-    def finish(self) -> set[str]:
-        """End of a recorded log: let the doctor run its whole-session rules."""
-        if self.doctor is None:
-            return set()
-        with self.lock:
-            try:
-                self._flag(self.doctor.finish())
-            except Exception as err:  # noqa: BLE001 - a rule's bug must not take the viewer down
-                self.fold_error = f"doctor: {err}"
-            return {"findings"}
-
-    def _fold_one(self, rec: Tapped) -> set[str]:
-        changed: set[str] = set()
-        if self.state is not None:
-            try:
-                changed |= set(self.state.apply(rec) or ())
-            except Exception as err:  # noqa: BLE001
-                self.fold_error = f"state: {type(err).__name__}: {err}"
-        if self.doctor is not None:
-            try:
-                new = self.doctor.feed(rec)
-                if new:
-                    self._flag(new)
-                    changed.add("findings")
-            except Exception as err:  # noqa: BLE001
-                self.fold_error = f"doctor: {type(err).__name__}: {err}"
-        changed |= self._stats_one(rec)
-        return changed
-
-    def _flag(self, new: list[Any]) -> None:
-        """Mark the events new findings point at; the sorted list is fetched lazily (once per frame)."""
-        self._findings_dirty = True
-        for f in new:
-            sev = str(getattr(f, "severity", "warning"))
-            if sev not in ("error", "warning"):
-                continue  # info findings (latency, cost) point at healthy events
-            for ev in getattr(f, "events", ()) or ():
-                if self.flagged.get(int(ev)) != "error":
-                    self.flagged[int(ev)] = sev
+    # the fold's parts, as the views read them
+    @property
+    def state(self) -> SessionState:
+        return self.fold.state
 
     @property
-    def findings(self) -> list[Any]:
-        """The doctor's findings, errors first (re-read only when a fold changed them)."""
-        if self._findings_dirty and self.doctor is not None:
-            with self.lock:
-                self._findings = list(self.doctor.findings)
-                self._findings_dirty = False
-        return self._findings
+    def doctor(self) -> Doctor:
+        return self.fold.doctor
+
+    @property
+    def stats(self) -> Stats:
+        return self.fold.stats
+
+    @property
+    def levels(self) -> list[float]:
+        return self.fold.levels
+
+    @property
+    def flagged(self) -> dict[int, str]:
+        return self.fold.flagged
+
+    @property
+    def folded(self) -> int:
+        return self.fold.upto
+
+    @property
+    def fold_error(self) -> str | None:
+        return self.fold.error
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The doctor's findings, errors first."""
+        return self.fold.findings
 
     # ---- what the panels show: the final state, or the state at a point --------------------------
     @property
-    def view_state(self) -> Any:
+    def view_state(self) -> SessionState:
         return self.point.state if self.point is not None else self.state
 
     @property
-    def view_findings(self) -> list[Any]:
+    def view_findings(self) -> list[Finding]:
         return self.point.findings if self.point is not None else self.findings
 
     @property
     def view_levels(self) -> list[float]:
         return self.point.levels if self.point is not None else self.levels
-
-    def _stats_one(self, rec: Tapped) -> set[str]:
-        t, e, typ = rec.t, rec.event, rec.type
-        st = self.stats
-        if typ == "input_audio_buffer.append":
-            audio = e.get("audio")
-            level = dbfs(audio, 9600) if isinstance(audio, str) else None
-            if level is not None:
-                self.levels.append(level)
-                if len(self.levels) > 20_000:
-                    del self.levels[:10_000]
-            return {"buffer"}
-        if typ in ("session.created", "session.updated"):
-            sess = e.get("session") if isinstance(e.get("session"), dict) else {}
-            if isinstance(sess.get("expires_at"), (int, float)):
-                st.expires_at = float(sess["expires_at"])
-            return {"status"}
-        if typ == "rtinspect.connection.opened":
-            st.connected = True
-            return {"status", "connection"}
-        if typ == "rtinspect.connection.closed":
-            st.connected = False
-            st.close_reason = f"{e.get('code', '')} {e.get('reason', '')}".strip()
-            return {"status", "connection"}
-        if typ == "input_audio_buffer.speech_stopped" or (
-            rec.dir == "client" and typ in ("input_audio_buffer.commit", "response.create")
-        ):
-            if not st.turns or st.turns[-1].first_output_t is not None:
-                st.turns.append(Turn(t))
-            return set()
-        if rec.dir == "server" and typ.startswith("response.") and typ.endswith(".delta"):
-            if st.turns and st.turns[-1].first_output_t is None:
-                st.turns[-1].first_output_t = t
-                return {"status"}
-            return set()
-        if typ == "response.done":
-            r = e.get("response") if isinstance(e.get("response"), dict) else {}
-            if isinstance(r.get("usage"), dict):
-                st.add_usage(r["usage"])
-                return {"status"}
-        return set()
 
     # ---- rows of the event list -------------------------------------------------------------
     def _mask(self, start: int, stop: int) -> np.ndarray:
@@ -321,7 +228,7 @@ class SessionModel:
         if hit is None:
             ev = self.positions[a:b]
             name = self.index.type_names[int(self.index.type_codes[ev[0]])]
-            sizes = getattr(self.index, "sizes", None)
+            sizes = self.index.sizes
             if sizes is not None and len(sizes) > int(ev[-1]):
                 nbytes = int(sum(b64_len_to_bytes(int(s)) for s in sizes[ev]))
                 dur = f"{nbytes / self.bytes_per_ms / 1000:.2f} s"
@@ -371,7 +278,7 @@ class SessionModel:
             [i for i, n in enumerate(names) if n in ERROR_TYPES or n.endswith(".failed")], dtype=np.int32
         )
         hits = np.flatnonzero(np.isin(self.index.type_codes, codes))
-        flagged = np.fromiter((k for k, v in list(self.flagged.items()) if v == "error"), dtype=np.int64)
+        flagged = np.fromiter((k for k, v in self.flagged.items() if v == "error"), dtype=np.int64)
         out = np.union1d(hits, flagged)
         self._errors_cache = (key, out)
         return out

@@ -12,18 +12,24 @@ import binascii
 import time
 from typing import Any
 
+from rtinspect.inspector.model import SessionModel
+from rtinspect.inspector.summary import obj
+
 OUTPUT_AUDIO = ("response.output_audio.delta", "response.audio.delta")
 MAX_SCAN = 200_000
 
 
 def _ids(event: dict[str, Any]) -> tuple[str | None, str | None]:
-    item = event.get("item") if isinstance(event.get("item"), dict) else {}
+    item = obj(event, "item")
     item_id = event.get("item_id") or item.get("id")
-    resp = event.get("response") if isinstance(event.get("response"), dict) else {}
-    return item_id, event.get("response_id") or resp.get("id")
+    response_id = event.get("response_id") or obj(event, "response").get("id")
+    return (
+        item_id if isinstance(item_id, str) else None,
+        response_id if isinstance(response_id, str) else None,
+    )
 
 
-def collect_audio(model: Any, event: int) -> tuple[str, bytes] | None:
+def collect_audio(model: SessionModel, event: int) -> tuple[str, bytes] | None:
     """``(label, pcm16)`` for the item the event belongs to, or None when it has no audio."""
     idx = model.index
     rec = idx.rec(event)
@@ -62,7 +68,7 @@ def collect_audio(model: Any, event: int) -> tuple[str, bytes] | None:
     return (f"input audio of {item_id or 'the commit'} ({len(pcm) / 48000:.2f} s)", pcm) if pcm else None
 
 
-def _find_commit(model: Any, item_id: str, lo: int, hi: int) -> int | None:
+def _find_commit(model: SessionModel, item_id: str, lo: int, hi: int) -> int | None:
     idx = model.index
     code = idx.code_for("input_audio_buffer.committed")
     for i in range(lo, hi):

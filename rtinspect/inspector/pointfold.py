@@ -1,10 +1,15 @@
-"""The session AT a given event: state and doctor folded over events ``[0, upto)``. No Textual.
+"""The one fold of a session the inspector keeps: state, doctor, status-bar numbers, input levels
+and the events findings flag, after the first ``upto`` events. No Textual.
 
-Why: stepping through a recorded log, the panels must show what the session looked like at the
-selected event, not at the end. Moving forward folds on from the current point; moving back
-starts again from the nearest checkpoint (a pickled copy of state + doctor taken every
-``CHECKPOINT_EVERY`` events by the background fold, within ``CHECKPOINT_BUDGET`` bytes) or from
-the start. Pickle gives a deep copy and its exact size in one go, so the budget is real.
+Why one class: the live session, the recorded log's background fold and the state at the cursor
+all fold the same way, so they must not disagree. A fold is owned by one thread at a time: the UI
+thread folds a live session; a worker folds a recorded log on its own fold and hands the UI copies
+(and the final fold itself when done), never a fold it is still changing.
+
+Stepping through a recorded log, the panels show the session at the selected event: moving forward
+folds on from the current point; moving back starts again from the nearest checkpoint (a pickled
+copy taken every ``CHECKPOINT_EVERY`` events by the background fold, within ``CHECKPOINT_BUDGET``
+bytes) or from the start. Pickle gives a deep copy and its exact size in one go, so the budget is real.
 """
 
 from __future__ import annotations
@@ -12,68 +17,81 @@ from __future__ import annotations
 import bisect
 import pickle
 import threading
-from collections.abc import Callable
-from typing import Any
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
+from rtinspect.doctor import Doctor
+from rtinspect.doctor.finding import Finding
+from rtinspect.inspector.index import EventIndex, ReaderIndex
+from rtinspect.inspector.stats import Stats, Turn
 from rtinspect.inspector.summary import dbfs
+from rtinspect.session.state import SessionState
 from rtinspect.tap import Tapped
 
 CHECKPOINT_EVERY = 20_000  # events between checkpoints (doubled when the budget is exceeded)
 CHECKPOINT_BUDGET = 256 << 20  # bytes of pickled checkpoints kept at most
-LEVELS_KEPT = 4_000  # input levels a point keeps (what the sparkline shows)
+LEVELS_KEPT = 4_000  # input levels a fold keeps (what the sparkline shows)
 CANCEL_CHECK = 512  # events folded between two looks at the cancel flag
-
-
-def _fresh_state() -> Any:
-    from rtinspect.inspector.model import _make_state
-
-    return _make_state()
-
-
-def _fresh_doctor() -> Any:
-    from rtinspect.inspector.model import _make_doctor
-
-    return _make_doctor()
+FOLD_BATCH = 1_000  # events a log fold folds between two looks at the clock
 
 
 class PointFold:
-    """State, doctor and input levels after the first ``upto`` events of a session."""
+    """State, doctor, stats, levels and flagged events after the first ``upto`` events."""
 
-    def __init__(self, state: Any, doctor: Any, upto: int = 0, levels: list[float] | None = None) -> None:
+    def __init__(
+        self,
+        state: SessionState,
+        doctor: Doctor,
+        upto: int = 0,
+        levels: list[float] | None = None,
+        stats: Stats | None = None,
+        flagged: dict[int, str] | None = None,
+    ) -> None:
         self.state = state
         self.doctor = doctor
         self.upto = upto
         self.levels: list[float] = levels if levels is not None else []
+        self.stats = stats if stats is not None else Stats()
+        self.flagged: dict[int, str] = flagged if flagged is not None else {}  # event -> severity
         self.error: str | None = None
+        self._findings: list[Finding] = []
+        self._findings_dirty = True
 
     @classmethod
     def fresh(cls) -> PointFold:
-        return cls(_fresh_state(), _fresh_doctor())
+        return cls(SessionState(), Doctor())
 
     @property
-    def findings(self) -> list[Any]:
-        return list(self.doctor.findings) if self.doctor is not None else []
+    def findings(self) -> list[Finding]:
+        """The doctor's findings, errors first (re-read only after a fold changed them)."""
+        if self._findings_dirty:
+            self._findings = list(self.doctor.findings)
+            self._findings_dirty = False
+        return self._findings
 
     # ---- folding -------------------------------------------------------------------------------
-    def apply(self, rec: Tapped) -> None:
-        """Fold one event; a reducer or rule bug is noted, never raised (the viewer stays up)."""
+    def apply(self, rec: Tapped) -> set[str]:
+        """Fold one event; returns the areas it changed. A reducer or rule bug is noted in
+        ``error``, never raised (the viewer stays up)."""
+        changed: set[str] = set()
         try:
-            if self.state is not None:
-                self.state.apply(rec)
-            if self.doctor is not None:
-                self.doctor.feed(rec)
+            changed |= self.state.apply(rec)
         except Exception as err:  # noqa: BLE001
-            self.error = f"{type(err).__name__}: {err}"
-        if rec.type == "input_audio_buffer.append":
-            audio = rec.event.get("audio")
-            level = dbfs(audio, 9600) if isinstance(audio, str) else None
-            if level is not None:
-                self.levels.append(level)
-                if len(self.levels) > 2 * LEVELS_KEPT:
-                    del self.levels[:LEVELS_KEPT]
+            self.error = f"state: {type(err).__name__}: {err}"
+        try:
+            new = self.doctor.feed(rec)
+        except Exception as err:  # noqa: BLE001
+            self.error = f"doctor: {type(err).__name__}: {err}"
+            new = []
+        if new:
+            self._flag(new)
+            changed.add("findings")
+        changed |= self._stats_one(rec)
         self.upto += 1
+        return changed
 
-    def advance(self, index: Any, stop: int, cancelled: Callable[[], bool] | None = None) -> bool:
+    def advance(self, index: EventIndex, stop: int, cancelled: Callable[[], bool] | None = None) -> bool:
         """Fold events ``[upto, stop)`` of ``index``; False when ``cancelled()`` said stop first."""
         stop = min(stop, len(index))
         for k, rec in enumerate(records(index, self.upto, stop)):
@@ -83,33 +101,90 @@ class PointFold:
         self.upto = max(self.upto, stop)  # damaged lines are skipped by the reader: still counted
         return True
 
+    def finish(self) -> set[str]:
+        """End of a recorded log: the doctor's whole-session rules."""
+        try:
+            self._flag(self.doctor.finish())
+        except Exception as err:  # noqa: BLE001 - a rule's bug must not take the viewer down
+            self.error = f"doctor: {err}"
+        return {"findings"}
+
+    def _flag(self, new: list[Finding]) -> None:
+        """Mark the events new findings point at (info findings point at healthy events: not flagged)."""
+        self._findings_dirty = True
+        for f in new:
+            if f.severity not in ("error", "warning"):
+                continue
+            for ev in f.events:
+                if self.flagged.get(ev) != "error":
+                    self.flagged[ev] = f.severity
+
+    def _stats_one(self, rec: Tapped) -> set[str]:
+        t, e, typ = rec.t, rec.event, rec.type
+        st = self.stats
+        if typ == "input_audio_buffer.append":
+            audio = e.get("audio")
+            level = dbfs(audio, 9600) if isinstance(audio, str) else None
+            if level is not None:
+                self.levels.append(level)
+                if len(self.levels) > 2 * LEVELS_KEPT:
+                    del self.levels[:LEVELS_KEPT]
+            return {"buffer"}
+        if typ in ("session.created", "session.updated"):
+            sess = e.get("session")
+            if isinstance(sess, dict) and isinstance(sess.get("expires_at"), (int, float)):
+                st.expires_at = float(sess["expires_at"])
+            return {"status"}
+        if typ == "rtinspect.connection.opened":
+            st.connected = True
+            return {"status", "connection"}
+        if typ == "rtinspect.connection.closed":
+            st.connected = False
+            st.close_reason = f"{e.get('code', '')} {e.get('reason', '')}".strip()
+            return {"status", "connection"}
+        if typ == "input_audio_buffer.speech_stopped" or (
+            rec.dir == "client" and typ in ("input_audio_buffer.commit", "response.create")
+        ):
+            if not st.turns or st.turns[-1].first_output_t is not None:
+                st.turns.append(Turn(t))
+            return set()
+        if rec.dir == "server" and typ.startswith("response.") and typ.endswith(".delta"):
+            if st.turns and st.turns[-1].first_output_t is None:
+                st.turns[-1].first_output_t = t
+                return {"status"}
+            return set()
+        if typ == "response.done":
+            r = e.get("response")
+            if isinstance(r, dict) and isinstance(r.get("usage"), dict):
+                st.add_usage(r["usage"])
+                return {"status"}
+        return set()
+
     # ---- copies -----------------------------------------------------------------------------------
     def freeze(self) -> bytes:
-        return freeze(self.state, self.doctor, self.upto, self.levels)
+        """A deep copy as bytes (its size is what a checkpoint costs)."""
+        return pickle.dumps(
+            (self.state, self.doctor, self.upto, self.levels[-LEVELS_KEPT:], self.stats, self.flagged),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
 
     @classmethod
     def thaw(cls, blob: bytes) -> PointFold:
-        state, doctor, upto, levels = pickle.loads(blob)
-        return cls(state, doctor, upto, levels)
+        state, doctor, upto, levels, stats, flagged = pickle.loads(blob)
+        return cls(state, doctor, upto, levels, stats, flagged)
 
     def copy(self) -> PointFold:
         return PointFold.thaw(self.freeze())
 
 
-def freeze(state: Any, doctor: Any, upto: int, levels: list[float]) -> bytes:
-    return pickle.dumps((state, doctor, upto, list(levels[-LEVELS_KEPT:])), protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def records(index: Any, start: int, stop: int) -> Any:
+def records(index: EventIndex, start: int, stop: int) -> Iterator[Tapped]:
     """Events ``[start, stop)``: a log reader streams them in blocks (thread-safe, no LRU churn)."""
-    reader = getattr(index, "reader", None)
-    iter_records = getattr(reader, "iter_records", None)
-    if iter_records is not None:
-        return iter_records(start, stop)
+    if isinstance(index, ReaderIndex):
+        return index.reader.iter_records(start, stop)
     return _each(index, start, stop)
 
 
-def _each(index: Any, start: int, stop: int) -> Any:
+def _each(index: EventIndex, start: int, stop: int) -> Iterator[Tapped]:
     for i in range(start, stop):
         try:
             yield index.rec(i)
@@ -163,7 +238,7 @@ class Checkpoints:
 
 
 def point_at(
-    index: Any,
+    index: EventIndex,
     upto: int,
     checkpoints: Checkpoints,
     current: PointFold | None = None,
@@ -183,3 +258,55 @@ def point_at(
     if cancelled is not None and cancelled():
         return None
     return base if base.advance(index, upto, cancelled) else None
+
+
+@dataclass(frozen=True, slots=True)
+class FoldReport:
+    """What a recorded log's fold tells the UI. ``fold`` is the UI's to keep: a copy while the fold
+    goes on, the finished fold itself at the end (the folding thread lets go of it first)."""
+
+    fold: PointFold
+    changed: frozenset[str]
+    fraction: float
+    done: bool
+
+
+def fold_log(
+    index: EventIndex,
+    checkpoints: Checkpoints,
+    *,
+    report_every_s: float = 1.0,
+    cancelled: Callable[[], bool] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[FoldReport]:
+    """Fold a whole log on a fold of its own (run it in a thread), taking checkpoints on the way.
+
+    Yields a copy at most every ``report_every_s`` (a report per batch would make the fold and the
+    UI take turns), then the finished fold, with the doctor's whole-session rules run. Stops
+    quietly when ``cancelled()`` says so.
+    """
+    fold = PointFold.fresh()
+    n = len(index)
+    pending: set[str] = set()
+    last = clock()
+    while fold.upto < n:
+        if cancelled is not None and cancelled():
+            return
+        every = checkpoints.every
+        next_cp = (fold.upto // every + 1) * every
+        before = fold.upto
+        stop = min(n, before + FOLD_BATCH, next_cp)
+        for rec in records(index, before, stop):
+            pending |= fold.apply(rec)
+        fold.upto = stop  # damaged lines the reader skipped still count as positions
+        if checkpoints.due(stop):
+            try:
+                checkpoints.add(stop, fold.freeze())
+            except Exception as err:  # noqa: BLE001 - stepping back is slower without it, nothing more
+                fold.error = f"checkpoint: {type(err).__name__}: {err}"
+        if clock() - last >= report_every_s and fold.upto < n:
+            yield FoldReport(fold.copy(), frozenset(pending), fold.upto / n, False)
+            pending = set()
+            last = clock()
+    pending |= fold.finish()
+    yield FoldReport(fold, frozenset(pending), 1.0, True)

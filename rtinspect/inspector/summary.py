@@ -22,7 +22,13 @@ AUDIO_TYPES = frozenset(_AUDIO_FIELD_OF)
 AUDIO_FIELDS = tuple(dict.fromkeys(_AUDIO_FIELD_OF.values()))
 PCM16_BYTES_PER_MS = PCM16.bytes_per_ms  # the default format's; callers pass the format in effect
 
-__all__ = ["AUDIO_FIELDS", "AUDIO_TYPES", "PCM16_BYTES_PER_MS", "b64_len_to_bytes", "summarize"]
+__all__ = ["AUDIO_FIELDS", "AUDIO_TYPES", "PCM16_BYTES_PER_MS", "b64_len_to_bytes", "obj", "summarize"]
+
+
+def obj(event: dict[str, Any], key: str) -> dict[str, Any]:
+    """``event[key]`` when it is an object, else an empty one (events are untrusted input)."""
+    value = event.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def audio_ms(n_bytes: int, bytes_per_ms: float = PCM16_BYTES_PER_MS) -> float:
@@ -78,8 +84,8 @@ def _clip(text: Any, n: int = 80) -> str:
 
 def _session_bits(session: dict[str, Any]) -> str:
     bits: list[str] = []
-    audio = session.get("audio") if isinstance(session.get("audio"), dict) else {}
-    inp = audio.get("input") if isinstance(audio.get("input"), dict) else {}
+    audio = obj(session, "audio")
+    inp = obj(audio, "input")
     td = inp.get("turn_detection", session.get("turn_detection", "?"))
     tr = inp.get("transcription", session.get("input_audio_transcription", "?"))
     if "turn_detection" in inp or "turn_detection" in session:
@@ -101,7 +107,7 @@ def summarize(type_: str, event: dict[str, Any], bytes_per_ms: float = PCM16_BYT
     """The one-line summary shown beside the type in the event list."""
     e = event
     if type_ == "error":
-        err = e.get("error") if isinstance(e.get("error"), dict) else {}
+        err = obj(e, "error")
         code = err.get("code") or err.get("type") or ""
         param = f" [{err['param']}]" if err.get("param") else ""
         return _clip(f"{code}: {err.get('message', '')}{param}", 160)
@@ -120,7 +126,7 @@ def summarize(type_: str, event: dict[str, Any], bytes_per_ms: float = PCM16_BYT
     if "transcription.completed" in type_ or type_.endswith("transcript.done"):
         return _clip(repr(e.get("transcript", "")), 120)
     if type_.endswith("transcription.failed"):
-        err = e.get("error") if isinstance(e.get("error"), dict) else {}
+        err = obj(e, "error")
         return _clip(f"FAILED {err.get('code') or ''}: {err.get('message', '')}", 120)
     if type_ in ("response.output_text.done", "response.text.done"):
         return _clip(repr(e.get("text", "")), 120)
@@ -130,8 +136,8 @@ def summarize(type_: str, event: dict[str, Any], bytes_per_ms: float = PCM16_BYT
     if type_ == "input_audio_buffer.committed":
         return f"item={e.get('item_id')}"
     if type_ in ("response.created", "response.done"):
-        r = e.get("response") if isinstance(e.get("response"), dict) else {}
-        usage = r.get("usage") if isinstance(r.get("usage"), dict) else None
+        r = obj(e, "response")
+        usage = obj(r, "usage")
         tok = f" tokens={usage.get('total_tokens')}" if usage else ""
         return f"{r.get('id', '')} {r.get('status', '')}{tok}".strip()
     if type_ == "rate_limits.updated":
@@ -142,7 +148,7 @@ def summarize(type_: str, event: dict[str, Any], bytes_per_ms: float = PCM16_BYT
             )
         )
     if type_.startswith("conversation.item."):
-        item = e.get("item") if isinstance(e.get("item"), dict) else None
+        item = obj(e, "item")
         if item:
             return _clip(
                 f"{item.get('role') or item.get('type', '')} {item.get('id', '')} {item.get('status') or ''}"
@@ -152,10 +158,10 @@ def summarize(type_: str, event: dict[str, Any], bytes_per_ms: float = PCM16_BYT
         rest = {k: v for k, v in e.items() if k not in ("type", "headers")}
         return _clip(" ".join(f"{k}={v}" for k, v in rest.items()), 120)
     if type_ == "response.create":
-        r = e.get("response")
-        return _clip(orjson_short(r)) if r else ""
+        wanted = e.get("response")
+        return _clip(orjson_short(wanted)) if wanted else ""
     if type_ == "conversation.item.create":
-        item = e.get("item") if isinstance(e.get("item"), dict) else {}
+        item = obj(e, "item")
         return _clip(f"{item.get('type', '')} {item.get('role', '')}")
     return ""
 

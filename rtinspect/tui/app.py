@@ -11,17 +11,20 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
+from textual.worker import Worker, get_current_worker
 
+from rtinspect.inspector.live import LiveController
 from rtinspect.inspector.model import SessionModel
+from rtinspect.inspector.pointfold import FoldReport, fold_log
+from rtinspect.log.reader import LogReader
 from rtinspect.tui.screens.main import MainScreen
 
 FRAME_S = 1 / 30
-FOLD_BATCH = 1_000
-FOLD_REPORT_S = 1.0
 
 
 class RtInspectApp(App[int]):
@@ -37,8 +40,8 @@ class RtInspectApp(App[int]):
         self,
         model: SessionModel,
         *,
-        controller: Any = None,
-        reader: Any = None,
+        controller: LiveController | None = None,
+        reader: LogReader | None = None,
         endpoint: str = "",
         warning: str | None = None,
     ) -> None:
@@ -63,7 +66,7 @@ class RtInspectApp(App[int]):
         self._started = True
         status = self.main.status_bar if self.main else None
         if status is not None:
-            status.endpoint = self.endpoint  # type: ignore[attr-defined]
+            status.endpoint = self.endpoint
         self.sync_recording()
         if self.warning:
             self.notify(self.warning, severity="warning", timeout=8)
@@ -96,9 +99,9 @@ class RtInspectApp(App[int]):
         batch = self.controller.drain()
         progress = self.controller.stream_progress
         status = self.main.status_bar if self.main is not None and self.main.is_attached else None
-        if status is not None and status.progress != progress:  # type: ignore[attr-defined]
-            status.progress = progress  # type: ignore[attr-defined]
-            status.refresh_status()  # type: ignore[attr-defined]
+        if status is not None and status.progress != progress:
+            status.progress = progress
+            status.refresh_status()
         if batch:
             self.apply(batch)
 
@@ -113,87 +116,92 @@ class RtInspectApp(App[int]):
 
     def _tick(self) -> None:
         if self.main is not None:
-            self.main.status_bar.refresh_status()  # type: ignore[attr-defined]
+            self.main.status_bar.refresh_status()
 
     def sync_recording(self) -> None:
         if self.main is None:
             return
         status = self.main.status_bar
         ctl = self.controller
-        status.recording = str(ctl.record_path) if ctl is not None and ctl.writer is not None else None  # type: ignore[attr-defined]
-        status.refresh_status()  # type: ignore[attr-defined]
+        status.recording = str(ctl.record_path) if ctl is not None and ctl.writer is not None else None
+        status.refresh_status()
 
     async def on_unmount(self) -> None:
         if self.controller is not None:
             await self.controller.close()
 
     # ---- recorded --------------------------------------------------------------------------------
+    class Indexed(Message):
+        """A worker indexed more of the log (the reader publishes its columns under its own lock)."""
+
+        def __init__(self, model: SessionModel, progress: float, done: bool) -> None:
+            super().__init__()
+            self.model = model  # a message of a log the user has since closed is dropped
+            self.progress = progress
+            self.done = done
+
+    class Folded(Message):
+        """A worker's fold report: a fold the UI now owns (a copy, or the finished one)."""
+
+        def __init__(self, model: SessionModel, report: FoldReport) -> None:
+            super().__init__()
+            self.model = model
+            self.report = report
+
     @work(thread=True, exclusive=True, group="index")
     def index_log(self) -> None:
         """Index the rest of a big log in chunks, publishing each step, then fold it."""
-        from textual.worker import get_current_worker
-
         worker = get_current_worker()
-        reader = self.reader
+        reader, model = self.reader, self.model
+        assert reader is not None
         while not worker.is_cancelled:
             done = reader.index_more(32 * 1024 * 1024)
-            self.call_from_thread(self._indexed, reader.progress, done)
+            self.post_message(self.Indexed(model, reader.progress, done))
             if done:
                 break
         if not worker.is_cancelled:
             self._fold(worker)
 
-    def _indexed(self, progress: float, done: bool) -> None:
+    @on(Indexed)
+    def _indexed(self, message: Indexed) -> None:
+        if message.model is not self.model:
+            return
         self.model.index.refresh_columns()
         self.model.extend_rows()
-        self._progress(f"indexing {progress:.0%}" if not done else "")
+        self._progress(f"indexing {message.progress:.0%}" if not message.done else "")
         if self.main is not None:
             self.main.refresh_areas({"events"})
 
     @work(thread=True, exclusive=True, group="fold")
     def fold_log(self) -> None:
-        from textual.worker import get_current_worker
-
         self._fold(get_current_worker())
 
-    def _fold(self, worker: Any) -> None:
-        """Fold every event through state and doctor in batches; the UI hears about it at most
-        every ``FOLD_REPORT_S`` (``call_from_thread`` waits for the UI, so reporting every batch
-        would make the fold and the UI take turns)."""
-        import time
+    def _fold(self, worker: Worker[None]) -> None:
+        """Fold the log on a fold of the worker's own; the UI gets copies as messages (posting
+        does not wait for the UI, so the fold and the UI never take turns)."""
+        model = self.model
+        for report in fold_log(model.index, model.checkpoints, cancelled=lambda: worker.is_cancelled):
+            self.post_message(self.Folded(model, report))
 
-        n = len(self.model.index)
-        start = self.model.folded
-        pending: set[str] = set()
-        last = time.monotonic()
-        while start < n and not worker.is_cancelled:
-            stop = min(n, start + FOLD_BATCH)
-            pending |= self.model.fold_range(start, stop)
-            start = stop
-            if time.monotonic() - last >= FOLD_REPORT_S:
-                self.call_from_thread(self._folded, pending, start / max(n, 1))
-                pending = set()
-                last = time.monotonic()
-        if not worker.is_cancelled:
-            changed = self.model.finish() | pending
+    @on(Folded)
+    def _folded(self, message: Folded) -> None:
+        if message.model is not self.model:
+            return
+        report = message.report
+        changed = self.model.adopt(report)
+        if report.done:
             self.fold_done = True
-            self.call_from_thread(self._folded, changed | {"all"}, 1.0)
-
-    def _folded(self, changed: set[str], fraction: float) -> None:
-        self._progress("" if fraction >= 1 else f"analysing {fraction:.0%}")
+        self._progress("" if report.done else f"analysing {report.fraction:.0%}")
         if self.main is not None and self.main.is_mounted:
-            changed = set(changed) - {"events", "all"} | (
-                {"session", "buffer", "findings"} if "all" in changed else set()
-            )
-            self.main.refresh_areas(changed)
-            if fraction >= 1:
+            self.main.refresh_areas(changed - {"events"} | {"session", "buffer", "findings"})
+            if report.done:
                 self.main.show_findings_if_errors()
 
     def _progress(self, text: str) -> None:
         if self.main is not None and self.main.is_mounted:
             status = self.main.status_bar
-            status.progress = text  # type: ignore[attr-defined]
-            status.refresh_status()  # type: ignore[attr-defined]
+            status.progress = text
+            status.refresh_status()
 
     def open_log(self, path: Path) -> None:
         """Open another recorded log in a new process-equivalent: a fresh app would be cleaner, but

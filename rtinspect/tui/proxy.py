@@ -91,9 +91,6 @@ class ProxyApp(RtInspectApp):
         except (OSError, UserError) as err:
             self.exit(return_code=2, message=f"rtinspect: {getattr(err, 'strerror', None) or err}")
             return
-        except ImportError:
-            self.exit(return_code=2, message="rtinspect: the embedded server is not available in this build")
-            return
         # a capture collector says what the user must do instead (HTTPS_PROXY, a script tag)
         self.app_url = (
             getattr(self.proxy, "app_url", None) or f"{self.proxy.url}/v1/realtime?model={DEFAULT_MODEL}"

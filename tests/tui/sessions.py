@@ -289,3 +289,21 @@ def write_big_log(path: Path, n: int) -> Path:
                 lines.clear()
         f.write("".join(lines).encode())
     return path
+
+
+async def settled(pilot, timeout: float = 60.0) -> None:
+    """Wait on the real conditions, never on a pause: the app's source has started, a recorded log
+    is indexed and folded (its last report handled, not merely posted), every worker finished and
+    every animation (tab underline, scrolling) is over. Then one more refresh."""
+    import asyncio
+
+    app = pilot.app
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not app._started or (app.controller is None and not app.fold_done):
+        assert loop.time() < end, "the log was not folded in time"
+        await asyncio.sleep(0.01)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sessions import broken_session, plain, write_log
+from sessions import broken_session, plain, settled, write_log
 
 from rtinspect.inspector.loader import open_model
 from rtinspect.log import LogReader
@@ -24,10 +24,8 @@ def make_app(path: Path) -> RtInspectApp:
     return RtInspectApp(model, reader=reader, endpoint=str(path))
 
 
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+async def settle(app: RtInspectApp, pilot) -> None:
+    await settled(pilot)
 
 
 async def test_help_screen_opens_and_closes(broken_log: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sessions import settled
 from textual.widgets import TextArea
 
 from rtinspect.inspector.loader import open_model
@@ -27,8 +28,7 @@ async def test_tree_view_folds_and_unfolds_from_the_keyboard(broken_log: Path) -
     model, reader = open_model(broken_log)
     app = RtInspectApp(model, reader=reader, endpoint=str(broken_log))
     async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
+        await settled(pilot)
         screen = app.screen
         screen.events.focus()
         screen.events.select_event(1)  # session.created

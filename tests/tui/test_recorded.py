@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sessions import plain
+from sessions import plain, settled
 from textual.widgets import DataTable, TextArea
 
 from rtinspect.errors import UserError
@@ -21,9 +21,7 @@ def make_app(path: Path) -> RtInspectApp:
 
 
 async def settle(app: RtInspectApp, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settled(pilot)
 
 
 async def test_findings_panel_shows_the_cause_and_jumps_to_it(broken_log: Path) -> None:

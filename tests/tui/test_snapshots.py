@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sessions import broken_session, write_log
+from sessions import broken_session, settled, write_log
 
 from rtinspect.inspector.loader import open_model
 from rtinspect.server import FakeTranscriber, ServerThread
@@ -26,12 +26,6 @@ EXPIRES_AT = 1_900_000_000
 def recorded_app(tmp_path: Path) -> RtInspectApp:
     model, reader = open_model(write_log(tmp_path / "broken.jsonl", broken_session()))
     return RtInspectApp(model, reader=reader, endpoint="broken.jsonl")
-
-
-async def settled(pilot: Any) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def test_recorded_broken_session_wide(snap_compare, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sessions import plain
+from sessions import plain, settled
 
 from rtinspect.inspector import pointfold
 from rtinspect.inspector.loader import open_model
@@ -24,9 +24,7 @@ def small_steps(monkeypatch):
 
 
 async def settle(app: RtInspectApp, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settled(pilot)
 
 
 def panel(app: RtInspectApp, tab: str, widget: str) -> str:

@@ -276,20 +276,22 @@ class LiveActions:
     @work(thread=True, exclusive=True, group="save")
     def _save_log(self, path: Path) -> None:
         """Write every event seen so far to a new log (in a thread: it may be large)."""
+        from rtinspect.inspector.index import ReaderIndex
         from rtinspect.log import LogWriter
 
         idx = self.model.index
+        n = len(idx)  # what is there now; a live session goes on appending
         try:
-            header = getattr(getattr(idx, "reader", None), "header", {}) or {}
+            header = idx.reader.header if isinstance(idx, ReaderIndex) else {}
             with LogWriter(
                 path, url=header.get("url"), dialect=self.model.dialect, model=header.get("model")
             ) as w:
-                for i in range(len(idx)):
+                for i in range(n):
                     w.write(idx.rec(i))
         except Exception as err:  # noqa: BLE001
             self.app.call_from_thread(self.notify, f"cannot save {path}: {err}", severity="error")
             return
-        self.app.call_from_thread(self.notify, f"saved {len(idx):,} events to {path}")
+        self.app.call_from_thread(self.notify, f"saved {n:,} events to {path}")
 
     def action_open_log(self) -> None:
         from rtinspect.tui.screens.picker import PathPrompt

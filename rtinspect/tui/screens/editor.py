@@ -92,10 +92,7 @@ def session_prefill(model: SessionModel) -> dict[str, Any]:
     from rtinspect.protocol import Dialect
 
     dialect = Dialect(model.dialect)
-    effective = None
-    if model.state is not None:
-        with model.lock:
-            effective = copy.deepcopy(model.state.session.effective)
+    effective = copy.deepcopy(model.state.session.effective)
     if not effective:
         try:
             from rtinspect.protocol.session import default_session
@@ -129,11 +126,9 @@ def _delete(obj: dict[str, Any], path: str) -> None:
 
 
 def _validate(event: Any, dialect: str) -> list[Any]:
-    try:
-        from rtinspect.protocol import Dialect
-        from rtinspect.protocol.validate import validate_client_event
-    except ImportError:
-        return []
+    from rtinspect.protocol import Dialect
+    from rtinspect.protocol.validate import validate_client_event
+
     try:
         return list(validate_client_event(event, Dialect(dialect)))
     except Exception:  # noqa: BLE001 - a validator bug must not cost the user their edit

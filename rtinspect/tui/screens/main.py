@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
@@ -26,6 +27,16 @@ from rtinspect.tui.widgets.status import StatusBar
 from rtinspect.tui.widgets.timeline import Timeline
 
 SESSION_AREAS = {"session", "connection"}
+
+
+class SearchResult(Message):
+    """A search worker's answer: the row of the next match (None: no match)."""
+
+    def __init__(self, text: str, row: int | None) -> None:
+        super().__init__()
+        self.text = text
+        self.row = row
+
 BUFFER_AREAS = {"buffer", "items", "responses"}
 
 
@@ -362,9 +373,10 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         if not text:
             return
         row = self.model.search(text, max(0, start_row), backwards=not forward)
-        self.app.call_from_thread(self._search_result, text, row)
+        self.post_message(SearchResult(text, row))
 
-    def _search_result(self, text: str, row: int | None) -> None:
+    def on_search_result(self, message: SearchResult) -> None:
+        text, row = message.text, message.row
         if row is None:
             self.notify(f"no match for {text!r}", timeout=2)
         else:

@@ -14,10 +14,21 @@ from typing import Any
 
 from textual import work
 from textual.binding import Binding
+from textual.message import Message
+from textual.worker import get_current_worker
 
 from rtinspect.inspector.pointfold import PointFold, point_at
 
 SYNC_STEPS = 500  # forward moves at most this long fold on the UI thread (a few ms)
+
+
+class PointReady(Message):
+    """A worker folded the state at a cursor: the point is the UI's from now on."""
+
+    def __init__(self, gen: int, point: PointFold) -> None:
+        super().__init__()
+        self.gen = gen
+        self.point = point
 
 
 class StateAtCursor:
@@ -85,14 +96,13 @@ class StateAtCursor:
 
     @work(thread=True, exclusive=True, group="point")
     def _fold_to(self, upto: int, gen: int, current: PointFold | None) -> None:
-        from textual.worker import get_current_worker
-
         worker = get_current_worker()
         point = point_at(self.model.index, upto, self.model.checkpoints, current, lambda: worker.is_cancelled)
         if point is not None and not worker.is_cancelled:
-            self.app.call_from_thread(self._point_ready, gen, point)
+            self.post_message(PointReady(gen, point))  # type: ignore[attr-defined]
 
-    def _point_ready(self, gen: int, point: PointFold) -> None:
+    def on_point_ready(self, message: PointReady) -> None:
+        gen, point = message.gen, message.point
         if gen != self._point_gen or not self.at_cursor:
             return  # the cursor moved on (or F was pressed) while this one folded
         self._point_pending = False

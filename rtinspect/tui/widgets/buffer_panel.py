@@ -61,52 +61,48 @@ class BufferPanel(VerticalScroll):
     def refresh_panel(self) -> None:
         state = self.model.view_state
         summary = self.query_one("#buffer-summary", Static)
-        if state is None:
-            summary.update("buffer state unavailable (rtinspect.session.state not installed)")
-            return
         width = max(10, (self.scrollable_content_region.width or 40) - 1)
-        with self.model.lock:
-            b = state.buffer
-            head: list[str | tuple[str, str]] = []
-            head.append((f"pending {b.pending_ms:,.0f} ms", "bold"))
-            head.append(f" ({b.pending_chunks} appends)  ")
-            head.append(f"total {b.total_ms / 1000:,.2f} s  commits {len(b.commits)}  clears {len(b.clears)}")
-            if b.speaking:
-                head.append(("  ● speaking", "bold $success"))
-            summary.update(Content.assemble(*head))
-            windows = list(b.speech)
-            total_ms = b.total_ms
-            lists: list[str | tuple[str, str]] = []
-            if b.commits:
-                lists.append(("commits\n", "bold"))
-                for c in b.commits[-6:]:
-                    lists.append(f"  #{c.pos} {c.by:<10} {c.ms:,.0f} ms  item={c.item_id}\n")
-            if b.clears:
-                lists.append(f"clears: {', '.join(f'#{c.pos} ({c.ms:,.0f} ms)' for c in b.clears[-6:])}\n")
-            if windows:
-                lists.append(("speech windows\n", "bold"))
-                for w in windows[-6:]:
-                    lists.append(
-                        f"  {w.audio_start_ms}–{w.audio_end_ms if w.audio_end_ms is not None else '…'} ms"
-                        f"  item={w.item_id}\n"
-                    )
-            users = [it for it in state.items.values() if it.transcript is not None or it.role == "user"]
-            if users:
-                lists.append(("user items: transcript\n", "bold"))
-                for it in users[-8:]:
-                    tr = it.transcript
-                    status = tr.status if tr is not None else "not_requested"
-                    text = (tr.text if tr is not None else "") or ""
-                    lists.append(f"  {it.id[-12:]:<12} ")
-                    lists.append((f"{status:<13}", TRANSCRIPT_STYLE.get(status, "")))
-                    lists.append(f" {text[:60]!r}\n" if text else "\n")
-            responses = list(state.responses.values())
-            if responses:
-                lists.append(("responses: output audio\n", "bold"))
-                for r in responses[-6:]:
-                    words = (r.audio_transcript or r.text or "")[:50]
-                    lists.append(f"  {r.id[-12:]:<12} {str(r.status or ''):<11} {r.audio_ms / 1000:6.2f} s")
-                    lists.append(f" {words!r}\n" if words else "\n")
+        b = state.buffer
+        head: list[str | tuple[str, str]] = []
+        head.append((f"pending {b.pending_ms:,.0f} ms", "bold"))
+        head.append(f" ({b.pending_chunks} appends)  ")
+        head.append(f"total {b.total_ms / 1000:,.2f} s  commits {len(b.commits)}  clears {len(b.clears)}")
+        if b.speaking:
+            head.append(("  ● speaking", "bold $success"))
+        summary.update(Content.assemble(*head))
+        windows = list(b.speech)
+        total_ms = b.total_ms
+        lists: list[str | tuple[str, str]] = []
+        if b.commits:
+            lists.append(("commits\n", "bold"))
+            for c in b.commits[-6:]:
+                lists.append(f"  #{c.pos} {c.by:<10} {c.ms:,.0f} ms  item={c.item_id}\n")
+        if b.clears:
+            lists.append(f"clears: {', '.join(f'#{c.pos} ({c.ms:,.0f} ms)' for c in b.clears[-6:])}\n")
+        if windows:
+            lists.append(("speech windows\n", "bold"))
+            for w in windows[-6:]:
+                lists.append(
+                    f"  {w.audio_start_ms}–{w.audio_end_ms if w.audio_end_ms is not None else '…'} ms"
+                    f"  item={w.item_id}\n"
+                )
+        users = [it for it in state.items.values() if it.transcript is not None or it.role == "user"]
+        if users:
+            lists.append(("user items: transcript\n", "bold"))
+            for it in users[-8:]:
+                tr = it.transcript
+                status = tr.status if tr is not None else "not_requested"
+                text = (tr.text if tr is not None else "") or ""
+                lists.append(f"  {it.id[-12:]:<12} ")
+                lists.append((f"{status:<13}", TRANSCRIPT_STYLE.get(status, "")))
+                lists.append(f" {text[:60]!r}\n" if text else "\n")
+        responses = list(state.responses.values())
+        if responses:
+            lists.append(("responses: output audio\n", "bold"))
+            for r in responses[-6:]:
+                words = (r.audio_transcript or r.text or "")[:50]
+                lists.append(f"  {r.id[-12:]:<12} {str(r.status or ''):<11} {r.audio_ms / 1000:6.2f} s")
+                lists.append(f" {words!r}\n" if words else "\n")
         levels = self.model.view_levels
         self.query_one("#level-spark", Sparkline).data = [max(0.0, v + 80.0) for v in levels[-4000:]] or [0.0]
         self.query_one("#vad-timeline", Static).update(

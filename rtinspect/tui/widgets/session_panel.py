@@ -58,20 +58,16 @@ class SessionPanel(Vertical):
         head = self.query_one("#session-head", Static)
         table = self.query_one("#session-table", DataTable)
         table.clear()
-        if state is None:
-            head.update("session state unavailable (rtinspect.session.state not installed)")
-            return
-        with self.model.lock:
-            sess = state.session
-            effective = sess.effective or {}
-            requested = sess.requested or {}
-            try:
-                diffs = {p: (a, h) for p, a, h in sess.requested_vs_effective()}
-            except Exception:  # noqa: BLE001
-                diffs = {}
-            last = sess.last_update
-            rejected = sess.last_update_rejected
-            n_updates = len(sess.requested_history)
+        sess = state.session
+        effective = sess.effective or {}
+        requested = sess.requested or {}
+        try:
+            diffs = {p: (a, h) for p, a, h in sess.requested_vs_effective()}
+        except Exception:  # noqa: BLE001
+            diffs = {}
+        last = sess.last_update
+        rejected = sess.last_update_rejected
+        n_updates = len(sess.requested_history)
         h: list[str | tuple[str, str]] = []
         if sess.effective is None:
             h.append(("no session.created yet", "$text-muted"))
