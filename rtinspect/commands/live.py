@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from rtinspect.commands.serve import add_script_arguments, load_script
+
 HELP = "Live view (TUI): the real API when OPENAI_API_KEY or --url is set, else the embedded local server"
 
 
@@ -25,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="record every event to this log (default: a new log in ~/.local/share/rtinspect/sessions)",
     )
     rec.add_argument("--no-record", action="store_true", help="do not record the session")
+    add_script_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         record=args.record,
         no_record=args.no_record,
         call_id=args.call_id,
+        script=load_script(args),
     )
     app.run()
     return 0

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from rtinspect.commands.serve import add_script_arguments, load_script
+
 HELP = "Headless: stream audio files into a session, print transcripts and responses"
 
 
@@ -94,6 +96,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for each turn (default 30)"
     )
+    add_script_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -130,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         record=args.record,
         json=args.json,
         timeout=args.timeout,
+        script=load_script(args),
     )
     return asyncio.run(HeadlessSend(options).run())
 

@@ -18,6 +18,7 @@ import orjson
 
 from rtinspect.audio import AudioFormat, Clip, encode_for, load_audio, make_format, stream_bytes
 from rtinspect.audio.stream import clip_facts
+from rtinspect.errors import UserError
 from rtinspect.protocol import Dialect
 from rtinspect.secrets import redact_text, scrub_headers
 from rtinspect.tap import META_AUDIO_SOURCE_STARTED, META_CONNECTION_CLOSED, EventTap, Tapped
@@ -47,6 +48,7 @@ class SendOptions:
     record: str | None = None
     json: bool = False
     timeout: float = 30.0
+    script: Any = None  # rtinspect.server.script.Script for the embedded server (--script/--fault)
     env: dict[str, str] | None = None
     out: Callable[[str], None] | None = None
     err: Callable[[str], None] | None = None
@@ -74,6 +76,10 @@ class HeadlessSend:
             env=os.environ if self.opts.env is None else self.opts.env,
             headers=self.opts.headers,
         )
+        if target is not None and self.opts.script is not None:
+            raise UserError(
+                "--script/--fault drive the embedded server: drop --url and unset OPENAI_API_KEY to use it"
+            )
         server: Any = None
         writer: Any = None
         client: RealtimeClient | None = None
@@ -81,7 +87,9 @@ class HeadlessSend:
             if target is None:
                 from rtinspect.server import EmbeddedServer
 
-                server = EmbeddedServer(port=0, legacy_beta=self.dialect is Dialect.BETA)
+                server = EmbeddedServer(
+                    port=0, legacy_beta=self.dialect is Dialect.BETA, script=self.opts.script
+                )
                 await server.start()
                 target = Target.embedded(
                     server.url, dialect=self.dialect, model=self.opts.model or "gpt-realtime"

@@ -19,9 +19,11 @@ def build_live(
     server: Any = None,
     transcriber: Any = "pocketsphinx",
     call_id: str | None = None,
+    script: Any = None,
 ) -> Any:
     """The app for a live session. With no ``url`` and no key in the environment, an embedded
-    server is started in-process (``server`` lets a test pass one it started itself). ``call_id``
+    server is started in-process (``server`` lets a test pass one it started itself), with ``script``
+    (``rtinspect.server.script.Script``: rules and faults) when given. ``call_id``
     joins that WebRTC/SIP call's session as a sideband view instead of opening a new session."""
     from rtinspect.inspector.live import LiveController, default_record_path
     from rtinspect.inspector.model import SessionModel
@@ -42,11 +44,17 @@ def build_live(
             "--call-id joins a call on the real API (set OPENAI_API_KEY) or on the server given with --url "
             "(e.g. 'rtinspect serve'); the embedded server started here has no calls"
         )
+    if script is not None and not embedded:
+        raise UserError(
+            "--script/--fault drive the embedded server: drop --url and unset OPENAI_API_KEY to use it"
+        )
     if target is None:
         if server is None:
             from rtinspect.server import ServerThread
 
-            started = server = ServerThread(transcriber=transcriber, legacy_beta=d is Dialect.BETA).start()
+            started = server = ServerThread(
+                transcriber=transcriber, legacy_beta=d is Dialect.BETA, script=script
+            ).start()
         kwargs = {"model": model} if model else {}
         target = Target.embedded(server.url, dialect=d, **kwargs)
     if call_id is not None:
