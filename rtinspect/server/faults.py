@@ -1,7 +1,7 @@
 """Faults the embedded server can play on purpose, in the shapes the live API uses (one place for them all).
 
 A team's test of "what does my app do when the API fails" needs the failure as its client will really see
-it. Sources are in ``docs/protocol.md`` ("Faults: the live shapes"); where no live payload is published the
+it. Sources are in docs/protocol.md §16; where no live payload is published the
 shape follows the live envelope and the doc says so.
 
 Response faults end the response they are given to: ``rate_limit_exceeded`` and ``insufficient_quota``
