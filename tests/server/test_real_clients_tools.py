@@ -143,7 +143,9 @@ async def _agents_turn(server: RealtimeServer, pcm: bytes | None) -> tuple[list[
         return f"{FORECAST} in {city}"
 
     agent = RealtimeAgent(name="weather", instructions="Answer weather questions.", tools=[get_weather])
-    settings: dict[str, Any] = {"output_modalities": ["text"]}
+    # the session's model is the URL's: the server, like live, refuses a session.update that changes it, and
+    # the SDK sends its own default model unless told which one
+    settings: dict[str, Any] = {"output_modalities": ["text"], "model_name": "gpt-realtime"}
     runner = RealtimeRunner(agent, config={"model_settings": settings})  # type: ignore[typeddict-item]
     raw: list[dict[str, Any]] = []
     session = await runner.run(model_config={"url": server.model_url, "api_key": server.api_key})

@@ -217,3 +217,16 @@ def test_live_view_refuses_a_script_for_a_remote_endpoint() -> None:
 
     with pytest.raises(UserError, match="drive the embedded server"):
         build_live(url="ws://127.0.0.1:9/v1/realtime", script=rtscript.Script(), no_record=True)
+
+
+def test_live_view_starts_its_embedded_server_with_the_script(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rtinspect.tui.session import build_live
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    script = rtscript.from_data({"rules": [{"say": "From the TUI's script."}]})
+    app = build_live(script=script, no_record=True, transcriber="none")
+    thread = app.controller.server
+    try:
+        assert thread.server.script is script
+    finally:
+        thread.stop()
