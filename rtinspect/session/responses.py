@@ -1,4 +1,4 @@
-"""Response, rate-limit and usage handlers of the session reducer (a ``SessionState`` mixin).
+"""Response, rate-limit and usage handlers of the fold (plain functions in ``state.DISPATCH``).
 
 Beta and GA delta names share one handler each; text and transcripts are kept as delta parts and
 joined on read, audio only as byte and millisecond counts from base64 lengths.
@@ -6,11 +6,20 @@ joined on read, audio only as byte and millisecond counts from base64 lengths.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rtinspect.session.buffer import StateBase, _d, _int, _s, b64_decoded_len
+from rtinspect.protocol.audio import b64_decoded_len
+from rtinspect.session.buffer import _s
+from rtinspect.session.items import _int, upsert_item
 from rtinspect.session.model import FunctionCall, RateLimits, Response
 from rtinspect.tap import Tapped
+
+if TYPE_CHECKING:
+    from rtinspect.session.state import SessionState
+
+
+def _d(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
 
 
 def _compact(parts: list[str]) -> None:
@@ -19,212 +28,219 @@ def _compact(parts: list[str]) -> None:
         parts[:] = ["".join(parts)]
 
 
-class ResponseHandlers(StateBase):
-    """Handlers for ``response.*`` and ``rate_limits.updated``."""
+def _response(st: SessionState, rid: Any, pos: int, t: float) -> Response | None:
+    if rid.__class__ is not str:
+        return None
+    resp = st.responses.get(rid)
+    if resp is None:  # events of a response whose response.created we never saw
+        resp = Response(rid)
+        st.responses[rid] = resp
+    return resp
 
-    def _response(self, rid: Any, pos: int, t: float) -> Response | None:
-        if rid.__class__ is not str:
-            return None
-        resp = self.responses.get(rid)
-        if resp is None:  # events of a response whose response.created we never saw
-            resp = Response(rid)
-            self.responses[rid] = resp
-        return resp
 
-    def _s_response_created(self, rec: Tapped, pos: int) -> set[str]:
-        data = _d(rec.event.get("response"))
-        resp = self._response(data.get("id"), pos, rec.t)
+def on_response_created(st: SessionState, rec: Tapped, pos: int) -> set[str]:
+    data = _d(rec.event.get("response"))
+    resp = _response(st, data.get("id"), pos, rec.t)
+    if resp is None:
+        return set()
+    resp.status = _s(data.get("status")) or resp.status
+    resp.status_details = data.get("status_details")
+    resp.created_pos, resp.created_t = pos, rec.t
+    if st.pending_creates:
+        resp.client_pos = st.pending_creates.pop(0)
+    st.active_response_id = resp.id
+    return {"responses"}
+
+
+def on_response_done(st: SessionState, rec: Tapped, pos: int) -> set[str]:
+    data = _d(rec.event.get("response"))
+    resp = _response(st, data.get("id"), pos, rec.t)
+    if resp is None:
+        return set()
+    changed = {"responses"}
+    resp.status = _s(data.get("status")) or resp.status
+    resp.status_details = data.get("status_details")
+    resp.done_pos, resp.done_t = pos, rec.t
+    _compact(resp.text_parts)
+    _compact(resp.transcript_parts)
+    for fc in resp.function_calls.values():
+        _compact(fc.arg_parts)
+    if st.active_response_id == resp.id:
+        st.active_response_id = None
+    output = data.get("output")
+    if isinstance(output, list):
+        for out in output:
+            item = upsert_item(st, out, rec, pos)
+            if item is not None:
+                item.response_id = resp.id
+                if item.id not in resp.output_item_ids:
+                    resp.output_item_ids.append(item.id)
+                changed.add("items")
+    usage = data.get("usage")
+    if isinstance(usage, dict):
+        resp.usage = usage
+        u = st.usage
+        u.responses += 1
+        u.total_tokens += _int(usage.get("total_tokens"))
+        u.input_tokens += _int(usage.get("input_tokens"))
+        u.output_tokens += _int(usage.get("output_tokens"))
+        ind, outd = _d(usage.get("input_token_details")), _d(usage.get("output_token_details"))
+        u.input_text_tokens += _int(ind.get("text_tokens"))
+        u.input_audio_tokens += _int(ind.get("audio_tokens"))
+        u.input_cached_tokens += _int(ind.get("cached_tokens"))
+        u.output_text_tokens += _int(outd.get("text_tokens"))
+        u.output_audio_tokens += _int(outd.get("audio_tokens"))
+        changed.add("usage")
+    return changed
+
+
+def on_output_item(st: SessionState, rec: Tapped, pos: int) -> set[str]:
+    ev = rec.event
+    resp = _response(st, ev.get("response_id"), pos, rec.t)
+    item = upsert_item(st, ev.get("item"), rec, pos)
+    if item is None:
+        return {"responses"} if resp is not None else set()
+    if resp is not None:
+        item.response_id = resp.id
+        if item.id not in resp.output_item_ids:
+            resp.output_item_ids.append(item.id)
+        if item.type == "function_call":
+            fc = _call(resp, item.call_id, item.id, pos)
+            fc.name = item.name or fc.name
+            idx = ev.get("output_index")
+            fc.output_index = idx if isinstance(idx, int) and not isinstance(idx, bool) else fc.output_index
+            if rec.type.endswith(".done"):
+                if item.arguments is not None:
+                    fc.arguments_done = item.arguments
+                if not fc.done:
+                    fc.done, fc.done_pos = True, pos
+    return {"responses", "items"}
+
+
+def _call(resp: Response, call_id: str | None, item_id: str | None, pos: int) -> FunctionCall:
+    calls = resp.function_calls
+    fc = calls.get(call_id or "") or calls.get(item_id or "")
+    if fc is None:
+        fc = FunctionCall(call_id, item_id, first_pos=pos)
+        calls[call_id or item_id or f"#{len(calls)}"] = fc
+    if fc.call_id is None and call_id is not None:
+        fc.call_id = call_id
+    if fc.item_id is None and item_id is not None:
+        fc.item_id = item_id
+    return fc
+
+
+def on_text_delta(st: SessionState, rec: Tapped, pos: int) -> set[str]:
+    ev = rec.event
+    rid = ev.get("response_id")
+    resp = st.responses.get(rid) if rid.__class__ is str else None
+    if resp is None:
+        resp = _response(st, rid, pos, rec.t)
+    delta = ev.get("delta")
+    if resp is None or delta.__class__ is not str:
+        return set()
+    resp.text_parts.append(delta)
+    resp.text_deltas += 1
+    if resp.first_text_delta_pos is None:
+        resp.first_text_delta_pos, resp.first_text_delta_t = pos, rec.t
+    return {"responses"}
+
+
+def on_text_done(st: SessionState, rec: Tapped, pos: int) -> set[str]:
+    ev = rec.event
+    resp = _response(st, ev.get("response_id"), pos, rec.t)
+    text = _s(ev.get("text"))
+    if resp is None or text is None:
+        return set()
+    if not resp.text_parts:
+        resp.text_parts.append(text)
+    item = st.items.get(_s(ev.get("item_id")) or "")
+    if item is not None and not item.text:
+        item.text = text
+    return {"responses"}
+
+
+def on_audio_delta(st: SessionState, rec: Tapped, pos: int) -> set[str]:
+    ev = rec.event
+    rid = ev.get("response_id")
+    resp = st.responses.get(rid) if rid.__class__ is str else None
+    if resp is None:
+        resp = _response(st, rid, pos, rec.t)
         if resp is None:
             return set()
-        resp.status = _s(data.get("status")) or resp.status
-        resp.status_details = data.get("status_details")
-        resp.created_pos, resp.created_t = pos, rec.t
-        if self._pending_creates:
-            resp.client_pos = self._pending_creates.pop(0)
-        self.active_response_id = resp.id
-        return {"responses"}
+    n = b64_decoded_len(ev.get("delta"))
+    ms = n / st.out_bytes_per_ms
+    resp.audio_bytes += n
+    resp.audio_ms += ms
+    resp.audio_deltas += 1
+    if resp.first_audio_delta_pos is None:
+        resp.first_audio_delta_pos, resp.first_audio_delta_t = pos, rec.t
+    iid = ev.get("item_id")
+    item = st.items.get(iid) if iid.__class__ is str else None
+    if item is not None:
+        item.has_audio = True
+        item.audio_ms = (item.audio_ms or 0.0) + ms
+    return {"responses"}
 
-    def _s_response_done(self, rec: Tapped, pos: int) -> set[str]:
-        data = _d(rec.event.get("response"))
-        resp = self._response(data.get("id"), pos, rec.t)
-        if resp is None:
-            return set()
-        changed = {"responses"}
-        resp.status = _s(data.get("status")) or resp.status
-        resp.status_details = data.get("status_details")
-        resp.done_pos, resp.done_t = pos, rec.t
-        _compact(resp.text_parts)
-        _compact(resp.transcript_parts)
-        for fc in resp.function_calls.values():
-            _compact(fc.arg_parts)
-        if self.active_response_id == resp.id:
-            self.active_response_id = None
-        output = data.get("output")
-        if isinstance(output, list):
-            for out in output:
-                item = self._upsert_item(out, rec, pos)
-                if item is not None:
-                    item.response_id = resp.id
-                    if item.id not in resp.output_item_ids:
-                        resp.output_item_ids.append(item.id)
-                    changed.add("items")
-        usage = data.get("usage")
-        if isinstance(usage, dict):
-            resp.usage = usage
-            u = self.usage
-            u.responses += 1
-            u.total_tokens += _int(usage.get("total_tokens"))
-            u.input_tokens += _int(usage.get("input_tokens"))
-            u.output_tokens += _int(usage.get("output_tokens"))
-            ind, outd = _d(usage.get("input_token_details")), _d(usage.get("output_token_details"))
-            u.input_text_tokens += _int(ind.get("text_tokens"))
-            u.input_audio_tokens += _int(ind.get("audio_tokens"))
-            u.input_cached_tokens += _int(ind.get("cached_tokens"))
-            u.output_text_tokens += _int(outd.get("text_tokens"))
-            u.output_audio_tokens += _int(outd.get("audio_tokens"))
-            changed.add("usage")
-        return changed
 
-    def _s_output_item(self, rec: Tapped, pos: int) -> set[str]:
-        ev = rec.event
-        resp = self._response(ev.get("response_id"), pos, rec.t)
-        item = self._upsert_item(ev.get("item"), rec, pos)
-        if item is None:
-            return {"responses"} if resp is not None else set()
-        if resp is not None:
-            item.response_id = resp.id
-            if item.id not in resp.output_item_ids:
-                resp.output_item_ids.append(item.id)
-            if item.type == "function_call":
-                fc = self._call(resp, item.call_id, item.id, pos)
-                fc.name = item.name or fc.name
-                idx = ev.get("output_index")
-                fc.output_index = (
-                    idx if isinstance(idx, int) and not isinstance(idx, bool) else fc.output_index
-                )
-                if rec.type.endswith(".done"):
-                    if item.arguments is not None:
-                        fc.arguments_done = item.arguments
-                    if not fc.done:
-                        fc.done, fc.done_pos = True, pos
-        return {"responses", "items"}
+def on_transcript_delta(st: SessionState, rec: Tapped, pos: int) -> set[str]:
+    ev = rec.event
+    rid = ev.get("response_id")
+    resp = st.responses.get(rid) if rid.__class__ is str else None
+    if resp is None:
+        resp = _response(st, rid, pos, rec.t)
+    delta = ev.get("delta")
+    if resp is None or delta.__class__ is not str:
+        return set()
+    resp.transcript_parts.append(delta)
+    return {"responses"}
 
-    def _call(self, resp: Response, call_id: str | None, item_id: str | None, pos: int) -> FunctionCall:
-        calls = resp.function_calls
-        fc = calls.get(call_id or "") or calls.get(item_id or "")
-        if fc is None:
-            fc = FunctionCall(call_id, item_id, first_pos=pos)
-            calls[call_id or item_id or f"#{len(calls)}"] = fc
-        if fc.call_id is None and call_id is not None:
-            fc.call_id = call_id
-        if fc.item_id is None and item_id is not None:
-            fc.item_id = item_id
-        return fc
 
-    def _s_text_delta(self, rec: Tapped, pos: int) -> set[str]:
-        ev = rec.event
-        rid = ev.get("response_id")
-        resp = self.responses.get(rid) if rid.__class__ is str else None
-        if resp is None:
-            resp = self._response(rid, pos, rec.t)
-        delta = ev.get("delta")
-        if resp is None or delta.__class__ is not str:
-            return set()
-        resp.text_parts.append(delta)
-        resp.text_deltas += 1
-        if resp.first_text_delta_pos is None:
-            resp.first_text_delta_pos, resp.first_text_delta_t = pos, rec.t
-        return {"responses"}
+def on_transcript_done(st: SessionState, rec: Tapped, pos: int) -> set[str]:
+    ev = rec.event
+    resp = _response(st, ev.get("response_id"), pos, rec.t)
+    text = _s(ev.get("transcript"))
+    if resp is None or text is None:
+        return set()
+    if not resp.transcript_parts:
+        resp.transcript_parts.append(text)
+    item = st.items.get(_s(ev.get("item_id")) or "")
+    if item is not None:
+        item.audio_transcript = text
+    return {"responses"}
 
-    def _s_text_done(self, rec: Tapped, pos: int) -> set[str]:
-        ev = rec.event
-        resp = self._response(ev.get("response_id"), pos, rec.t)
-        text = _s(ev.get("text"))
-        if resp is None or text is None:
-            return set()
-        if not resp.text_parts:
-            resp.text_parts.append(text)
-        item = self.items.get(_s(ev.get("item_id")) or "")
-        if item is not None and not item.text:
-            item.text = text
-        return {"responses"}
 
-    def _s_audio_delta(self, rec: Tapped, pos: int) -> set[str]:
-        ev = rec.event
-        rid = ev.get("response_id")
-        resp = self.responses.get(rid) if rid.__class__ is str else None
-        if resp is None:
-            resp = self._response(rid, pos, rec.t)
-            if resp is None:
-                return set()
-        n = b64_decoded_len(ev.get("delta"))
-        ms = n / self._out_bpm
-        resp.audio_bytes += n
-        resp.audio_ms += ms
-        resp.audio_deltas += 1
-        if resp.first_audio_delta_pos is None:
-            resp.first_audio_delta_pos, resp.first_audio_delta_t = pos, rec.t
-        iid = ev.get("item_id")
-        item = self.items.get(iid) if iid.__class__ is str else None
-        if item is not None:
-            item.has_audio = True
-            item.audio_ms = (item.audio_ms or 0.0) + ms
-        return {"responses"}
+def on_args_delta(st: SessionState, rec: Tapped, pos: int) -> set[str]:
+    ev = rec.event
+    resp = _response(st, ev.get("response_id"), pos, rec.t)
+    delta = ev.get("delta")
+    if resp is None or delta.__class__ is not str:
+        return set()
+    fc = _call(resp, _s(ev.get("call_id")), _s(ev.get("item_id")), pos)
+    fc.arg_parts.append(delta)
+    return {"responses"}
 
-    def _s_transcript_delta(self, rec: Tapped, pos: int) -> set[str]:
-        ev = rec.event
-        rid = ev.get("response_id")
-        resp = self.responses.get(rid) if rid.__class__ is str else None
-        if resp is None:
-            resp = self._response(rid, pos, rec.t)
-        delta = ev.get("delta")
-        if resp is None or delta.__class__ is not str:
-            return set()
-        resp.transcript_parts.append(delta)
-        return {"responses"}
 
-    def _s_transcript_done(self, rec: Tapped, pos: int) -> set[str]:
-        ev = rec.event
-        resp = self._response(ev.get("response_id"), pos, rec.t)
-        text = _s(ev.get("transcript"))
-        if resp is None or text is None:
-            return set()
-        if not resp.transcript_parts:
-            resp.transcript_parts.append(text)
-        item = self.items.get(_s(ev.get("item_id")) or "")
-        if item is not None:
-            item.audio_transcript = text
-        return {"responses"}
+def on_args_done(st: SessionState, rec: Tapped, pos: int) -> set[str]:
+    ev = rec.event
+    resp = _response(st, ev.get("response_id"), pos, rec.t)
+    if resp is None:
+        return set()
+    fc = _call(resp, _s(ev.get("call_id")), _s(ev.get("item_id")), pos)
+    args = _s(ev.get("arguments"))
+    if args is not None:
+        fc.arguments_done = args
+    if not fc.done:
+        fc.done, fc.done_pos = True, pos
+    item = st.items.get(fc.item_id or "")
+    if item is not None and args is not None:
+        item.arguments = args
+    return {"responses"}
 
-    def _s_args_delta(self, rec: Tapped, pos: int) -> set[str]:
-        ev = rec.event
-        resp = self._response(ev.get("response_id"), pos, rec.t)
-        delta = ev.get("delta")
-        if resp is None or delta.__class__ is not str:
-            return set()
-        fc = self._call(resp, _s(ev.get("call_id")), _s(ev.get("item_id")), pos)
-        fc.arg_parts.append(delta)
-        return {"responses"}
 
-    def _s_args_done(self, rec: Tapped, pos: int) -> set[str]:
-        ev = rec.event
-        resp = self._response(ev.get("response_id"), pos, rec.t)
-        if resp is None:
-            return set()
-        fc = self._call(resp, _s(ev.get("call_id")), _s(ev.get("item_id")), pos)
-        args = _s(ev.get("arguments"))
-        if args is not None:
-            fc.arguments_done = args
-        if not fc.done:
-            fc.done, fc.done_pos = True, pos
-        item = self.items.get(fc.item_id or "")
-        if item is not None and args is not None:
-            item.arguments = args
-        return {"responses"}
-
-    def _s_rate_limits(self, rec: Tapped, pos: int) -> set[str]:
-        limits = rec.event.get("rate_limits")
-        if not isinstance(limits, list):
-            return set()
-        self.rate_limits = RateLimits([x for x in limits if isinstance(x, dict)], pos, rec.t)
-        return {"rate_limits"}
+def on_rate_limits(st: SessionState, rec: Tapped, pos: int) -> set[str]:
+    limits = rec.event.get("rate_limits")
+    if not isinstance(limits, list):
+        return set()
+    st.rate_limits = RateLimits([x for x in limits if isinstance(x, dict)], pos, rec.t)
+    return {"rate_limits"}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rtinspect.protocol import Dialect
-from rtinspect.session.state import SessionState, fold
+from rtinspect.session.state import DISPATCH, SessionState, fold
 from rtinspect.tap import META_CONNECTION_OPENED, META_TRANSPORT_ERROR, Tapped
 
 from .sessions import PCM_100MS, Builder, ga_session, golden_ga
@@ -60,13 +62,13 @@ def test_folding_in_two_parts_keeps_positions() -> None:
     assert half.counters.by_type == whole.counters.by_type
 
 
-def test_unknown_and_malformed_events_are_counted_not_fatal() -> None:
+def test_unknown_and_malformed_events_are_counted_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
     st = SessionState()
 
-    def boom(rec: Tapped, pos: int) -> set[str]:
+    def boom(state: SessionState, rec: Tapped, pos: int) -> set[str]:
         raise KeyError("x")
 
-    st._server["rate_limits.updated"] = boom
+    monkeypatch.setitem(DISPATCH["server"], "rate_limits.updated", boom)
     recs = [
         Tapped(0.1, "server", {"type": "brand.new.event"}),
         Tapped(0.2, "server", {"type": "rate_limits.updated", "rate_limits": []}),

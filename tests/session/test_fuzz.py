@@ -9,15 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rtinspect.session.model import AREAS
-from rtinspect.session.state import SessionState, b64_decoded_len
+from rtinspect.session.state import DISPATCH, SessionState, b64_decoded_len
 from rtinspect.tap import Tapped
 
-_PROBE = SessionState()
-KNOWN = sorted(
-    [("client", t) for t in _PROBE._client]
-    + [("server", t) for t in _PROBE._server]
-    + [("meta", t) for t in _PROBE._meta]
-)
+KNOWN = sorted((direction, t) for direction, table in DISPATCH.items() for t in table)
 KNOWN_TYPES = sorted({t for _, t in KNOWN})
 KNOWN_SET = frozenset(KNOWN)
 FIELDS = [
