@@ -63,5 +63,8 @@ async def test_captured_flow_opens_as_a_session_screen(tmp_path: Path) -> None:
             view = app.views[0]
             await wait_until(pilot, lambda: len(view.model.index.type_codes) >= 2)  # opened + created
             assert "wss://api.openai.com/v1/realtime" in view.endpoint  # the app's own endpoint
-            assert "mitmproxy test" in str(app.screen.query_one("#proxy-banner").render())
+            banner = app.screen.query_one("#proxy-banner")
+            await wait_until(
+                pilot, lambda: "mitmproxy test" in str(banner.render())
+            )  # where frames come from
     assert list(tmp_path.glob("capture-*-1.jsonl"))
