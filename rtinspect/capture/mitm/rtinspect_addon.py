@@ -49,6 +49,7 @@ CREDENTIAL_HEADERS = frozenset(
 KEY_SUBPROTOCOLS = ("openai-insecure-api-key.", "openai-insecure-ephemeral-key.")
 REDACTED = "[redacted]"
 QUEUE_MAX = 20_000  # about 3 minutes of a busy session: a collector that long away loses frames, counted
+QUEUE_BYTES_MAX = 64 * 1024 * 1024  # and never more than this much payload waiting (appends go up to 15 MiB)
 RECONNECT_S = 1.0
 
 
@@ -106,15 +107,28 @@ class Sender:
         self._warned = False
         self._retry_at = 0.0
         self._lock = threading.Lock()  # the sender and reader threads both write to the socket
+        self._count_lock = threading.Lock()  # mitmproxy's thread and the sender both count
+        self.queued_bytes = 0
         self.thread = threading.Thread(target=self._run, name="rtinspect-sender", daemon=True)
         self.thread.start()
 
     def put(self, item: tuple[Any, ...]) -> None:
+        size = len(item[4]) if item[0] == "frame" else 0
+        with self._count_lock:
+            if self.queued_bytes + size > QUEUE_BYTES_MAX:
+                self._count_drop(str(item[1]))
+                return
+            self.queued_bytes += size
         try:
             self.queue.put_nowait(item)
         except queue.Full:
-            flow = str(item[1])
-            self.dropped[flow] = self.dropped.get(flow, 0) + 1
+            with self._count_lock:
+                self.queued_bytes -= size
+                self._count_drop(str(item[1]))
+
+    def _count_drop(self, flow: str) -> None:
+        """Count one dropped frame of ``flow`` (the caller holds ``_count_lock``)."""
+        self.dropped[flow] = self.dropped.get(flow, 0) + 1
 
     def stop(self) -> None:
         with contextlib.suppress(queue.Full):
@@ -129,12 +143,16 @@ class Sender:
             if item is None:
                 self._close()
                 return
+            if item[0] == "frame":
+                with self._count_lock:
+                    self.queued_bytes -= len(item[4])
             message = self._message(item, opened)
             if message is None:
                 continue
             if not self._ensure_connected(opened):
                 if item[0] == "frame":
-                    self.dropped[item[1]] = self.dropped.get(item[1], 0) + 1
+                    with self._count_lock:
+                        self._count_drop(item[1])
                 continue
             self._send(message)
 
@@ -207,10 +225,11 @@ class Sender:
         threading.Thread(target=self._read, args=(sock, ws), name="rtinspect-reader", daemon=True).start()
         for msg in list(opened.values()):  # the collector starts each flow afresh after a reconnect
             self._send(msg)
-        for flow, count in list(self.dropped.items()):
+        with self._count_lock:
+            dropped, self.dropped = self.dropped, {}
+        for flow, count in dropped.items():
             if flow in opened:
                 self._send({"kind": "dropped", "id": flow, "count": count})
-            del self.dropped[flow]
         return True
 
     def _send(self, msg: dict[str, Any]) -> None:
