@@ -27,6 +27,15 @@ HEADER_KEY = "rtinspect_log"
 DIR_CODES: dict[str, int] = {name: code for code, name in enumerate(DIRECTIONS)}
 
 
+def event_line(t: float, direction: bytes, type_json: bytes, event_json: bytes) -> bytes:
+    """One event line, newline included: the envelope the reader's fast path reads by byte position.
+
+    ``type_json`` and ``event_json`` are already JSON (``orjson.dumps`` output); ``t`` goes out
+    as ``%.6f`` (microseconds), the shape ``scan`` reads as integers.
+    """
+    return b'{"t":%.6f,"dir":"%s","type":%s,"event":%s}\n' % (t, direction, type_json, event_json)
+
+
 class LogFormatError(UserError):
     """The file is not an rtinspect log, or one of its lines cannot be read as an event."""
 

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from rtinspect import __version__
-from rtinspect.log.format import FORMAT_VERSION, HEADER_KEY, FdOwner, LogWriteError
+from rtinspect.log.format import FORMAT_VERSION, HEADER_KEY, FdOwner, LogWriteError, event_line
 from rtinspect.protocol import AUDIO_FIELDS
 from rtinspect.secrets import contains_known_secret, redact_text, scrub_event, scrub_headers, scrub_url
 from rtinspect.tap import DIRECTIONS, Tapped
@@ -133,8 +133,7 @@ class LogWriter(FdOwner):
             type_bytes = orjson.dumps(type_)
             if len(self._type_cache) < 4096:
                 self._type_cache[type_] = type_bytes
-        line = b'{"t":%.6f,"dir":"%s","type":%s,"event":%s}\n' % (t, direction, type_bytes, _dumps(event))
-        self._write_line(line)
+        self._write_line(event_line(t, direction, type_bytes, _dumps(event)))
         self.count += 1
 
     __call__ = write
