@@ -7,7 +7,7 @@ the recorder writes it, the reader yields it, the state folds it and the views l
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -36,6 +36,39 @@ class Tapped:
     def type(self) -> str:
         value = self.event.get("type")
         return value if isinstance(value, str) else ""
+
+
+@dataclass(slots=True)
+class AudioRun:
+    """Consecutive audio events of one type and direction, in columns, without their payloads.
+
+    Most of a real session is base64 audio, and a fold needs of an append or an audio delta only
+    its time, its direction and its payload's decoded size (plus the small fields beside the
+    payload, such as ``response_id``). A recorded log measures those from each line's bytes, so a
+    reader hands them over as runs: a consumer folds a run in one step (``SessionState.apply_run``)
+    or, event by event, through ``records()``, which reads the payloads back.
+
+    ``events[k]`` is event k without its payload field (treat as read-only: events with nothing
+    beside the payload share one dict); ``sizes[k]`` its payload's decoded bytes; ``payload(k)``
+    reads its base64 text.
+    """
+
+    type: str
+    dir: Direction
+    start: int  # position of the first event in its log
+    times: Sequence[float]
+    sizes: Sequence[int]
+    events: list[dict[str, Any]]
+    field: str  # the payload's field name (``audio``, ``delta``)
+    payload: Callable[[int], str]
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def records(self) -> Iterator[Tapped]:
+        """The run as whole ``Tapped`` records, payloads read back (for one-event-at-a-time folds)."""
+        for k, ev in enumerate(self.events):
+            yield Tapped(float(self.times[k]), self.dir, {**ev, self.field: self.payload(k)})
 
 
 Sink = Callable[[Tapped], None]

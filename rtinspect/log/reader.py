@@ -18,7 +18,7 @@ import operator
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,58 @@ import orjson
 
 from rtinspect.log.format import FdOwner, LogFormatError, open_log_fd, read_header
 from rtinspect.log.query import Queries
-from rtinspect.log.scan import Batch, TypeTable, scan_chunk
-from rtinspect.tap import DIRECTIONS, Tapped
+from rtinspect.log.scan import COLUMNS, DTYPES, Batch, TypeTable, scan_chunk
+from rtinspect.protocol.audio import AUDIO_FIELDS
+from rtinspect.tap import DIRECTIONS, AudioRun, Tapped
 
 CHUNK_BYTES = 16 << 20
 FIRST_BYTES = 4 << 20
 CACHE_SIZE = 512
 READ_SPAN = 4 << 20  # bytes per pread when streaming records
+_CUT = b"\\u0000"
+FOLD_SPAN = 16 << 20  # bytes mapped at a time by iter_fold (most of them never touched)
 MMAP_MIN = 1 << 20  # smaller index steps read with pread
+
+
+class _Span:
+    """``length`` bytes of the file from ``offset`` as a sliceable, searchable object: a map of
+    the range when it is big (the bytes of bare audio lines are then never touched), else one
+    pread (a small read costs less than a map)."""
+
+    def __init__(self, fd: int, offset: int, length: int) -> None:
+        self._mm: mmap.mmap | None = None
+        if length >= MMAP_MIN:
+            aligned = offset - offset % mmap.ALLOCATIONGRANULARITY
+            self._mm = mmap.mmap(fd, length + offset - aligned, access=mmap.ACCESS_READ, offset=aligned)
+            self.shift = offset - aligned
+            self.data: Any = self._mm
+        else:
+            self.shift = 0
+            self.data = os.pread(fd, length, offset)
+
+    def __enter__(self) -> _ShiftedView:
+        return _ShiftedView(self.data, self.shift)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._mm is not None:
+            self._mm.close()
+
+
+class _ShiftedView:
+    """Slicing and ``find`` on a buffer whose position 0 is ``shift`` bytes in."""
+
+    __slots__ = ("_data", "_shift")
+
+    def __init__(self, data: Any, shift: int) -> None:
+        self._data, self._shift = data, shift
+
+    def __getitem__(self, s: slice) -> bytes:
+        sh = self._shift
+        return self._data[s.start + sh : s.stop + sh]
+
+    def find(self, sub: bytes, start: int, end: int) -> int:
+        i = self._data.find(sub, start + self._shift, end + self._shift)
+        return i - self._shift if i >= 0 else -1
 
 
 class LogReader(Queries, FdOwner):
@@ -91,13 +135,7 @@ class LogReader(Queries, FdOwner):
     # ------------------------------------------------------------------ indexing
     @staticmethod
     def _alloc(cap: int) -> dict[str, np.ndarray]:
-        return {
-            "offsets": np.empty(cap, np.int64),
-            "lengths": np.empty(cap, np.int32),
-            "times": np.empty(cap, np.float64),
-            "dirs": np.empty(cap, np.uint8),
-            "types": np.empty(cap, np.uint16),
-        }
+        return {name: np.empty(cap, DTYPES[name]) for name in COLUMNS}
 
     def _append(self, batch: Batch) -> None:
         k = len(batch.offsets)
@@ -157,9 +195,15 @@ class LogReader(Queries, FdOwner):
         aligned = self._pos - self._pos % mmap.ALLOCATIONGRANULARITY
         mm = mmap.mmap(self.fd, want + self._pos - aligned, access=mmap.ACCESS_READ, offset=aligned)
         view = memoryview(mm)
-        chunk = view[self._pos - aligned :]
+        shift = self._pos - aligned
+        chunk = view[shift:]
+
+        def find(sub: bytes, start: int, end: int) -> int:
+            i = mm.find(sub, start + shift, end + shift)
+            return i - shift if i >= 0 else -1
+
         try:
-            return scan_chunk(chunk, self._pos, self._table)
+            return scan_chunk(chunk, self._pos, self._table, find)
         finally:
             try:
                 chunk.release()
@@ -352,3 +396,108 @@ class LogReader(Queries, FdOwner):
 
     def __iter__(self) -> Iterator[Tapped]:
         return self.iter_records()
+
+    # ------------------------------------------------------------------ folding
+    def iter_fold(self, start: int = 0, stop: int | None = None) -> Iterator[Tapped | AudioRun]:
+        """Events ``start..stop`` for a fold: ``Tapped`` records, and ``AudioRun``s for the audio.
+
+        Audio events measured by the index (``audio_bytes >= 0``) come in runs of one type and
+        direction without their payloads: a bare append (nothing but its payload) is not read
+        at all; any other measured audio line is parsed with its payload cut out, which checks
+        that everything around the payload is well-formed JSON and that the payload is the
+        event's own field. A line that fails that check, and every other event, is parsed whole
+        (damaged ones are skipped and noted in ``warning``, as ``iter_records`` does).
+        """
+        n = self._n if stop is None else min(stop, self._n)
+        i = max(0, start)
+        names, fields, loads = self._table.names, AUDIO_FIELDS, orjson.loads
+        while i < n:
+            with self._lock:
+                cols = self._cols
+            base = int(cols["offsets"][i])
+            j = max(1, int(np.searchsorted(cols["offsets"][i:n], base + FOLD_SPAN, side="right")))
+            end = int(cols["offsets"][i + j - 1]) + int(cols["lengths"][i + j - 1])
+            offs = (cols["offsets"][i : i + j] - base).tolist()
+            lens = cols["lengths"][i : i + j].tolist()
+            times = cols["times"][i : i + j].tolist()
+            dirs = cols["dirs"][i : i + j].tolist()
+            types = cols["types"][i : i + j].tolist()
+            sizes = cols["audio_bytes"][i : i + j].tolist()
+            poffs = cols["audio_off"][i : i + j].tolist()
+            bare = cols["bare"][i : i + j].tolist()
+            run_key, run_first, events = -1, 0, []
+            shared: dict[str, Any] = {}
+            with _Span(self.fd, base, end - base) as data:
+                find = data.find
+                for k in range(j):
+                    o, ln = offs[k], lens[k]
+                    if sizes[k] >= 0:  # a measured audio event
+                        key = types[k] * 4 + dirs[k]
+                        if key != run_key:
+                            if events:
+                                yield self._run(cols, i + run_first, events, names)
+                            run_key, run_first, events = key, k, []
+                            shared = {"type": names[types[k]]}
+                        if bare[k]:
+                            events.append(shared)
+                            continue
+                        name = shared["type"]
+                        field = fields[name]
+                        ps = o + poffs[k]
+                        pe = find(b'"', ps, o + ln)
+                        try:
+                            # the payload replaced by "\u0000": the line has no backslash, so no
+                            # other string can read as that; finding it proves whose payload it was
+                            event = loads(data[o:ps] + _CUT + data[pe : o + ln])["event"]
+                            if (
+                                type(event) is not dict
+                                or event.get(field) != "\x00"
+                                or event.get("type") != name
+                            ):
+                                raise TypeError
+                        except (orjson.JSONDecodeError, KeyError, TypeError):
+                            event = None  # not what the index took it for: read it whole below
+                        if event is not None:
+                            del event[field]
+                            events.append(event)
+                            continue
+                    if events:
+                        yield self._run(cols, i + run_first, events, names)
+                        events = []
+                    run_key = -1
+                    try:
+                        event = loads(data[o : o + ln])["event"]
+                        if type(event) is not dict:
+                            raise TypeError
+                    except (orjson.JSONDecodeError, KeyError, TypeError):
+                        self._damaged.add(i + k)
+                        continue
+                    yield Tapped(times[k], DIRECTIONS[dirs[k]], event)
+                if events:
+                    yield self._run(cols, i + run_first, events, names)
+            i += j
+
+    def _run(
+        self, cols: dict[str, np.ndarray], first: int, events: list[dict[str, Any]], names: list[str]
+    ) -> AudioRun:
+        stop = first + len(events)
+        name = names[int(cols["types"][first])]
+        return AudioRun(
+            name,
+            DIRECTIONS[int(cols["dirs"][first])],
+            first,
+            cols["times"][first:stop],
+            cols["audio_bytes"][first:stop],
+            events,
+            AUDIO_FIELDS[name],
+            self._payload_reader(first),
+        )
+
+    def _payload_reader(self, first: int) -> Callable[[int], str]:
+        def payload(k: int) -> str:
+            i = first + k
+            line = self.raw(i)
+            ps = int(self._cols["audio_off"][i])
+            return line[ps : line.index(b'"', ps)].decode("ascii")
+
+        return payload

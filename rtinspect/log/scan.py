@@ -6,11 +6,17 @@ literals column-wise with numpy; times in the writer's ``%.6f`` shape are read a
 microseconds, and type names are interned by hashing their bytes (each distinct one decoded once). Only lines that do not fit this fast shape (escaped or
 very long type names, hand-written JSON with spaces, damage) take a per-line path that parses the
 line with orjson; a line that is not an event even then is skipped and counted.
+
+Audio events (most of a real log) are measured from their byte span too: the base64 payload
+holds only ASCII characters from ``+`` up, no quote, backslash or control character, so its
+closing quote is the first "special" byte after its key, and its decoded size follows from its
+length and padding (``measure_audio``). The same pass that finds the newlines finds those bytes.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +24,7 @@ import orjson
 from numpy.lib.stride_tricks import sliding_window_view
 
 from rtinspect.log.format import DIR_CODES
+from rtinspect.protocol.audio import AUDIO_FIELDS, b64_size
 
 WIN = 128  # bytes of each line examined; covers the envelope of every known event type
 NUM_W = 24  # widest time text taken by the fast path
@@ -27,7 +34,7 @@ _PREFIX = b'{"t":'
 _EVENT = b'","event":'
 # ',"dir":"<name>","type":"' per direction code: one literal from the time's comma to the type.
 _DIR_TYPE = [(code, b',"dir":"' + name.encode() + b'","type":"') for name, code in DIR_CODES.items()]
-_COMMA, _QUOTE, _BRACE = ord(","), ord('"'), ord("}")
+_COMMA, _QUOTE, _BRACE, _EQUALS, _PLUS = ord(","), ord('"'), ord("}"), ord("="), ord("+")
 _HASH_MULT = (np.arange(1, WIN // 8 + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
 
 
@@ -53,14 +60,36 @@ class TypeTable:
 
 @dataclass
 class Batch:
-    """Index columns of the event lines found in one chunk, plus the count of skipped lines."""
+    """Index columns of the event lines found in one chunk, plus the count of skipped lines.
+
+    ``audio_bytes``: decoded size of an audio event's payload, -1 when the line is not an audio
+    event measured from its bytes (its event must be parsed); ``audio_off``: where the payload's
+    first character sits in the line (0 when not measured); ``bare``: the event is exactly
+    ``{"type": <type>, <audio field>: <payload>}``, so nothing but the payload is in it.
+    """
 
     offsets: np.ndarray
     lengths: np.ndarray
     times: np.ndarray
     dirs: np.ndarray
     types: np.ndarray
+    audio_bytes: np.ndarray
+    audio_off: np.ndarray
+    bare: np.ndarray
     skipped_offsets: list[int]
+
+
+COLUMNS = ("offsets", "lengths", "times", "dirs", "types", "audio_bytes", "audio_off", "bare")
+DTYPES = {
+    "offsets": np.int64,
+    "lengths": np.int32,
+    "times": np.float64,
+    "dirs": np.uint8,
+    "types": np.uint16,
+    "audio_bytes": np.int32,
+    "audio_off": np.int32,
+    "bare": np.bool_,
+}
 
 
 def parse_line(line: bytes) -> tuple[float, int, str] | None:
@@ -118,7 +147,8 @@ def _eq(block: np.ndarray, lit: bytes) -> np.ndarray:
 
 
 def _fast(win: np.ndarray, lengths: np.ndarray, table: TypeTable) -> tuple[np.ndarray, ...]:
-    """Vectorised envelope parse of a batch; returns (ok mask, times, dirs, type codes).
+    """Vectorised envelope parse of a batch; returns (ok mask, times, dirs, type codes, event
+    starts: the offset of the event's ``{`` in its line).
 
     Rows are grouped by the width of their time text and their direction: within a group every
     literal sits at the same column, so checks are plain slices compared as fixed-width strings.
@@ -129,6 +159,7 @@ def _fast(win: np.ndarray, lengths: np.ndarray, table: TypeTable) -> tuple[np.nd
     times = np.zeros(n, np.float64)
     dirs = np.zeros(n, np.uint8)
     types = np.zeros(n, np.uint16)
+    evs = np.zeros(n, np.int64)
     ok = np.zeros(n, bool)
     cand = np.flatnonzero(_eq(win[:, :5], _PREFIX))
     numwin = win[cand, 5 : 5 + NUM_W + 1]
@@ -165,15 +196,16 @@ def _fast(win: np.ndarray, lengths: np.ndarray, table: TypeTable) -> tuple[np.nd
             tb[:, :width_left] = sub
             np.multiply(tb, np.arange(tw) < te[:, None], out=tb)  # zero the bytes after the name
             codes, decoded = _intern(tb, table)
-            rows = rows[decoded]
+            rows, te = rows[decoded], te[decoded]
             vals = _times(win[rows, 5:c])
             fin = np.isfinite(vals)
             rows = rows[fin]
             times[rows] = vals[fin]
             dirs[rows] = code
             types[rows] = codes[decoded][fin]
+            evs[rows] = ts + te[fin] + ev_len
             ok[rows] = True
-    return ok, times, dirs, types
+    return ok, times, dirs, types, evs
 
 
 def _times(text: np.ndarray) -> np.ndarray:
@@ -211,31 +243,126 @@ def _to_float(text: bytes) -> float:
         return math.nan
 
 
-def scan_chunk(data: bytes | memoryview, base: int, table: TypeTable) -> tuple[Batch, int]:
+Finder = Callable[[bytes, int, int], int]
+
+
+def _find_all(find: Finder, byte: bytes, end: int) -> np.ndarray:
+    """Positions of ``byte`` before ``end`` by memchr (rare bytes: one C scan, a few Python steps)."""
+    out: list[int] = []
+    i = find(byte, 0, end)
+    while i >= 0:
+        out.append(i)
+        i = find(byte, i + 1, end)
+    return np.array(out, np.int64)
+
+
+TAIL_SPECIALS = 24  # quotes looked at after an audio payload (a GA delta has 4: its obfuscation)
+
+
+def measure_audio(
+    buf: np.ndarray,
+    specials: np.ndarray,
+    line_end: np.ndarray,
+    backslashes: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    types: np.ndarray,
+    evs: np.ndarray,
+    table: TypeTable,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(decoded payload bytes or -1, payload offset in the line, bare shape) of each event line.
+
+    ``specials``: sorted positions in ``buf`` of every byte below ``+`` or above 0x7F (newlines,
+    quotes, controls, spaces, non-ASCII), ``line_end[k]`` the index in it of line k's newline;
+    ``evs``: where each line's event starts (0: unknown); ``backslashes``: every backslash.
+    A base64 payload holds none of those bytes, so it is the gap between two consecutive
+    specials: the payload is taken as the LAST string in the line that follows the audio key
+    (``"audio":"``, ``"delta":"``), looking back over the few quotes of the fields after it. Lines
+    with a backslash anywhere, a key that is not found, or a payload not closed by ``"`` + ``,``
+    or ``}`` stay -1 and are parsed. A ``bare`` line is exactly the envelope and
+    ``{"type":<type>,<key>:<payload>}``: every byte of it is checked here. Any other measured
+    line has fields beside the payload; who reads those parses them (without the payload), which
+    also checks that the key is a top-level one.
+    """
+    n = len(starts)
+    nbytes = np.full(n, -1, np.int32)
+    offs = np.zeros(n, np.int32)
+    bare = np.zeros(n, bool)
+    fields = {table.codes[name]: f for name, f in AUDIO_FIELDS.items() if name in table.codes}
+    if not fields or not n:
+        return nbytes, offs, bare
+    audio = np.flatnonzero(np.isin(types, np.array(list(fields), np.uint16)) & (evs > 0))
+    if not len(audio):
+        return nbytes, offs, bare
+    ends = starts + lengths
+    clean = np.searchsorted(backslashes, starts[audio]) == np.searchsorted(backslashes, ends[audio])
+    audio = audio[clean]
+    for code, field_name in fields.items():
+        rows = audio[types[audio] == code]
+        if not len(rows):
+            continue
+        key = b'"' + field_name.encode() + b'":"'
+        ev_start = starts[rows] + evs[rows]
+        last = line_end[rows]
+        found = np.zeros(len(rows), bool)
+        ps = np.zeros(len(rows), np.int64)
+        pe = np.zeros(len(rows), np.int64)
+        for j in range(1, TAIL_SPECIALS + 1):  # nearest the end first: the last payload key wins
+            todo = np.flatnonzero(~found & (last - j - 1 >= 0))
+            if not len(todo):
+                break
+            close = specials[last[todo] - j]
+            opening = specials[last[todo] - j - 1]
+            k0 = opening - (len(key) - 1)
+            hit = (k0 >= ev_start[todo]) & (buf[close] == _QUOTE) & (buf[opening] == _QUOTE)
+            todo, close, opening, k0 = todo[hit], close[hit], opening[hit], k0[hit]
+            if not len(todo):
+                continue
+            hit = _eq(sliding_window_view(buf, len(key))[k0], key)
+            after = buf[np.minimum(close[hit] + 1, len(buf) - 1)]
+            good = np.flatnonzero(hit)[(after == _COMMA) | (after == _BRACE)]
+            found[todo[good]] = True
+            ps[todo[good]] = opening[good] + 1
+            pe[todo[good]] = close[good]
+        rows, ps, pe, ev_start = rows[found], ps[found], pe[found], ev_start[found]
+        chars = pe - ps
+        pad = (chars >= 1) & (buf[np.maximum(pe - 1, 0)] == _EQUALS)
+        pad = pad.astype(np.int64) + (pad & (chars >= 2) & (buf[np.maximum(pe - 2, 0)] == _EQUALS))
+        nbytes[rows] = b64_size(chars, pad)
+        offs[rows] = ps - starts[rows]
+        lead = b'{"type":"' + table.names[code].encode() + b'",' + key
+        shaped = np.flatnonzero((ev_start + len(lead) == ps) & (pe + 3 == ends[rows]))
+        if len(shaped):
+            shaped = shaped[_eq(sliding_window_view(buf, len(lead))[ev_start[shaped]], lead)]
+            shaped = shaped[_eq(sliding_window_view(buf, 3)[pe[shaped]], b'"}}')]
+            bare[rows[shaped]] = True
+    return nbytes, offs, bare
+
+
+def scan_chunk(
+    data: bytes | memoryview, base: int, table: TypeTable, find: Finder | None = None
+) -> tuple[Batch, int]:
     """Index the whole lines in ``data`` (the file's bytes from offset ``base``).
 
     Returns the batch and the number of bytes consumed (through the last newline; 0 when the
-    chunk holds no newline).
+    chunk holds no newline). ``find(sub, start, end)`` searches ``data`` (a memoryview has no
+    ``find``: pass the mapped file's, shifted); bytes are searched directly.
     """
     buf = np.frombuffer(data, np.uint8)
-    nl = np.flatnonzero(buf == 10)
+    # One pass finds the newlines and the bytes that can end a base64 payload (int8: bytes
+    # above 0x7F are negative, so "below '+'" also takes every non-ASCII byte).
+    specials = np.flatnonzero(buf.view(np.int8) < _PLUS)
+    nl_at = np.flatnonzero(buf[specials] == 10)  # index in specials of each newline
+    nl = specials[nl_at]
     if len(nl) == 0:
-        empty = np.zeros(0, np.int64)
-        return Batch(
-            empty,
-            empty.astype(np.int32),
-            empty.astype(np.float64),
-            empty.astype(np.uint8),
-            empty.astype(np.uint16),
-            [],
-        ), 0
+        return _empty_batch(), 0
     consumed = int(nl[-1]) + 1
     starts = np.empty(len(nl), np.int64)
     starts[0] = 0
     starts[1:] = nl[:-1] + 1
     lengths = nl - starts
     keep = lengths > 0  # blank lines are not events and not damage
-    starts, lengths = starts[keep], lengths[keep]
+    starts, lengths, nl_at = starts[keep], lengths[keep], nl_at[keep]
     windows = sliding_window_view(buf, WIN) if len(buf) >= WIN else None
     # Lines starting in the last WIN bytes read from a small zero-padded copy of the tail.
     tail_base = max(0, len(buf) - WIN)
@@ -245,7 +372,7 @@ def scan_chunk(data: bytes | memoryview, base: int, table: TypeTable) -> tuple[B
     parts: list[tuple[np.ndarray, ...]] = []
     skipped: list[int] = []
     for lo in range(0, len(starts), BATCH):
-        s, ln = starts[lo : lo + BATCH], lengths[lo : lo + BATCH]
+        s, ln, at = starts[lo : lo + BATCH], lengths[lo : lo + BATCH], nl_at[lo : lo + BATCH]
         in_tail = s > len(buf) - WIN
         if windows is None or in_tail.all():
             win = tail_windows[s - tail_base]
@@ -255,7 +382,7 @@ def scan_chunk(data: bytes | memoryview, base: int, table: TypeTable) -> tuple[B
             win = np.empty((len(s), WIN), np.uint8)
             win[~in_tail] = windows[s[~in_tail]]
             win[in_tail] = tail_windows[s[in_tail] - tail_base]
-        ok, times, dirs, types = _fast(win, ln, table)
+        ok, times, dirs, types, evs = _fast(win, ln, table)
         ok &= buf[s + ln - 1] == _BRACE
         for j in np.flatnonzero(~ok):  # the per-line path
             line = bytes(buf[s[j] : s[j] + ln[j]])
@@ -264,17 +391,19 @@ def scan_chunk(data: bytes | memoryview, base: int, table: TypeTable) -> tuple[B
                 skipped.append(base + int(s[j]))
                 continue
             times[j], dirs[j], types[j] = parsed[0], parsed[1], table.code(parsed[2])
+            evs[j] = 0  # not measured from its bytes
             ok[j] = True
-        parts.append((s[ok] + base, ln[ok].astype(np.int32), times[ok], dirs[ok], types[ok]))
+        parts.append((s[ok], ln[ok].astype(np.int32), times[ok], dirs[ok], types[ok], evs[ok], at[ok]))
     if not parts:
-        parts.append(
-            (
-                np.zeros(0, np.int64),
-                np.zeros(0, np.int32),
-                np.zeros(0),
-                np.zeros(0, np.uint8),
-                np.zeros(0, np.uint16),
-            )
-        )
-    cols = [np.concatenate(col) for col in zip(*parts, strict=True)]
-    return Batch(*cols, skipped_offsets=skipped), consumed
+        return _empty_batch(skipped), consumed
+    s, ln, times, dirs, types, evs, at = (np.concatenate(col) for col in zip(*parts, strict=True))
+    if find is None:
+        find = data.find if isinstance(data, bytes) else bytes(data).find
+    backslashes = _find_all(find, b"\\", consumed)
+    audio, offs, bare = measure_audio(buf, specials, at, backslashes, s, ln, types, evs, table)
+    return Batch(s + base, ln, times, dirs, types, audio, offs, bare, skipped), consumed
+
+
+def _empty_batch(skipped: list[int] | None = None) -> Batch:
+    cols = [np.zeros(0, DTYPES[name]) for name in COLUMNS]
+    return Batch(*cols, skipped_offsets=skipped or [])

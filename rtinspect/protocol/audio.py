@@ -32,13 +32,21 @@ MAX_APPEND_B64 = (MAX_APPEND_BYTES + 2) // 3 * 4
 """The base64 length of ``MAX_APPEND_BYTES``: a longer ``audio`` string is refused without decoding."""
 
 
+def b64_size(chars: Any, padding: Any) -> Any:
+    """Bytes that ``chars`` base64 characters ending in ``padding`` '=' signs decode to.
+
+    The arithmetic itself, elementwise on numpy integer arrays too: the log index measures every
+    payload of a file from its byte span at once (``rtinspect.log.scan``).
+    """
+    return (chars * 3 // 4 - padding) * (chars > 2)
+
+
 def b64_decoded_len(s: Any) -> int:
     """Bytes a base64 string decodes to, from its length and padding alone (no decoding)."""
     if s.__class__ is not str or not s:
         return 0
-    n = len(s)
     pad = 2 if s[-2:] == "==" else 1 if s[-1] == "=" else 0
-    return n * 3 // 4 - pad if n > 2 else 0
+    return int(b64_size(len(s), pad))
 
 
 def b64_len_to_bytes(n: int) -> int:

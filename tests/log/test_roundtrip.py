@@ -212,17 +212,15 @@ def test_reads_from_threads_while_the_index_grows(tmp_path: Path, monkeypatch: p
     reader.close()
 
 
-def test_index_costs_about_23_bytes_per_event(tmp_path: Path) -> None:
+def test_index_costs_32_bytes_per_event(tmp_path: Path) -> None:
     path = tmp_path / "m.jsonl"
     write_log(path, [("client", {"type": "a"})] * 5000)
     with LogReader.open(path) as reader:
-        per_event = sum(
-            col.itemsize
-            for col in (reader.offsets, reader.lengths, reader.times, reader.dirs, reader.type_codes)
-        )
-        assert per_event == 23
+        per_event = sum(col.itemsize for col in reader.columns().values())
+        # offset 8, length 4, t 8, dir 1, type 2, audio bytes 4, payload offset 4, bare 1
+        assert per_event == 32
         # Capacity is reserved from the density seen, not doubled blindly.
-        assert sum(c.nbytes for c in reader._cols.values()) < 2 * 23 * len(reader) + 23 * 2048
+        assert sum(c.nbytes for c in reader._cols.values()) < 2 * 32 * len(reader) + 32 * 2048
 
 
 def test_indexing_bounds_and_cache(log_path: Path) -> None:
@@ -240,7 +238,7 @@ def test_columns_snapshot_has_one_length(log_path: Path) -> None:
     written = write_log(log_path)
     with LogReader.open(log_path) as reader:
         cols = reader.columns()
-        assert set(cols) == {"offsets", "lengths", "times", "dirs", "types"}
+        assert set(cols) == {"offsets", "lengths", "times", "dirs", "types", "audio_bytes", "audio_off", "bare"}
         assert {len(c) for c in cols.values()} == {len(written)}
         assert cols["types"].tolist() == reader.type_codes.tolist()
 
