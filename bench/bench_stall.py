@@ -10,7 +10,9 @@ Each row runs the server in a child process of its own, as users run it, in one 
   on the main thread's event loop, standing in for Textual's (a stall there freezes the screen);
 and with one of two transcription backends, measured in the same run:
 - ``thread``: pocketsphinx in-process on a thread (the baseline: how the server transcribed before);
-- ``pool``: pocketsphinx in the server's worker-process pool.
+- ``pool``: pocketsphinx in the server's worker-process pool;
+- ``none``: no transcriber (the sessions still ask for it): the stall the same traffic causes without any
+  decoding, the floor the other two are read against.
 
 This process plays the N clients: each sends a ``session.update`` turning transcription on (server VAD,
 the defaults otherwise), then streams real speech (espeak-ng, ~2 s, else a tone) and 700 ms of silence in
@@ -72,6 +74,8 @@ class Probe:
 def _backend(name: str) -> object:
     from rtinspect.server.transcribe import PocketsphinxTranscriber, TranscriberPool
 
+    if name == "none":  # the reference: the same sessions, nothing transcribed (the loop's own load)
+        return "none"
     return PocketsphinxTranscriber() if name == "thread" else TranscriberPool(PocketsphinxTranscriber)
 
 
@@ -242,7 +246,7 @@ def main() -> int:
     ap.add_argument("--levels", default="1,10,50")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--layouts", default="serve,tui")
-    ap.add_argument("--backends", default="thread,pool")
+    ap.add_argument("--backends", default="thread,pool,none")
     args = ap.parse_args()
     pcm = speech_pcm() + bytes(48 * SILENCE_MS)
     step = 48 * CHUNK_MS

@@ -92,16 +92,21 @@ class PocketsphinxTranscriber:
 # -- the worker side of the pool: one backend per worker process, built once ----------------------------
 
 _worker_backend: Transcriber | None = None
+WORKER_NICENESS = 10
 
 
 def _worker_init(factory: Callable[[], Transcriber]) -> None:
     """Build the worker's backend and load its model now, not on the first turn.
 
-    Ctrl-C reaches the whole process group: the workers ignore it and the server, which owns them,
+    The worker runs at a lower priority (``WORKER_NICENESS``), so the server's event loop (and the TUI) keep
+    their time slices when cores are scarce; transcripts come later instead. Ctrl-C reaches the whole process group: the workers ignore it and the server, which owns them,
     stops them (a worker that died of KeyboardInterrupt would print a traceback and break the pool).
     """
     global _worker_backend
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a decode is throughput work, the event loop is latency work: on a busy machine the loop goes first
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(WORKER_NICENESS)
     with contextlib.suppress(AttributeError, ValueError):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _worker_backend = factory()

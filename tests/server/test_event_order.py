@@ -13,7 +13,7 @@ import json
 from rtinspect.server import EmbeddedServer
 from rtinspect.server.events import TokenBudget
 
-from .server_helpers import open_client
+from .server_helpers import open_client, silence, tone
 
 NO_VAD = {"type": "realtime", "audio": {"input": {"turn_detection": None}}, "output_modalities": ["text"]}
 RUNS = 5
@@ -96,3 +96,31 @@ def test_token_budget_drops_with_use_and_refills_at_the_limit_per_minute() -> No
     now[0] = 120.0
     assert budget.spend(0)["rate_limits"][0] == {**first, "remaining": 40000, "reset_seconds": 0.0}
     assert budget.spend(10**9)["rate_limits"][0]["remaining"] == 0
+
+
+async def _spoken_turn(url: str) -> list[str]:
+    """A VAD turn with transcription on, the audio sent in one burst; the server's event types."""
+    client = await open_client(url)
+    await client.recv()
+    session = {"type": "realtime", "audio": {"input": {"transcription": {"model": "whisper-1"}}}}
+    await client.send("session.update", session=session)
+    await client.until("session.updated")
+    start = len(client.seen)
+    await client.append(silence(300) + tone(800) + silence(600))
+    await client.until("rate_limits.updated")
+    await client.ws.close()
+    return [e["type"] for e in client.seen[start:]]
+
+
+async def test_a_spoken_turn_gives_the_same_events_every_run(server: EmbeddedServer) -> None:
+    """VAD, commit, item, transcription and the response: one sequence (deltas included), run after run."""
+    runs = [await _spoken_turn(server.url) for _ in range(RUNS)]
+    assert all(r == runs[0] for r in runs), [r for r in runs if r != runs[0]][:1]
+    assert "conversation.item.input_audio_transcription.completed" in runs[0]
+    assert runs[0][:5] == [
+        "input_audio_buffer.speech_started",
+        "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.committed",
+        "conversation.item.added",
+        "conversation.item.done",
+    ]
