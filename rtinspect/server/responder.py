@@ -1,8 +1,10 @@
 """One model response, played out the way the live API streams it, but local and deterministic.
 
-The text says plainly that it comes from rtinspect's local server and repeats what was heard; the audio is
-the user's own audio of that turn (a short tone for text input). Deltas are paced (audio about 4x faster
-than real time, in 100 ms chunks) so that ``response.cancel`` and VAD interruption have time to land.
+What it says is its ``Plan`` (decided in ``responses.plan`` once the user's words are known): words, a tool
+call, a script's error or a fault (``faults``). Words say plainly that they come from rtinspect's local
+server; the audio is the user's own audio of that turn (a short tone for text input). Deltas are paced
+(audio about 4x faster than real time, in 100 ms chunks) so that ``response.cancel`` and VAD interruption
+have time to land.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,6 +36,8 @@ from rtinspect.server.tools import ToolCall
 
 if TYPE_CHECKING:
     from rtinspect.server.connection import Connection
+
+log = logging.getLogger("rtinspect.server")
 
 CHUNK_MS = 100
 CHUNK_DELAY_S = 0.025  # 100 ms of audio every 25 ms: 4x real time
@@ -129,16 +134,22 @@ class ResponseRun:
         return out
 
     async def _planned(self) -> Plan | None:
-        """The plan, or None when the response is cancelled while the words are still awaited."""
+        """The plan, or None when the response is cancelled while the words are still awaited. A bug in
+        planning must not leave the client waiting for a ``response.done`` forever: it becomes the live
+        ``server_error``."""
         planning = asyncio.ensure_future(self.plan())
         cancelled = asyncio.ensure_future(self._cancelled.wait())
         try:
             await asyncio.wait({planning, cancelled}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             cancelled.cancel()
-        if not planning.done():
-            planning.cancel()
+            if not planning.done():
+                planning.cancel()
+        if planning.cancelled():
             return None
+        if planning.exception() is not None:
+            log.error("planning a response failed", exc_info=planning.exception())
+            return Plan(fault=Fault("server_error"))
         return planning.result()
 
     async def announce(self) -> None:

@@ -230,3 +230,23 @@ def test_live_view_starts_its_embedded_server_with_the_script(monkeypatch: pytes
         assert thread.server.script is script
     finally:
         thread.stop()
+
+
+async def test_a_planning_bug_is_the_live_server_error_not_a_hang(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rtinspect.server import responses
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("a bug in the tool rule")
+
+    monkeypatch.setattr(responses, "decide", broken)
+    async with EmbeddedServer(transcriber=FakeTranscriber()) as server:
+        client = await _client(server)
+        await _say(client, "What's the weather in Paris?")
+        await client.send("response.create")
+        events = await client.collect_until("response.done")
+        assert [e["error"]["type"] for e in events if e["type"] == "error"] == ["server_error"]
+        assert events[-1]["response"]["status"] == "failed"
+        await client.until("rate_limits.updated")
+        await _say(client, "hello")  # the session goes on
+        monkeypatch.undo()
+        assert (await _respond(client))["status"] == "completed"
