@@ -41,7 +41,7 @@ MMAP_MIN = 1 << 20  # smaller index steps read with pread
 
 
 class _Span:
-    """``length`` bytes of the file from ``offset`` as a sliceable, searchable object: a map of
+    """``length`` bytes of the file from ``offset`` as a sliceable object: a map of
     the range when it is big (the bytes of bare audio lines are then never touched), else one
     pread (a small read costs less than a map)."""
 
@@ -65,7 +65,7 @@ class _Span:
 
 
 class _ShiftedView:
-    """Slicing and ``find`` on a buffer whose position 0 is ``shift`` bytes in."""
+    """Slicing of a buffer whose position 0 is ``shift`` bytes in."""
 
     __slots__ = ("_data", "_shift")
 
@@ -75,10 +75,6 @@ class _ShiftedView:
     def __getitem__(self, s: slice) -> bytes:
         sh = self._shift
         return self._data[s.start + sh : s.stop + sh]
-
-    def find(self, sub: bytes, start: int, end: int) -> int:
-        i = self._data.find(sub, start + self._shift, end + self._shift)
-        return i - self._shift if i >= 0 else -1
 
 
 class LogReader(Queries, FdOwner):
@@ -424,11 +420,11 @@ class LogReader(Queries, FdOwner):
             types = cols["types"][i : i + j].tolist()
             sizes = cols["audio_bytes"][i : i + j].tolist()
             poffs = cols["audio_off"][i : i + j].tolist()
+            pends = cols["audio_end"][i : i + j].tolist()
             bare = cols["bare"][i : i + j].tolist()
             run_key, run_first, events = -1, 0, []
             shared: dict[str, Any] = {}
             with _Span(self.fd, base, end - base) as data:
-                find = data.find
                 for k in range(j):
                     o, ln = offs[k], lens[k]
                     if sizes[k] >= 0:  # a measured audio event
@@ -443,8 +439,7 @@ class LogReader(Queries, FdOwner):
                             continue
                         name = shared["type"]
                         field = fields[name]
-                        ps = o + poffs[k]
-                        pe = find(b'"', ps, o + ln)
+                        ps, pe = o + poffs[k], o + pends[k]
                         try:
                             # the payload replaced by "\u0000": the line has no backslash, so no
                             # other string can read as that; finding it proves whose payload it was
@@ -497,7 +492,8 @@ class LogReader(Queries, FdOwner):
         def payload(k: int) -> str:
             i = first + k
             line = self.raw(i)
-            ps = int(self._cols["audio_off"][i])
-            return line[ps : line.index(b'"', ps)].decode("ascii")
+            with self._lock:
+                ps, pe = int(self._cols["audio_off"][i]), int(self._cols["audio_end"][i])
+            return line[ps:pe].decode("ascii")
 
         return payload

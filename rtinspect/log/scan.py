@@ -63,8 +63,9 @@ class Batch:
     """Index columns of the event lines found in one chunk, plus the count of skipped lines.
 
     ``audio_bytes``: decoded size of an audio event's payload, -1 when the line is not an audio
-    event measured from its bytes (its event must be parsed); ``audio_off``: where the payload's
-    first character sits in the line (0 when not measured); ``bare``: the event is exactly
+    event measured from its bytes (its event must be parsed); ``audio_off``/``audio_end``: where
+    the payload's first character and its closing quote sit in the line (0 when not measured);
+    ``bare``: the event is exactly
     ``{"type": <type>, <audio field>: <payload>}``, so nothing but the payload is in it.
     """
 
@@ -75,11 +76,12 @@ class Batch:
     types: np.ndarray
     audio_bytes: np.ndarray
     audio_off: np.ndarray
+    audio_end: np.ndarray
     bare: np.ndarray
     skipped_offsets: list[int]
 
 
-COLUMNS = ("offsets", "lengths", "times", "dirs", "types", "audio_bytes", "audio_off", "bare")
+COLUMNS = ("offsets", "lengths", "times", "dirs", "types", "audio_bytes", "audio_off", "audio_end", "bare")
 DTYPES = {
     "offsets": np.int64,
     "lengths": np.int32,
@@ -88,6 +90,7 @@ DTYPES = {
     "types": np.uint16,
     "audio_bytes": np.int32,
     "audio_off": np.int32,
+    "audio_end": np.int32,
     "bare": np.bool_,
 }
 
@@ -269,8 +272,9 @@ def measure_audio(
     types: np.ndarray,
     evs: np.ndarray,
     table: TypeTable,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(decoded payload bytes or -1, payload offset in the line, bare shape) of each event line.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(decoded payload bytes or -1, payload start and closing quote in the line, bare shape) of
+    each event line.
 
     ``specials``: sorted positions in ``buf`` of every byte below ``+`` or above 0x7F (newlines,
     quotes, controls, spaces, non-ASCII), ``line_end[k]`` the index in it of line k's newline;
@@ -287,13 +291,14 @@ def measure_audio(
     n = len(starts)
     nbytes = np.full(n, -1, np.int32)
     offs = np.zeros(n, np.int32)
+    close = np.zeros(n, np.int32)
     bare = np.zeros(n, bool)
     fields = {table.codes[name]: f for name, f in AUDIO_FIELDS.items() if name in table.codes}
     if not fields or not n:
-        return nbytes, offs, bare
+        return nbytes, offs, close, bare
     audio = np.flatnonzero(np.isin(types, np.array(list(fields), np.uint16)) & (evs > 0))
     if not len(audio):
-        return nbytes, offs, bare
+        return nbytes, offs, close, bare
     ends = starts + lengths
     clean = np.searchsorted(backslashes, starts[audio]) == np.searchsorted(backslashes, ends[audio])
     audio = audio[clean]
@@ -311,32 +316,33 @@ def measure_audio(
             todo = np.flatnonzero(~found & (last - j - 1 >= 0))
             if not len(todo):
                 break
-            close = specials[last[todo] - j]
+            closing = specials[last[todo] - j]
             opening = specials[last[todo] - j - 1]
             k0 = opening - (len(key) - 1)
-            hit = (k0 >= ev_start[todo]) & (buf[close] == _QUOTE) & (buf[opening] == _QUOTE)
-            todo, close, opening, k0 = todo[hit], close[hit], opening[hit], k0[hit]
+            hit = (k0 >= ev_start[todo]) & (buf[closing] == _QUOTE) & (buf[opening] == _QUOTE)
+            todo, closing, opening, k0 = todo[hit], closing[hit], opening[hit], k0[hit]
             if not len(todo):
                 continue
             hit = _eq(sliding_window_view(buf, len(key))[k0], key)
-            after = buf[np.minimum(close[hit] + 1, len(buf) - 1)]
+            after = buf[np.minimum(closing[hit] + 1, len(buf) - 1)]
             good = np.flatnonzero(hit)[(after == _COMMA) | (after == _BRACE)]
             found[todo[good]] = True
             ps[todo[good]] = opening[good] + 1
-            pe[todo[good]] = close[good]
+            pe[todo[good]] = closing[good]
         rows, ps, pe, ev_start = rows[found], ps[found], pe[found], ev_start[found]
         chars = pe - ps
         pad = (chars >= 1) & (buf[np.maximum(pe - 1, 0)] == _EQUALS)
         pad = pad.astype(np.int64) + (pad & (chars >= 2) & (buf[np.maximum(pe - 2, 0)] == _EQUALS))
         nbytes[rows] = b64_size(chars, pad)
         offs[rows] = ps - starts[rows]
+        close[rows] = pe - starts[rows]
         lead = b'{"type":"' + table.names[code].encode() + b'",' + key
         shaped = np.flatnonzero((ev_start + len(lead) == ps) & (pe + 3 == ends[rows]))
         if len(shaped):
             shaped = shaped[_eq(sliding_window_view(buf, len(lead))[ev_start[shaped]], lead)]
             shaped = shaped[_eq(sliding_window_view(buf, 3)[pe[shaped]], b'"}}')]
             bare[rows[shaped]] = True
-    return nbytes, offs, bare
+    return nbytes, offs, close, bare
 
 
 def scan_chunk(
@@ -400,8 +406,8 @@ def scan_chunk(
     if find is None:
         find = data.find if isinstance(data, bytes) else bytes(data).find
     backslashes = _find_all(find, b"\\", consumed)
-    audio, offs, bare = measure_audio(buf, specials, at, backslashes, s, ln, types, evs, table)
-    return Batch(s + base, ln, times, dirs, types, audio, offs, bare, skipped), consumed
+    audio, offs, ends, bare = measure_audio(buf, specials, at, backslashes, s, ln, types, evs, table)
+    return Batch(s + base, ln, times, dirs, types, audio, offs, ends, bare, skipped), consumed
 
 
 def _empty_batch(skipped: list[int] | None = None) -> Batch:

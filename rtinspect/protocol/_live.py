@@ -68,4 +68,7 @@ def live_server_schema_name(dialect: Dialect, type_: str) -> str | None:
 def server_types(dialect: Dialect) -> list[str]:
     """Every server event type of a dialect: the schema's, then the live-only ones."""
     d = Dialect(dialect)
-    return [*event_index(d)["server"], *(t for t in LIVE_SERVER_ALIASES[d] if t not in event_index(d)["server"])]
+    return [
+        *event_index(d)["server"],
+        *(t for t in LIVE_SERVER_ALIASES[d] if t not in event_index(d)["server"]),
+    ]

@@ -67,11 +67,16 @@ def on_session_update(st: SessionState, rec: Tapped, pos: int) -> set[str]:
 
 
 def on_append(st: SessionState, rec: Tapped, pos: int) -> set[str]:
-    n = b64_decoded_len(rec.event.get("audio"))
+    add_append(st, pos, rec.t, b64_decoded_len(rec.event.get("audio")))
+    return {"buffer"}
+
+
+def add_append(st: SessionState, pos: int, t: float, n: int) -> None:
+    """One append of ``n`` decoded bytes at ``t``: what ``on_append`` and a run of appends
+    (``SessionState.apply_run``, sizes measured from a log's bytes) both fold."""
     b = st.buffer
     fmt = b.format
     ms = n / b.bytes_per_ms
-    t = rec.t
     if b.pending_chunks == 0:
         b.pending_since_pos = pos
     b.pending_bytes += n
@@ -95,7 +100,6 @@ def on_append(st: SessionState, rec: Tapped, pos: int) -> set[str]:
     run.ms += ms
     b.append_t.append(t)
     b.append_cum_ms.append(b.total_ms)
-    return {"buffer"}
 
 
 def on_commit(st: SessionState, rec: Tapped, pos: int) -> set[str]:

@@ -48,7 +48,9 @@ class Cause:
     matched_by: MatchedBy
 
 
-def cause_types(code: str | None, param: str | None, message: str | None, st: SessionState) -> tuple[str, ...]:
+def cause_types(
+    code: str | None, param: str | None, message: str | None, st: SessionState
+) -> tuple[str, ...]:
     """The client event types that can cause an error with this code, param and message."""
     if code in CAUSE_BY_CODE:
         return CAUSE_BY_CODE[code]

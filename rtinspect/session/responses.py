@@ -162,19 +162,24 @@ def on_text_done(st: SessionState, rec: Tapped, pos: int) -> set[str]:
 
 def on_audio_delta(st: SessionState, rec: Tapped, pos: int) -> set[str]:
     ev = rec.event
+    return add_audio_delta(st, pos, rec.t, ev, b64_decoded_len(ev.get("delta")))
+
+
+def add_audio_delta(st: SessionState, pos: int, t: float, ev: dict[str, Any], n: int) -> set[str]:
+    """An audio delta of ``n`` decoded bytes (``ev``'s other fields name its response and item):
+    what ``on_audio_delta`` and a run of deltas (``SessionState.apply_run``) both fold."""
     rid = ev.get("response_id")
     resp = st.responses.get(rid) if rid.__class__ is str else None
     if resp is None:
-        resp = _response(st, rid, pos, rec.t)
+        resp = _response(st, rid, pos, t)
         if resp is None:
             return set()
-    n = b64_decoded_len(ev.get("delta"))
     ms = n / st.out_bytes_per_ms
     resp.audio_bytes += n
     resp.audio_ms += ms
     resp.audio_deltas += 1
     if resp.first_audio_delta_pos is None:
-        resp.first_audio_delta_pos, resp.first_audio_delta_t = pos, rec.t
+        resp.first_audio_delta_pos, resp.first_audio_delta_t = pos, t
     iid = ev.get("item_id")
     item = st.items.get(iid) if iid.__class__ is str else None
     if item is not None:

@@ -55,6 +55,7 @@ from rtinspect.tap import (
     META_CONNECTION_CLOSED,
     META_CONNECTION_OPENED,
     META_TRANSPORT_ERROR,
+    AudioRun,
     Tapped,
 )
 
@@ -182,6 +183,43 @@ class SessionState:
                 raise
             c.malformed += 1
             return set()
+
+    def apply_run(self, run: AudioRun) -> set[str]:
+        """Fold a run of audio events whose payload sizes are known (``AudioRun``, from a log's
+        bytes): the same as ``apply`` on each of ``run.records()``, without their payloads.
+
+        The run goes through the handlers' own cores (``buffer.add_append``,
+        ``responses.add_audio_delta``); anything unusual (the dialect still unknown, a type the
+        dispatch table folds with another handler) takes ``apply`` event by event.
+        """
+        n = len(run)
+        if not n:
+            return set()
+        direction, etype = run.dir, run.type
+        handler = DISPATCH.get(direction, {}).get(etype)
+        core = _RUN_CORES.get(handler) if handler is not None else None
+        if core is None or self._detecting:
+            changed: set[str] = set()
+            for rec in run.records():
+                changed |= self.apply(rec)
+            return changed
+        c = self.counters
+        pos = c.events
+        c.events = pos + n
+        times = run.times.tolist() if hasattr(run.times, "tolist") else list(run.times)
+        sizes = run.sizes.tolist() if hasattr(run.sizes, "tolist") else list(run.sizes)
+        c.last_t = times[-1]
+        c.by_type[etype] = c.by_type.get(etype, 0) + n
+        c.by_dir[direction] = c.by_dir.get(direction, 0) + n
+        events = run.events
+        if direction == "client":
+            self.last_client[etype] = pos + n - 1
+            ids = self.client_ids
+            for k, ev in enumerate(events):
+                eid = ev.get("event_id")
+                if eid.__class__ is str:
+                    ids[eid] = (pos + k, etype)
+        return core(self, pos, times, sizes, events)
 
     def _step(self, handler: Handler, rec: Tapped, pos: int) -> set[str]:
         try:
@@ -376,10 +414,45 @@ DISPATCH: dict[str, dict[str, Handler]] = {
 _CLIENT, _SERVER, _META = DISPATCH["client"], DISPATCH["server"], DISPATCH["meta"]
 
 
-def fold(records: Iterable[Tapped], state: SessionState | None = None) -> SessionState:
-    """Apply every record in order to ``state`` (a new one when None) and return it."""
+def _appends(
+    st: SessionState, pos: int, times: list[float], sizes: list[int], events: list[dict]
+) -> set[str]:
+    add = buffer.add_append
+    for k, t in enumerate(times):
+        add(st, pos + k, t, sizes[k])
+    return {"buffer"}
+
+
+def _audio_deltas(
+    st: SessionState, pos: int, times: list[float], sizes: list[int], events: list[dict]
+) -> set[str]:
+    add = responses.add_audio_delta
+    changed: set[str] = set()
+    for k, t in enumerate(times):
+        try:
+            changed |= add(st, pos + k, t, events[k], sizes[k])
+        except Exception:  # a malformed event must never stop the fold
+            if st.strict:
+                raise
+            st.counters.malformed += 1
+    return changed
+
+
+_RUN_CORES: dict[Handler, Callable[[SessionState, int, list[float], list[int], list[dict]], set[str]]] = {
+    buffer.on_append: _appends,
+    responses.on_audio_delta: _audio_deltas,
+}
+"""Handlers whose events can be folded from an ``AudioRun`` (size known, payload not read)."""
+
+
+def fold(records: Iterable[Tapped | AudioRun], state: SessionState | None = None) -> SessionState:
+    """Apply every record (or run of audio records, ``LogReader.iter_fold``) in order to ``state``
+    (a new one when None) and return it."""
     st = SessionState() if state is None else state
-    apply = st.apply
+    apply, apply_run = st.apply, st.apply_run
     for rec in records:
-        apply(rec)
+        if rec.__class__ is AudioRun:
+            apply_run(rec)  # type: ignore[arg-type]
+        else:
+            apply(rec)  # type: ignore[arg-type]
     return st

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from rtinspect.log import LogReader, LogWriter
 from rtinspect.protocol.audio import AUDIO_FIELDS, b64_decoded_len
+from rtinspect.session.state import SessionState, fold
 from rtinspect.tap import AudioRun, Tapped
 
 from .conftest import write_log
@@ -26,7 +27,10 @@ payloads = st.one_of(
     st.text(alphabet=B64 + '="\\\n\t é\x00{}[],:', max_size=40),
 )
 scalars = st.one_of(st.none(), st.integers(-5, 5), st.text(alphabet="abc_\"\\{}:,'", max_size=6))
-extras = st.dictionaries(st.sampled_from(["event_id", "response_id", "item_id", "x"]), scalars, max_size=3)
+ids = st.sampled_from(["e1", "r1", "i1", "u1"])
+extras = st.dictionaries(
+    st.sampled_from(["event_id", "response_id", "item_id", "x"]), st.one_of(scalars, ids), max_size=3
+)
 
 
 @st.composite
@@ -45,10 +49,32 @@ def audio_events(draw: st.DrawFn) -> tuple[str, dict]:
     return ("client" if type_.startswith("input") else "server"), event
 
 
+REAL = [
+    (
+        "server",
+        {
+            "type": "session.created",
+            "session": {"type": "realtime", "audio": {"input": {"format": {"type": "audio/pcmu"}}}},
+        },
+    ),
+    ("server", {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}}),
+    (
+        "server",
+        {"type": "response.output_item.added", "response_id": "r1", "item": {"id": "i1", "type": "message"}},
+    ),
+    (
+        "server",
+        {"type": "conversation.item.added", "item": {"id": "i1", "type": "message", "role": "assistant"}},
+    ),
+    ("server", {"type": "input_audio_buffer.committed", "item_id": "u1"}),
+    ("server", {"type": "error", "error": {"code": "x", "event_id": "e1"}}),
+    ("server", {"type": "response.done", "response": {"id": "r1", "status": "completed"}}),
+]
+real = st.sampled_from(REAL)
 others = st.tuples(
     st.sampled_from(["server", "meta"]), st.builds(lambda t, x: {"type": t, **x}, st.text(max_size=8), extras)
 )
-sessions = st.lists(st.one_of(audio_events(), audio_events(), others), max_size=25)
+sessions = st.lists(st.one_of(audio_events(), audio_events(), others, real), max_size=25)
 
 
 @st.composite
@@ -136,6 +162,26 @@ def test_damaged_lines_read_as_a_full_parse_reads_them(
                 writer.write(Tapped(k * 0.02, direction, event))  # type: ignore[arg-type]
         path.write_bytes(data.draw(damage(path.read_bytes())))
         _check(path)
+
+
+@SETTINGS
+@given(events=sessions, data=st.data(), hint=st.sampled_from([None, "ga"]))
+def test_a_fold_of_runs_equals_a_fold_of_records(
+    events: list[tuple[str, dict]], data: st.DataObject, hint: str | None
+) -> None:
+    """``SessionState.apply_run`` (sizes from the bytes, payloads never read) leaves exactly the
+    state that ``apply`` over every whole record leaves, damaged lines included."""
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "f.jsonl"
+        with LogWriter(path) as writer:
+            for k, (direction, event) in enumerate(events):
+                writer.write(Tapped(k * 0.02, direction, event))  # type: ignore[arg-type]
+        if data.draw(st.booleans()):
+            path.write_bytes(data.draw(damage(path.read_bytes())))
+        with LogReader.open(path) as reader:
+            whole = fold(reader.iter_records(), SessionState(dialect=hint))
+            runs = fold(reader.iter_fold(), SessionState(dialect=hint))
+            assert vars(runs) == vars(whole)
 
 
 def test_a_real_session_is_measured_without_parsing(tmp_path: Path) -> None:

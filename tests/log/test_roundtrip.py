@@ -212,15 +212,15 @@ def test_reads_from_threads_while_the_index_grows(tmp_path: Path, monkeypatch: p
     reader.close()
 
 
-def test_index_costs_32_bytes_per_event(tmp_path: Path) -> None:
+def test_index_costs_36_bytes_per_event(tmp_path: Path) -> None:
     path = tmp_path / "m.jsonl"
     write_log(path, [("client", {"type": "a"})] * 5000)
     with LogReader.open(path) as reader:
         per_event = sum(col.itemsize for col in reader.columns().values())
-        # offset 8, length 4, t 8, dir 1, type 2, audio bytes 4, payload offset 4, bare 1
-        assert per_event == 32
+        # offset 8, length 4, t 8, dir 1, type 2, audio bytes 4, payload start 4 and end 4, bare 1
+        assert per_event == 36
         # Capacity is reserved from the density seen, not doubled blindly.
-        assert sum(c.nbytes for c in reader._cols.values()) < 2 * 32 * len(reader) + 32 * 2048
+        assert sum(c.nbytes for c in reader._cols.values()) < 2 * 36 * len(reader) + 36 * 2048
 
 
 def test_indexing_bounds_and_cache(log_path: Path) -> None:
@@ -238,7 +238,17 @@ def test_columns_snapshot_has_one_length(log_path: Path) -> None:
     written = write_log(log_path)
     with LogReader.open(log_path) as reader:
         cols = reader.columns()
-        assert set(cols) == {"offsets", "lengths", "times", "dirs", "types", "audio_bytes", "audio_off", "bare"}
+        assert set(cols) == {
+            "offsets",
+            "lengths",
+            "times",
+            "dirs",
+            "types",
+            "audio_bytes",
+            "audio_off",
+            "audio_end",
+            "bare",
+        }
         assert {len(c) for c in cols.values()} == {len(written)}
         assert cols["types"].tolist() == reader.type_codes.tolist()
 

@@ -37,6 +37,7 @@ class SearchResult(Message):
         self.text = text
         self.row = row
 
+
 BUFFER_AREAS = {"buffer", "items", "responses"}
 
 
