@@ -86,9 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 - last line of defence: no traceback reaches a user
         if os.environ.get("RTINSPECT_DEBUG"):
             raise
-        line = redact_text(f"{type(err).__name__}: {err}").splitlines()[0] if str(err) else type(err).__name__
-        print(
-            f"rtinspect: internal error: {line} (set RTINSPECT_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
-        return 70
+        from rtinspect.crash import INTERNAL_ERROR_EXIT, one_line, write_details
+
+        print(one_line(err, write_details(err, args_list[0] if args_list else "")), file=sys.stderr)
+        return INTERNAL_ERROR_EXIT

@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rtinspect.tui.crash import run_app
     from rtinspect.tui.session import build_live
 
     app = build_live(
@@ -42,5 +43,4 @@ def run(args: argparse.Namespace) -> int:
         call_id=args.call_id,
         script=load_script(args),
     )
-    app.run()
-    return 0
+    return run_app(app)

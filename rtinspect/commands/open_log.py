@@ -16,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
 
     model, reader = open_model(args.log)  # a bad file raises UserError: one line, exit 2
     from rtinspect.tui.app import RtInspectApp
+    from rtinspect.tui.crash import run_app
 
     app = RtInspectApp(model, reader=reader, endpoint=str(args.log), warning=reader.warning)
-    app.run()
-    return 0
+    return run_app(app)

@@ -395,7 +395,11 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
 
     # ---- copy ----------------------------------------------------------------------------------------
     def action_copy_event(self) -> None:
-        text = self.detail.event_json()
+        try:
+            text = self.detail.event_json()
+        except Exception as err:  # noqa: BLE001 - a damaged line (bad UTF-8, deep nesting) is said, not raised
+            self.notify(f"cannot copy event #{self.detail.event_index}: {type(err).__name__}", severity="error")
+            return
         if text is None:
             return
         self.app.copy_to_clipboard(text)
