@@ -30,6 +30,9 @@ MAX_APPEND_BYTES = 15 * 1024 * 1024
 """Largest decoded ``input_audio_buffer.append`` payload the server accepts (spec: 15 MiB; §5)."""
 MAX_APPEND_B64 = (MAX_APPEND_BYTES + 2) // 3 * 4
 """The base64 length of ``MAX_APPEND_BYTES``: a longer ``audio`` string is refused without decoding."""
+MAX_FRAME_BYTES = MAX_APPEND_B64 + 64 * 1024
+"""Largest WebSocket message the live API can take: the biggest append (15 MiB of audio as base64)
+plus room for its JSON envelope and a 512-character ``event_id``. The proxy refuses a bigger frame."""
 
 
 def b64_size(chars: Any, padding: Any) -> Any:

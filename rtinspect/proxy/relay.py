@@ -6,6 +6,10 @@ callback that parsed it (no task switch, no re-encoding, fragmentation preserved
 shown to the observer. Automatic pongs are turned off once the pair is joined so that pings travel
 end to end and the app's own pongs answer them. Back-pressure: when a peer's write buffer fills up,
 reading from the other side pauses until it drains.
+
+Size: each side parses with the live API's frame limit (``max_size``), so a frame over it is refused
+from its header, before its payload is read into memory; that side is closed with 1009, the peer
+too, and ``on_too_big`` hears the size (the proxy records it as a meta event, not the frame).
 """
 
 from __future__ import annotations
@@ -18,13 +22,16 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.server import ServerConnection
 from websockets.client import ClientProtocol
-from websockets.frames import Close, Frame, Opcode
+from websockets.exceptions import PayloadTooBig
+from websockets.frames import Close, CloseCode, Frame, Opcode
 from websockets.protocol import CLOSING, OPEN, Protocol
 from websockets.server import ServerProtocol
 
 # (opcode, payload) of a complete message -> observer; called after forwarding.
 FrameObserver = Callable[[Opcode, bytes], None]
 CloseObserver = Callable[[int | None, str], None]
+# (size of the refused frame or message, limit) -> observer
+TooBigObserver = Callable[[int | None, int | None], None]
 
 
 def _recv_frame_without_auto_pong(self: Any, frame: Frame) -> None:
@@ -54,20 +61,31 @@ class _RelayMixin:
     _pending: list[Frame]
     _fragments: list[bytes]
     _fragment_opcode: Opcode | None
+    on_too_big: TooBigObserver | None
+    _too_big_seen: bool
 
     def _relay_init(self) -> None:
         self.peer = None
         self.on_message = None
         self.on_close_frame = None
+        self.on_too_big = None
+        self._too_big_seen = False
         self._pending = []
         self._fragments = []
         self._fragment_opcode = None
 
-    def join(self, peer: Any, on_message: FrameObserver | None, on_close: CloseObserver | None) -> None:
+    def join(
+        self,
+        peer: Any,
+        on_message: FrameObserver | None,
+        on_close: CloseObserver | None,
+        on_too_big: TooBigObserver | None = None,
+    ) -> None:
         """Start relaying to ``peer``; frames that arrived before this are relayed now, in order."""
         self.peer = peer
         self.on_message = on_message
         self.on_close_frame = on_close
+        self.on_too_big = on_too_big
         self.protocol.relay_pings = True  # type: ignore[attr-defined]
         pending, self._pending = self._pending, []
         for frame in pending:
@@ -115,6 +133,23 @@ class _RelayMixin:
         # After the whole batch of frames parsed from this read is forwarded: tapping (JSON parse,
         # recorder, views) never delays the frames that arrived with this one. FIFO keeps the order.
         self.loop.call_soon(self.on_message, opcode, data)  # type: ignore[attr-defined, arg-type]
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)  # type: ignore[misc]
+        exc = self.protocol.parser_exc  # type: ignore[attr-defined]
+        if isinstance(exc, PayloadTooBig) and not self._too_big_seen:
+            self._too_big_seen = True
+            size = getattr(exc, "size", None)
+            current = getattr(exc, "current_size", None)
+            if size is not None and current:
+                size += current  # a fragmented message: what came before this frame counts too
+            if self.on_too_big is not None:
+                with contextlib.suppress(Exception):
+                    self.on_too_big(size, getattr(exc, "max_size", None))
+            peer = self.peer
+            if peer is not None and peer.protocol.state is OPEN:
+                reason = "rtinspect proxy: the other side sent a message over the size limit"
+                peer.loop.create_task(peer.close(CloseCode.MESSAGE_TOO_BIG, reason))
 
     # Back-pressure: a slow peer pauses reading on this side.
     def pause_writing(self) -> None:

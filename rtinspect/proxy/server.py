@@ -30,6 +30,7 @@ from websockets.protocol import CLOSED
 
 from rtinspect.exchange.logio import Recorder
 from rtinspect.origin import check_origin
+from rtinspect.protocol.audio import MAX_FRAME_BYTES
 from rtinspect.proxy.relay import RelayClientConnection, RelayServerConnection, wait_both_closed
 from rtinspect.proxy.sessions import SessionCallback, SessionHub
 from rtinspect.proxy.upstream import (
@@ -51,6 +52,7 @@ from rtinspect.secrets import (
 from rtinspect.tap import (
     META_BINARY_FRAME,
     META_CONNECTION_CLOSED,
+    META_FRAME_REFUSED,
     META_TRANSPORT_ERROR,
     Direction,
     EventTap,
@@ -113,6 +115,13 @@ class ProxySession:
                 )
         except Exception:  # noqa: BLE001 - a broken view must never break the user's app
             self.sink_errors += 1
+
+    def refused_frame(self, direction: Direction, size: int | None, limit: int | None) -> None:
+        """A message over the frame limit: its size goes on record, never its bytes."""
+        with contextlib.suppress(Exception):
+            self.tap.meta(META_FRAME_REFUSED, dir=direction, size=size, limit=limit)
+        by = "app" if direction == "client" else "upstream"
+        self.note_close("proxy", 1009, f"the {by} sent a message of {size} bytes, over the {limit}-byte limit")
 
     def note_close(self, by: str, code: int | None, reason: str) -> None:
         if self.closed_by is None:
@@ -179,6 +188,7 @@ class ProxyServer:
         open_timeout: float = 10.0,
         allow_origins: tuple[str, ...] | list[str] = (),
         inject_key: bool = False,
+        frame_limit: int = MAX_FRAME_BYTES,
     ) -> None:
         self.listen_host = listen_host
         self.listen_port = listen_port
@@ -191,6 +201,7 @@ class ProxyServer:
         self.allow_origins = tuple(allow_origins)
         self.inject_key = inject_key or self.upstream == "embedded"
         self.refused_origins = 0
+        self.frame_limit = frame_limit
         self._notice_subscribers: list[NoticeCallback] = []
         self._server: Server | None = None
         self._embedded: Any = None
@@ -209,7 +220,7 @@ class ProxyServer:
                 select_subprotocol=self._select_subprotocol,
                 compression=None,
                 ping_interval=None,
-                max_size=None,
+                max_size=self.frame_limit,
                 server_header=None,
             )
         except OSError as err:
@@ -340,7 +351,7 @@ class ProxyServer:
                 user_agent_header=user_agent,
                 compression=None,
                 ping_interval=None,
-                max_size=None,
+                max_size=self.frame_limit,
                 open_timeout=self.open_timeout,
                 create_connection=RelayClientConnection,
             )
@@ -374,11 +385,13 @@ class ProxyServer:
                 upstream,
                 lambda op, data: session.observe("client", op, data),
                 lambda code, reason: session.note_close("client", code, reason),
+                lambda size, limit: session.refused_frame("client", size, limit),
             )
             upstream.join(
                 conn,
                 lambda op, data: session.observe("server", op, data),
                 lambda code, reason: session.note_close("server", code, reason),
+                lambda size, limit: session.refused_frame("server", size, limit),
             )
             await wait_both_closed(conn, upstream)
         finally:
