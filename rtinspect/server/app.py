@@ -64,6 +64,7 @@ class EmbeddedServer:
         self.script: Script | None = None
         self.use_script(script, faults)
         self._server: Server | None = None
+        self._sockets: set[ServerConnection] = set()
         self.connections: set[Connection] = set()
         self.calls = Calls()  # each session by its id, for sideband joins (``?call_id=``)
 
@@ -81,7 +82,7 @@ class EmbeddedServer:
     async def start(self) -> None:
         try:
             self._server = await serve(
-                self._handle,
+                self._tracked,
                 self.host,
                 self.port,
                 process_request=self._process_request,
@@ -97,12 +98,19 @@ class EmbeddedServer:
         sock = next(iter(self._server.sockets))
         self.port = sock.getsockname()[1]
 
-    async def stop(self) -> None:
-        """Close every connection, then stop the transcription workers (even mid-decode: stop stays fast)."""
+    async def stop(self, grace: float = 0.5) -> None:
+        """Close every connection (1001), then stop the transcription workers (even mid-decode: stop
+        stays fast). A client that does not answer the close within ``grace`` seconds (stalled, not
+        reading) is cut, so that Ctrl-C stops at once rather than after websockets' 10 s close timeout."""
         if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+            server, self._server = self._server, None
+            server.close()
+            try:
+                await asyncio.wait_for(asyncio.shield(server.wait_closed()), grace)
+            except TimeoutError:
+                for ws in list(self._sockets):  # still here after the grace: stalled, cut them
+                    ws.transport.abort()
+                await server.wait_closed()
         if self._owns_transcriber and isinstance(self.transcriber, TranscriberPool):
             self.transcriber.close()
 
@@ -118,6 +126,14 @@ class EmbeddedServer:
         if not handshake.path_ok(request.path):
             return connection.respond(404, "Not found: the Realtime endpoint is /v1/realtime\n")
         return None
+
+    async def _tracked(self, ws: ServerConnection) -> None:
+        """``_handle`` with the socket known to ``stop`` until it ends (any websockets version)."""
+        self._sockets.add(ws)
+        try:
+            await self._handle(ws)
+        finally:
+            self._sockets.discard(ws)
 
     async def _handle(self, ws: ServerConnection) -> None:
         request = ws.request
