@@ -7,6 +7,7 @@ walk every event anyway; sessions are minutes long).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,14 +31,16 @@ def open_writer(
     dialect: str | None = None,
     model: str | None = None,
     headers: dict[str, str] | None = None,
+    on_stopped: Callable[[str], None] | None = None,
 ) -> LogWriter:
-    """A tap sink that records to ``path`` (parent folders are created)."""
+    """A tap sink that records to ``path`` (parent folders are created). ``on_stopped``: see
+    ``LogWriter`` (disk full: said once, the session goes on)."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UserError(f"cannot create the folder for {path}: {err.strerror}") from None
-    return LogWriter(path, url=url, dialect=dialect, model=model, headers=headers)
+    return LogWriter(path, url=url, dialect=dialect, model=model, headers=headers, on_stopped=on_stopped)
 
 
 @dataclass

@@ -88,7 +88,16 @@ class LiveController:
         if self.writer is not None and self.record_path is not None:
             return self.record_path
         p = Path(path) if path is not None else default_record_path()
-        self.writer = LogWriter(p, url=self.target.url, dialect=self.dialect, model=self.target.model)
+        from rtinspect.tap import META_RECORDING_STOPPED
+
+        self.writer = LogWriter(
+            p,
+            url=self.target.url,
+            dialect=self.dialect,
+            model=self.target.model,
+            # disk full: the session goes on and the event list says once where recording stopped
+            on_stopped=lambda message: self.tap.meta(META_RECORDING_STOPPED, path=str(p), message=message),
+        )
         self.record_path = p
         # the recorder goes first: it must see an event before any other sink can fail
         self.tap.sinks.insert(0, self.writer.write)

@@ -5,13 +5,19 @@ user-space buffer: a SIGKILL at any instant leaves every earlier event on disk a
 partial last line, which the reader recognises and reports. Everything written passes through
 ``rtinspect.secrets`` first, except base64 audio payloads, which cannot contain a key's shape and
 are too large and too frequent to regex-scan in real time.
+
+Disk full (or any write error) mid-session: the session must go on and the log must stay readable.
+The writer cuts the file back to its last whole line, stops recording, and says so ONCE through
+``on_stopped(message)`` (the message names the file, the event count and why); later events are
+dropped and counted in ``dropped``. Without ``on_stopped`` it raises one ``LogWriteError`` instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -95,10 +101,14 @@ class LogWriter(FdOwner):
         dialect: str | None = None,
         model: str | None = None,
         headers: Mapping[str, str] | None = None,
+        on_stopped: Callable[[str], None] | None = None,
     ) -> None:
         self.path = Path(path)
         self.count = 0
         self.bytes_written = 0
+        self.on_stopped = on_stopped
+        self.stopped: str | None = None  # why recording stopped (disk full...), once it has
+        self.dropped = 0  # events not recorded after that
         self._type_cache: dict[str, bytes] = {}
         try:
             self._fd: int | None = os.open(
@@ -120,6 +130,9 @@ class LogWriter(FdOwner):
 
     def write(self, rec: Tapped) -> None:
         """Append one event as one line (one system call; no buffering, so nothing is lost on a kill)."""
+        if self.stopped is not None:
+            self.dropped += 1
+            return
         direction = _DIR_BYTES.get(rec.dir)
         if direction is None:
             raise ValueError(f"unknown direction {rec.dir!r}")
@@ -133,7 +146,13 @@ class LogWriter(FdOwner):
             type_bytes = orjson.dumps(type_)
             if len(self._type_cache) < 4096:
                 self._type_cache[type_] = type_bytes
-        self._write_line(event_line(t, direction, type_bytes, _dumps(event)))
+        try:
+            self._write_line(event_line(t, direction, type_bytes, _dumps(event)))
+        except LogWriteError as err:
+            if self._fd is None:
+                raise  # closed by the caller: a bug, not a full disk
+            self._stop(str(err))
+            return
         self.count += 1
 
     __call__ = write
@@ -150,6 +169,25 @@ class LogWriter(FdOwner):
         except OSError as exc:
             raise LogWriteError(f"cannot write log {self.path}: {exc.strerror or exc}") from None
         self.bytes_written += len(line)
+
+    def _stop(self, why: str) -> None:
+        """Recording cannot go on: cut a partly written line, close, tell the owner once."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            try:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, self.bytes_written)  # the file ends with the last whole line
+            finally:
+                os.close(fd)
+        self.dropped += 1
+        self.stopped = (
+            f"recording stopped after {self.count} events: {why}; {self.path} holds everything up to there "
+            "and stays readable (the session goes on)"
+        )
+        if self.on_stopped is None:
+            raise LogWriteError(self.stopped)
+        with contextlib.suppress(Exception):  # the notice must never break the session it reports on
+            self.on_stopped(self.stopped)
 
     @property
     def closed(self) -> bool:

@@ -15,6 +15,8 @@ from rtinspect.tap import (
     META_BINARY_FRAME,
     META_CONNECTION_CLOSED,
     META_CONNECTION_OPENED,
+    META_FRAME_REFUSED,
+    META_RECORDING_STOPPED,
     META_TRANSPORT_ERROR,
     Tapped,
 )
@@ -53,6 +55,11 @@ def summarize(event: dict[str, Any]) -> str:
         return f"{event.get('dir')} binary frame, {event.get('size')} bytes"
     if type_ == META_TRANSPORT_ERROR:
         return _short(str(event.get("message")))
+    if type_ == META_FRAME_REFUSED:
+        who = "app" if event.get("dir") == "client" else "upstream"
+        return f"{who} message of {event.get('size')} bytes refused: over the {event.get('limit')}-byte frame limit"
+    if type_ == META_RECORDING_STOPPED:
+        return str(event.get("message"))  # said once, whole: where the recording stopped and why
     for key in ("transcript", "text", "delta", "arguments"):
         value = event.get(key)
         if isinstance(value, str):

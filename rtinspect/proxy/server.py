@@ -53,6 +53,7 @@ from rtinspect.tap import (
     META_BINARY_FRAME,
     META_CONNECTION_CLOSED,
     META_FRAME_REFUSED,
+    META_RECORDING_STOPPED,
     META_TRANSPORT_ERROR,
     Direction,
     EventTap,
@@ -115,6 +116,11 @@ class ProxySession:
                 )
         except Exception:  # noqa: BLE001 - a broken view must never break the user's app
             self.sink_errors += 1
+
+    def recording_stopped(self, message: str) -> None:
+        """The recorder gave up (disk full): the relay goes on, the views say so once."""
+        with contextlib.suppress(Exception):
+            self.tap.meta(META_RECORDING_STOPPED, path=str(self.record_path), message=message)
 
     def refused_frame(self, direction: Direction, size: int | None, limit: int | None) -> None:
         """A message over the frame limit: its size goes on record, never its bytes."""

@@ -80,6 +80,7 @@ class SessionHub:
                 dialect=session.dialect,
                 model=session.model,
                 headers=session.headers,
+                on_stopped=getattr(session, "recording_stopped", None),
             )
             session.tap.add_sink(session.recorder)
         self.sessions.append(session)

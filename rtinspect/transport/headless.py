@@ -114,6 +114,10 @@ class HeadlessSend:
                 await server.stop()
         return 1 if self.failed else 0
 
+    def _recording_stopped(self, message: str) -> None:
+        """Disk full: the session goes on; say once where the recording stopped."""
+        print(f"rtinspect: warning: {message}", file=sys.stderr, flush=True)
+
     def _open_recorder(self, target: Target) -> Any:
         if not self.opts.record:
             return None
@@ -125,6 +129,7 @@ class HeadlessSend:
             dialect=target.dialect.value,
             model=target.model,
             headers=scrub_headers(target.headers),
+            on_stopped=self._recording_stopped,
         )
         self.tap.add_sink(writer.write)
         return writer
