@@ -13,49 +13,10 @@ from typing import Any
 from rtinspect.doctor.context import Context
 from rtinspect.doctor.engine import Rule
 from rtinspect.doctor.finding import Finding
+from rtinspect.session.usage import PRICES_DATE, cost_of, price_for
 from rtinspect.tap import Tapped
 
-# USD per 1M tokens: (text in, cached text in, text out, audio in, cached audio in, audio out).
-# Figures of openai.com/api/pricing as announced with gpt-realtime on 2025-08-28 (the preview
-# models: their Dec 2024 prices, confirmed by community threads). Not re-checked against today's
-# page: the output labels every cost as an ESTIMATE.
-PRICES: dict[str, tuple[float, float, float, float, float, float]] = {
-    "gpt-realtime-mini": (0.60, 0.06, 2.40, 10.0, 0.30, 20.0),
-    "gpt-realtime": (4.0, 0.40, 16.0, 32.0, 0.40, 64.0),
-    "gpt-4o-mini-realtime-preview": (0.60, 0.30, 2.40, 10.0, 0.30, 20.0),
-    "gpt-4o-realtime-preview": (5.0, 2.50, 20.0, 40.0, 2.50, 80.0),
-}
-DEFAULT_PRICE_MODEL = "gpt-realtime"
-
-
-def price_for(model: str | None) -> tuple[str, tuple[float, float, float, float, float, float]]:
-    name = str(model or "")
-    for key in sorted(PRICES, key=len, reverse=True):
-        if name.startswith(key):
-            return key, PRICES[key]
-    return DEFAULT_PRICE_MODEL, PRICES[DEFAULT_PRICE_MODEL]
-
-
-def cost_of(usage: dict[str, Any], model: str | None) -> float:
-    _, (t_in, t_cached, t_out, a_in, a_cached, a_out) = price_for(model)
-    ind = usage.get("input_token_details") or {}
-    outd = usage.get("output_token_details") or {}
-    cached = ind.get("cached_tokens_details") or {}
-    c_text = int(cached.get("text_tokens") or 0)
-    c_audio = int(cached.get("audio_tokens") or 0)
-    if not cached and ind.get("cached_tokens"):
-        c_text = int(ind.get("cached_tokens") or 0)
-    text_in = max(int(ind.get("text_tokens") or 0) - c_text, 0)
-    audio_in = max(int(ind.get("audio_tokens") or 0) - c_audio, 0)
-    total = (
-        text_in * t_in
-        + c_text * t_cached
-        + audio_in * a_in
-        + c_audio * a_cached
-        + int(outd.get("text_tokens") or 0) * t_out
-        + int(outd.get("audio_tokens") or 0) * a_out
-    )
-    return total / 1_000_000
+# Prices and cost are the session package's (one table; docs/protocol.md §13).
 
 
 def _every(n: int) -> bool:
@@ -223,7 +184,7 @@ class UsageRule(Rule):
             lines.append(f"... {len(self.rows) - 20} more responses")
         lines.append(
             f"total: {self.total_in} input + {self.total_out} output tokens, estimated ${self.total_cost:.4f} "
-            f"at {priced} prices of 2025-08-28 (an estimate; check current pricing)"
+            f"at {priced} prices of {PRICES_DATE} (an estimate; check current pricing)"
         )
         return Finding(
             "info",

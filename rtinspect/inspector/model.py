@@ -19,7 +19,8 @@ from rtinspect.doctor.finding import Finding
 from rtinspect.inspector.index import DIR_CODE, EventIndex, LiveIndex
 from rtinspect.inspector.pointfold import Checkpoints, FoldReport, PointFold
 from rtinspect.inspector.stats import Stats
-from rtinspect.inspector.summary import AUDIO_TYPES, PCM16_BYTES_PER_MS, b64_len_to_bytes, summarize
+from rtinspect.inspector.summary import AUDIO_TYPES, b64_len_to_bytes, summarize
+from rtinspect.protocol.audio import INPUT_AUDIO_TYPES
 from rtinspect.session.state import SessionState
 from rtinspect.tap import Tapped
 
@@ -41,7 +42,6 @@ class SessionModel:
         self.label = label
         self.live = live
         self.fold = PointFold.fresh()  # the session as far as folded (the end, once a log is folded)
-        self.bytes_per_ms = PCM16_BYTES_PER_MS
         # recorded logs: the panels can show the session AT an event (``point``) instead of the end
         self.checkpoints = Checkpoints()
         self.point: PointFold | None = None
@@ -228,15 +228,36 @@ class SessionModel:
         if hit is None:
             ev = self.positions[a:b]
             name = self.index.type_names[int(self.index.type_codes[ev[0]])]
-            sizes = self.index.sizes
-            if sizes is not None and len(sizes) > int(ev[-1]):
-                nbytes = int(sum(b64_len_to_bytes(int(s)) for s in sizes[ev]))
-                dur = f"{nbytes / self.bytes_per_ms / 1000:.2f} s"
+            ms = self._run_ms(name, ev)
+            if ms is not None:
+                dur = f"{ms / 1000:.2f} s"
             else:
                 span = float(self.index.times[ev[-1]] - self.index.times[ev[0]])
                 dur = f"over {span:.2f} s"
             hit = self._run_cache[key] = f"{b - a} x {name}, {dur}"
         return hit
+
+    def _run_ms(self, name: str, ev: np.ndarray) -> float | None:
+        """Milliseconds of audio in a run of events: the fold's own sum for input appends (each in the
+        format it was appended under), else payload sizes in the format in effect."""
+        state = self.fold.state
+        if name in INPUT_AUDIO_TYPES:
+            ms = state.buffer.appended_ms(int(ev[0]), int(ev[-1]))
+            if ms is not None:
+                return ms
+        sizes = self.index.sizes
+        if sizes is None or len(sizes) <= int(ev[-1]):
+            return None
+        nbytes = sum(b64_len_to_bytes(int(s)) for s in sizes[ev])
+        return nbytes / self.bytes_per_ms_at(int(ev[-1]), name)
+
+    def bytes_per_ms_at(self, event: int, type_: str) -> float:
+        """Bytes per ms of the audio in event ``event``: the input format it was appended under, or
+        the session's output format (``protocol.audio`` arithmetic; never a fixed 48)."""
+        state = self.fold.state
+        if type_ in INPUT_AUDIO_TYPES:
+            return state.buffer.format_at(event).bytes_per_ms
+        return state.output_format.bytes_per_ms
 
     def toggle_run(self, row: int) -> bool:
         """Expand or collapse the audio run at ``row``; True when something changed."""
@@ -262,7 +283,7 @@ class SessionModel:
             rec = self.index.rec(event)
         except Exception as err:  # noqa: BLE001 - a broken line shows as such, never crashes the list
             return f"<unreadable: {err}>"
-        return summarize(rec.type, rec.event, self.bytes_per_ms)
+        return summarize(rec.type, rec.event, self.bytes_per_ms_at(event, rec.type))
 
     def is_error(self, event: int) -> bool:
         name = self.type_of(event)

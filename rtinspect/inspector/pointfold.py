@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from rtinspect.doctor import Doctor
 from rtinspect.doctor.finding import Finding
 from rtinspect.inspector.index import EventIndex, ReaderIndex
-from rtinspect.inspector.stats import Stats, Turn
+from rtinspect.inspector.stats import Stats
 from rtinspect.inspector.summary import dbfs
 from rtinspect.session.state import SessionState
 from rtinspect.tap import Tapped
@@ -34,6 +34,16 @@ CHECKPOINT_BUDGET = 256 << 20  # bytes of pickled checkpoints kept at most
 LEVELS_KEPT = 4_000  # input levels a fold keeps (what the sparkline shows)
 CANCEL_CHECK = 512  # events folded between two looks at the cancel flag
 FOLD_BATCH = 1_000  # events a log fold folds between two looks at the clock
+# events after which the status bar's numbers (read from the state) may have changed
+_STATUS_TYPES = frozenset(
+    {
+        "session.created",
+        "session.updated",
+        "response.done",
+        "rtinspect.connection.opened",
+        "rtinspect.connection.closed",
+    }
+)
 
 
 class PointFold:
@@ -45,14 +55,13 @@ class PointFold:
         doctor: Doctor,
         upto: int = 0,
         levels: list[float] | None = None,
-        stats: Stats | None = None,
         flagged: dict[int, str] | None = None,
     ) -> None:
         self.state = state
         self.doctor = doctor
         self.upto = upto
         self.levels: list[float] = levels if levels is not None else []
-        self.stats = stats if stats is not None else Stats()
+        self.stats = Stats(state)  # a view of the state's numbers, never a second fold
         self.flagged: dict[int, str] = flagged if flagged is not None else {}  # event -> severity
         self.error: str | None = None
         self._findings: list[Finding] = []
@@ -120,43 +129,21 @@ class PointFold:
                     self.flagged[ev] = f.severity
 
     def _stats_one(self, rec: Tapped) -> set[str]:
-        t, e, typ = rec.t, rec.event, rec.type
-        st = self.stats
+        """Input levels for the sparkline, and which events change the status bar's numbers."""
+        typ = rec.type
         if typ == "input_audio_buffer.append":
-            audio = e.get("audio")
+            audio = rec.event.get("audio")
             level = dbfs(audio, 9600) if isinstance(audio, str) else None
             if level is not None:
                 self.levels.append(level)
                 if len(self.levels) > 2 * LEVELS_KEPT:
                     del self.levels[:LEVELS_KEPT]
             return {"buffer"}
-        if typ in ("session.created", "session.updated"):
-            sess = e.get("session")
-            if isinstance(sess, dict) and isinstance(sess.get("expires_at"), (int, float)):
-                st.expires_at = float(sess["expires_at"])
-            return {"status"}
-        if typ == "rtinspect.connection.opened":
-            st.connected = True
-            return {"status", "connection"}
-        if typ == "rtinspect.connection.closed":
-            st.connected = False
-            st.close_reason = f"{e.get('code', '')} {e.get('reason', '')}".strip()
-            return {"status", "connection"}
-        if typ == "input_audio_buffer.speech_stopped" or (
-            rec.dir == "client" and typ in ("input_audio_buffer.commit", "response.create")
-        ):
-            if not st.turns or st.turns[-1].first_output_t is not None:
-                st.turns.append(Turn(t))
-            return set()
+        if typ in _STATUS_TYPES:
+            return {"status", "connection"} if typ.startswith("rtinspect.") else {"status"}
         if rec.dir == "server" and typ.startswith("response.") and typ.endswith(".delta"):
-            if st.turns and st.turns[-1].first_output_t is None:
-                st.turns[-1].first_output_t = t
-                return {"status"}
-            return set()
-        if typ == "response.done":
-            r = e.get("response")
-            if isinstance(r, dict) and isinstance(r.get("usage"), dict):
-                st.add_usage(r["usage"])
+            turns = self.state.turns
+            if turns and turns[-1].first_output_t == rec.t:  # this delta gave the turn its latency
                 return {"status"}
         return set()
 
@@ -164,14 +151,14 @@ class PointFold:
     def freeze(self) -> bytes:
         """A deep copy as bytes (its size is what a checkpoint costs)."""
         return pickle.dumps(
-            (self.state, self.doctor, self.upto, self.levels[-LEVELS_KEPT:], self.stats, self.flagged),
+            (self.state, self.doctor, self.upto, self.levels[-LEVELS_KEPT:], self.flagged),
             protocol=pickle.HIGHEST_PROTOCOL,
         )
 
     @classmethod
     def thaw(cls, blob: bytes) -> PointFold:
-        state, doctor, upto, levels, stats, flagged = pickle.loads(blob)
-        return cls(state, doctor, upto, levels, stats, flagged)
+        state, doctor, upto, levels, flagged = pickle.loads(blob)
+        return cls(state, doctor, upto, levels, flagged)
 
     def copy(self) -> PointFold:
         return PointFold.thaw(self.freeze())

@@ -1,59 +1,63 @@
-"""Running numbers for the status bar: tokens, estimated cost, per-turn latency, session expiry.
+"""The status bar's numbers: tokens, estimated cost, last turn latency, session expiry, connection.
 
-Kept apart from the model so each stays small; cheap enough to update on every event. No Textual.
+A read-only view over the one fold (``SessionState``): the cost is ``session.usage``'s (the doctor's
+usage finding reads the same figure), the latency ``session.turns``'s. Nothing here folds events
+again. No Textual.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from rtinspect.session.state import SessionState
+from rtinspect.session.turns import Turn, last_latency
 
-# $ per 1M tokens for gpt-realtime (published prices, an estimate only).
-PRICE_PER_M = {"text_in": 4.0, "audio_in": 32.0, "cached_in": 0.4, "text_out": 16.0, "audio_out": 64.0}
+__all__ = ["Stats", "Turn"]
 
 
-@dataclass
-class Turn:
-    """Latency of one turn: from the end of the user's speech (or commit) to the first response output."""
+class Stats:
+    """What the status bar shows, read from ``state`` when asked (cheap: no loops but the latency's)."""
 
-    end_t: float
-    first_output_t: float | None = None
+    __slots__ = ("state",)
+
+    def __init__(self, state: SessionState) -> None:
+        self.state = state
 
     @property
-    def latency(self) -> float | None:
-        return None if self.first_output_t is None else self.first_output_t - self.end_t
+    def tokens_in(self) -> int:
+        return self.state.usage.input_tokens
 
+    @property
+    def tokens_out(self) -> int:
+        return self.state.usage.output_tokens
 
-@dataclass
-class Stats:
-    """Running numbers for the status bar, cheap to keep up to date on every event."""
+    @property
+    def cost(self) -> float:
+        """Estimated USD of every response so far (``session.usage.cost_of``)."""
+        return self.state.usage.cost
 
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost: float = 0.0
-    turns: list[Turn] = field(default_factory=list)
-    expires_at: float | None = None
-    connected: bool | None = None
-    close_reason: str = ""
-
-    def add_usage(self, usage: dict[str, Any]) -> None:
-        ind = usage.get("input_token_details") or {}
-        outd = usage.get("output_token_details") or {}
-        self.tokens_in += int(usage.get("input_tokens") or 0)
-        self.tokens_out += int(usage.get("output_tokens") or 0)
-        cached = int(ind.get("cached_tokens") or 0)
-        self.cost += (
-            (int(ind.get("text_tokens") or 0) - min(cached, int(ind.get("text_tokens") or 0)))
-            * PRICE_PER_M["text_in"]
-            + int(ind.get("audio_tokens") or 0) * PRICE_PER_M["audio_in"]
-            + cached * PRICE_PER_M["cached_in"]
-            + int(outd.get("text_tokens") or 0) * PRICE_PER_M["text_out"]
-            + int(outd.get("audio_tokens") or 0) * PRICE_PER_M["audio_out"]
-        ) / 1e6
+    @property
+    def turns(self) -> list[Turn]:
+        return self.state.turns
 
     @property
     def last_latency(self) -> float | None:
-        for turn in reversed(self.turns):
-            if turn.latency is not None:
-                return turn.latency
-        return None
+        return last_latency(self.state)
+
+    @property
+    def expires_at(self) -> float | None:
+        exp = self.state.session.expires_at
+        return float(exp) if exp is not None else None
+
+    @property
+    def connected(self) -> bool | None:
+        """None before the connection opened, then True until it closed."""
+        conn = self.state.connection
+        if conn.closed is not None:
+            return False
+        return True if conn.opened_at is not None else None
+
+    @property
+    def close_reason(self) -> str:
+        closed = self.state.connection.closed
+        if closed is None:
+            return ""
+        return f"{closed.code if closed.code is not None else ''} {closed.reason or ''}".strip()

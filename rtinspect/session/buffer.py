@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rtinspect.protocol import Dialect
 from rtinspect.protocol.audio import b64_decoded_len as b64_decoded_len  # the one owner (re-exported)
 from rtinspect.protocol.session import input_format, output_format, transcription_config
+from rtinspect.session import turns
 from rtinspect.session.model import AppendRun, Clear, Commit, SessionUpdate, SpeechWindow, TimeoutTrigger
 from rtinspect.tap import Tapped
 
@@ -99,12 +100,14 @@ def add_append(st: SessionState, pos: int, t: float, n: int) -> None:
     run.bytes += n
     run.ms += ms
     b.append_t.append(t)
+    b.append_pos.append(pos)
     b.append_cum_ms.append(b.total_ms)
 
 
 def on_commit(st: SessionState, rec: Tapped, pos: int) -> set[str]:
     st.buffer.client_commits.append(pos)
     st.pending_commit = pos
+    turns.input_ended(st, rec.t, pos, "commit")
     return {"buffer"}
 
 
@@ -162,6 +165,7 @@ def on_committed(st: SessionState, rec: Tapped, pos: int) -> set[str]:
     )
     b.commits.append(commit)
     b.pending_bytes, b.pending_ms, b.pending_chunks, b.pending_since_pos = 0, 0.0, 0, None
+    turns.committed(st, item_id)
     changed = {"buffer"}
     item = st.items.get(item_id) if item_id is not None else None
     if item is not None:
@@ -205,6 +209,7 @@ def on_speech_stopped(st: SessionState, rec: Tapped, pos: int) -> set[str]:
     if window.item_id is None:
         window.item_id = item_id
     st.buffer.speaking = False
+    turns.input_ended(st, rec.t, pos, "vad")
     return {"buffer"}
 
 

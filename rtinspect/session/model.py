@@ -9,6 +9,7 @@ derived from base64 lengths.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -265,8 +266,10 @@ class BufferState:
     first_append_t: float | None = None
     last_append_t: float | None = None
     runs: list[AppendRun] = field(default_factory=list)
-    # per append: t and the cumulative ms after it (compact, for windowed rate checks)
+    # per append: t, position and the cumulative ms after it (compact: windowed rate checks, and the
+    # exact duration of any run of appends the event list folds into one row)
     append_t: array[float] = field(default_factory=lambda: array("d"))
+    append_pos: array[int] = field(default_factory=lambda: array("q"))
     append_cum_ms: array[float] = field(default_factory=lambda: array("d"))
     client_commits: list[int] = field(default_factory=list)  # positions of client commit events
     commits: list[Commit] = field(default_factory=list)
@@ -275,6 +278,22 @@ class BufferState:
     timeouts: list[TimeoutTrigger] = field(default_factory=list)
     audio_sources: list[AudioSource] = field(default_factory=list)
     speaking: bool = False  # between speech_started and speech_stopped
+
+    def format_at(self, pos: int) -> AudioFormat:
+        """The input format an append at ``pos`` was (or would be) measured in."""
+        runs = self.runs
+        k = bisect_right([r.first_pos for r in runs], pos) - 1 if len(runs) > 1 else 0
+        return runs[k].format if runs and k >= 0 and pos <= runs[-1].last_pos else self.format
+
+    def appended_ms(self, first_pos: int, last_pos: int) -> float | None:
+        """Milliseconds of every append from ``first_pos`` to ``last_pos`` (both appends), each in the
+        format it was appended under; None when either is not a folded append."""
+        pos = self.append_pos
+        a, b = bisect_left(pos, first_pos), bisect_left(pos, last_pos)
+        if a >= len(pos) or b >= len(pos) or pos[a] != first_pos or pos[b] != last_pos or b < a:
+            return None
+        cum = self.append_cum_ms
+        return cum[b] - (cum[a - 1] if a else 0.0)
 
 
 # ---------------------------------------------------------------- items
@@ -369,6 +388,7 @@ class Response:
     first_text_delta_pos: int | None = None
     function_calls: dict[str, FunctionCall] = field(default_factory=dict)  # by call_id (else item_id)
     usage: dict[str, Any] | None = None
+    cost: float | None = None  # estimated USD of ``usage`` (session.usage.cost_of)
     cancel_pos: int | None = None  # a client response.cancel aimed at it
 
     @property
@@ -420,6 +440,8 @@ class UsageTotals:
     transcription_input_tokens: int = 0
     transcription_output_tokens: int = 0
     transcription_seconds: float = 0.0
+    cost: float = 0.0  # estimated USD of the responses (session.usage; transcription not included)
+    priced_as: str | None = None  # the PRICES row used (session.usage.price_for)
 
 
 @dataclass(slots=True)

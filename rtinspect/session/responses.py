@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rtinspect.protocol.audio import b64_decoded_len
+from rtinspect.session import turns
 from rtinspect.session.buffer import _s
 from rtinspect.session.items import _int, upsert_item
 from rtinspect.session.model import FunctionCall, RateLimits, Response
+from rtinspect.session.usage import cost_of, price_for, session_model
 from rtinspect.tap import Tapped
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ def on_response_created(st: SessionState, rec: Tapped, pos: int) -> set[str]:
     if st.pending_creates:
         resp.client_pos = st.pending_creates.pop(0)
     st.active_response_id = resp.id
+    turns.response_created(st, resp)
     return {"responses"}
 
 
@@ -90,6 +93,10 @@ def on_response_done(st: SessionState, rec: Tapped, pos: int) -> set[str]:
         u.input_cached_tokens += _int(ind.get("cached_tokens"))
         u.output_text_tokens += _int(outd.get("text_tokens"))
         u.output_audio_tokens += _int(outd.get("audio_tokens"))
+        model = session_model(st.session.effective, st.connection.model)
+        resp.cost = cost_of(usage, model)
+        u.cost += resp.cost
+        u.priced_as = price_for(model)[0]
         changed.add("usage")
     return changed
 

@@ -21,7 +21,7 @@ from rtinspect.protocol import Dialect
 from rtinspect.protocol.audio import AudioFormat
 from rtinspect.protocol.dialect import detect_dialect, dialect_of_event
 from rtinspect.secrets import scrub_url
-from rtinspect.session import buffer, errors, items, responses
+from rtinspect.session import buffer, errors, items, responses, turns
 from rtinspect.session.buffer import b64_decoded_len
 from rtinspect.session.model import (
     AREAS,
@@ -47,6 +47,7 @@ from rtinspect.session.model import (
     TransportError,
     UsageTotals,
 )
+from rtinspect.session.turns import InputEnded, Turn
 from rtinspect.tap import (
     META_AUDIO_SOURCE_STARTED,
     META_AUDIO_SOURCE_STOPPED,
@@ -99,7 +100,7 @@ class SessionState:
 
     Public attributes (read by every view and the doctor): ``connection``, ``session``, ``buffer``,
     ``items``, ``responses``, ``active_response_id``, ``errors``, ``rate_limits``, ``usage``,
-    ``counters``, ``bookmarks``, ``output_format``. The ``client_ids``, ``last_client`` and
+    ``counters``, ``bookmarks``, ``output_format``, ``turns``. The ``client_ids``, ``last_client`` and
     ``pending_*`` bookkeeping is what ``session.errors.error_cause`` reads to tie an error to the
     client event it answers.
     """
@@ -118,6 +119,8 @@ class SessionState:
         self.usage = UsageTotals()
         self.counters = Counters()
         self.bookmarks: list[tuple[int, float, str]] = []
+        self.turns: list[Turn] = []  # session.turns: one per response, with its input end
+        self.turn_input: InputEnded | None = None  # the user's input ended, no response yet
         self.output_format: AudioFormat = PCM16_24K
         self.out_bytes_per_ms = PCM16_24K.bytes_per_ms  # of ``output_format``, for the delta hot path
         # bookkeeping for matching answers to client events
@@ -315,6 +318,7 @@ def on_binary(st: SessionState, rec: Tapped, pos: int) -> set[str]:
 
 def on_response_create(st: SessionState, rec: Tapped, pos: int) -> set[str]:
     st.pending_creates.append(pos)
+    turns.input_ended(st, rec.t, pos, "response.create")
     return set()
 
 
