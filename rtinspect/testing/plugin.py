@@ -15,7 +15,8 @@ tests alike can use it), stopped after the test::
 
 The ``realtime`` marker takes ``script`` (a dict, a YAML/JSON path, or a ``Script``), ``faults`` (names as
 for ``rtinspect serve --fault``), ``transcriber`` (``"pocketsphinx"``, the default, ``"none"``, or an
-object with ``transcribe(pcm16_24k) -> str``) and ``legacy_beta``. ``realtime_server.use_script(...)``
+object with ``transcribe(pcm16_24k) -> str``) and ``legacy_beta``. The pocketsphinx workers are shared by
+every server of the run (the session-scoped ``realtime_transcriber`` fixture), so the model loads once. ``realtime_server.use_script(...)``
 changes the rules for the connections opened after it.
 
 Nothing heavy is imported until a test asks for the fixture: the plugin loads in every pytest run of an
@@ -89,6 +90,21 @@ def _script(value: Any) -> Any:
     return from_data(value, source="realtime marker script") if isinstance(value, dict | list) else value
 
 
+@pytest.fixture(scope="session")
+def realtime_transcriber() -> Iterator[Any]:
+    """The pocketsphinx worker pool shared by every ``realtime_server`` of the run: its workers start on
+    the first turn that needs words and load the model once, not once per test."""
+    from rtinspect.server.transcribe import make_transcriber
+
+    pool = make_transcriber("pocketsphinx")
+    try:
+        yield pool
+    finally:
+        close = getattr(pool, "close", None)
+        if close is not None:
+            close()
+
+
 @pytest.fixture
 def realtime_server(request: pytest.FixtureRequest) -> Iterator[RealtimeServer]:
     """A running rtinspect embedded Realtime server for this test (see the module's docstring)."""
@@ -99,8 +115,11 @@ def realtime_server(request: pytest.FixtureRequest) -> Iterator[RealtimeServer]:
     unknown = set(options) - {"script", "faults", "transcriber", "legacy_beta"}
     if unknown:
         raise pytest.UsageError(f"@pytest.mark.{MARKER}: unknown argument {sorted(unknown)[0]!r}")
+    transcriber = options.get("transcriber", "pocketsphinx")
+    if transcriber == "pocketsphinx":
+        transcriber = request.getfixturevalue("realtime_transcriber")
     thread = ServerThread(
-        transcriber=options.get("transcriber", "pocketsphinx"),
+        transcriber=transcriber,
         legacy_beta=bool(options.get("legacy_beta", False)),
         script=_script(options.get("script")),
         faults=list(options.get("faults") or ()),

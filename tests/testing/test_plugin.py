@@ -113,3 +113,10 @@ def test_a_users_suite_gets_the_fixture_without_any_setup(tmp_path: Path) -> Non
     )
     assert "1 passed" in proc.stdout and "1 error" in proc.stdout, proc.stdout + proc.stderr
     assert "unknown argument 'colour'" in proc.stdout
+
+
+def test_servers_share_one_transcriber_pool(
+    realtime_server: RealtimeServer, realtime_transcriber: Any
+) -> None:
+    """Each test gets its own server, but pocketsphinx workers start (and load the model) once per run."""
+    assert realtime_server._thread.server.transcriber is realtime_transcriber
