@@ -8,6 +8,9 @@ Each row runs the server in a child process of its own, as users run it, in one 
   session of the server);
 - ``tui``: the TUI's layout: the server in a daemon thread of the process (``ServerThread``) and the probe
   on the main thread's event loop, standing in for Textual's (a stall there freezes the screen);
+- ``textual``: the TUI itself, headless (``build_live`` + ``App.run_test``), the probe on Textual's loop: the
+  app's own session streams the speech file through its controller (the `a` key's path) with transcription
+  on, and N-1 further sessions come from this process as in the other layouts;
 and with one of two transcription backends, measured in the same run:
 - ``thread``: pocketsphinx in-process on a thread (the baseline: how the server transcribed before);
 - ``pool``: pocketsphinx in the server's worker-process pool;
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -79,11 +83,98 @@ def _backend(name: str) -> object:
     return PocketsphinxTranscriber() if name == "thread" else TranscriberPool(PocketsphinxTranscriber)
 
 
-async def _child_loop(layout: str, backend_name: str) -> None:
+class _Count:
+    """A tap sink counting the app session's turns and transcripts (textual layout)."""
+
+    def __init__(self) -> None:
+        self.committed = self.transcribed = self.failed = 0
+
+    def __call__(self, rec: object) -> None:
+        kind = getattr(rec, "event", {}).get("type")
+        if kind == "input_audio_buffer.committed":
+            self.committed += 1
+        elif kind == "conversation.item.input_audio_transcription.completed":
+            self.transcribed += 1
+        elif kind == "conversation.item.input_audio_transcription.failed":
+            self.failed += 1
+
+
+async def _child_textual(backend: object, wav: str) -> None:
+    """The TUI, headless, on this loop; its own session streams ``wav`` over and over between go and stop."""
+    from rtinspect.server import ServerThread
+    from rtinspect.tui.session import build_live
+
+    thread = ServerThread(port=0, transcriber=backend).start()
+    if hasattr(backend, "load"):
+        backend.load()  # type: ignore[attr-defined]
+    app = build_live(server=thread, no_record=True)
+    ctl = app.controller
+    count = _Count()
+    ctl.tap.add_sink(count)
+    loop = asyncio.get_running_loop()
+    go, stop = asyncio.Event(), asyncio.Event()
+    probe = Probe()
+    async with app.run_test(headless=True, size=(160, 45)):
+        for _ in range(400):
+            if ctl.connected:
+                break
+            await asyncio.sleep(0.05)
+        await ctl.send({"type": "session.update", "session": SESSION})
+        if hasattr(backend, "prepare"):
+            backend.prepare()  # type: ignore[attr-defined]
+
+        def read_stdin() -> None:
+            for line in sys.stdin:
+                loop.call_soon_threadsafe((go if line.strip() == "go" else stop).set)
+
+        threading.Thread(target=read_stdin, daemon=True).start()
+        print(thread.url, flush=True)
+        task = asyncio.ensure_future(probe.run(stop))
+        await go.wait()
+        probe.running = True
+
+        async def stream() -> None:
+            while not stop.is_set():
+                await ctl.stream_file(wav, realtime=True)
+
+        streaming = asyncio.ensure_future(stream())
+        await stop.wait()
+        await task
+        streaming.cancel()
+        with contextlib.suppress(BaseException):
+            await streaming
+        _report(
+            probe.lags,
+            {"committed": count.committed, "transcribed": count.transcribed, "failed": count.failed},
+        )
+    thread.stop()
+    if hasattr(backend, "close"):
+        backend.close()  # type: ignore[attr-defined]
+
+
+def _report(lags: list[float], extra: dict[str, int] | None = None) -> None:
+    print(
+        json.dumps(
+            {
+                "max": max(lags, default=0.0),
+                "p99": float(np.percentile(lags, 99)) if lags else 0.0,
+                "over": sum(1 for x in lags if x > TARGET_MS),
+                "wakes": len(lags),
+                **(extra or {}),
+            }
+        ),
+        flush=True,
+    )
+
+
+async def _child_loop(layout: str, backend_name: str, wav: str) -> None:
     """Start the server (on this loop, or in a thread), print its URL, probe between 'go' and 'stop'."""
     from rtinspect.server import EmbeddedServer, ServerThread
 
     backend = _backend(backend_name)
+    if layout == "textual":
+        await _child_textual(backend, wav)
+        return
     loop = asyncio.get_running_loop()
     go, stop = asyncio.Event(), asyncio.Event()
     probe = Probe()
@@ -110,18 +201,7 @@ async def _child_loop(layout: str, backend_name: str) -> None:
     probe.running = True
     await stop.wait()
     await task
-    lags = probe.lags
-    print(
-        json.dumps(
-            {
-                "max": max(lags, default=0.0),
-                "p99": float(np.percentile(lags, 99)) if lags else 0.0,
-                "over": sum(1 for x in lags if x > TARGET_MS),
-                "wakes": len(lags),
-            }
-        ),
-        flush=True,
-    )
+    _report(probe.lags)
     if server is not None:
         await server.stop()
     if thread is not None:
@@ -196,9 +276,11 @@ async def client(url: str, cycle: list[str], seconds: float, offset: float, turn
         turns.dropped += 1
 
 
-def run_row(layout: str, backend: str, n: int, seconds: float, cycle: list[str]) -> dict[str, float]:
+def run_row(
+    layout: str, backend: str, n: int, seconds: float, cycle: list[str], wav: str
+) -> dict[str, float]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.bench_stall", "--child", layout, backend],
+        [sys.executable, "-m", "bench.bench_stall", "--child", layout, backend, wav],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -213,8 +295,11 @@ def run_row(layout: str, backend: str, n: int, seconds: float, cycle: list[str])
         turns = Turns()
         cycle_s = len(cycle) * CHUNK_MS / 1000
 
+        own = 1 if layout == "textual" else 0  # the app's own session is the first one there
+
         async def all_clients() -> None:
-            await asyncio.gather(*(client(url, cycle, seconds, i / n * cycle_s, turns) for i in range(n)))
+            clients = (client(url, cycle, seconds, i / n * cycle_s, turns) for i in range(own, n))
+            await asyncio.gather(asyncio.sleep(seconds + 1.0), *clients)
 
         asyncio.run(all_clients())
         proc.stdin.write("stop\n")
@@ -228,9 +313,9 @@ def run_row(layout: str, backend: str, n: int, seconds: float, cycle: list[str])
             proc.kill()
     lat = turns.latencies
     stats.update(
-        committed=len(turns.committed),
-        transcribed=len(lat),
-        failed=turns.failed,
+        committed=len(turns.committed) + stats.get("committed", 0),
+        transcribed=len(lat) + stats.get("transcribed", 0),
+        failed=turns.failed + stats.get("failed", 0),
         dropped=turns.dropped,
         t_p50=float(np.percentile(lat, 50)) if lat else float("nan"),
         t_max=max(lat, default=float("nan")),
@@ -239,16 +324,21 @@ def run_row(layout: str, backend: str, n: int, seconds: float, cycle: list[str])
 
 
 def main() -> int:
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        asyncio.run(_child_loop(sys.argv[2], sys.argv[3]))
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        asyncio.run(_child_loop(sys.argv[2], sys.argv[3], sys.argv[4]))
         return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--levels", default="1,10,50")
     ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--layouts", default="serve,tui")
+    ap.add_argument("--layouts", default="serve,tui,textual")
     ap.add_argument("--backends", default="thread,pool,none")
     args = ap.parse_args()
     pcm = speech_pcm() + bytes(48 * SILENCE_MS)
+    wav_dir = tempfile.TemporaryDirectory()
+    wav = os.path.join(wav_dir.name, "speech.wav")
+    import soundfile as sf
+
+    sf.write(wav, np.frombuffer(pcm, dtype="<i2"), 24000, subtype="PCM_16")
     step = 48 * CHUNK_MS
     cycle = [base64.b64encode(pcm[i : i + step]).decode() for i in range(0, len(pcm), step)]
     from rtinspect.server.transcribe import default_workers
@@ -265,7 +355,7 @@ def main() -> int:
     for layout in args.layouts.split(","):
         for n in (int(x) for x in args.levels.split(",")):
             for backend in args.backends.split(","):
-                r = run_row(layout, backend, n, args.seconds, cycle)
+                r = run_row(layout, backend, n, args.seconds, cycle, wav)
                 ok = r["max"] <= TARGET_MS and r["dropped"] == 0
                 print(
                     f"{layout:<6} {backend:<7} {n:>8} {r['max']:>9.1f} {r['p99']:>7.1f} {r['over']:>6} "

@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -159,6 +160,7 @@ class TranscriberPool:
             if self._closed:
                 raise RuntimeError("the transcriber pool is closed")
             if self._executor is None:
+                _start_resource_tracker()
                 self._executor = concurrent.futures.ProcessPoolExecutor(
                     max_workers=self.workers,
                     mp_context=multiprocessing.get_context("spawn"),
@@ -232,6 +234,30 @@ class TranscriberPool:
             executor, self._executor = self._executor, None
         if executor is not None:
             _stop_executor(executor)
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a usable stderr.
+
+    The tracker is started on first use with ``sys.stderr.fileno()`` among the descriptors it keeps; inside
+    the TUI ``sys.stderr`` is Textual's print capture, whose fileno is -1, and the start fails with
+    "bad value(s) in fds_to_keep" (so transcription would never run there). The process's own stderr
+    is put back for that one moment.
+    """
+    from multiprocessing import resource_tracker
+
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = True  # no fileno at all: the tracker skips stderr by itself
+    if usable:
+        resource_tracker.ensure_running()
+        return
+    captured, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = captured
 
 
 def _stop_executor(executor: concurrent.futures.ProcessPoolExecutor) -> None:

@@ -175,3 +175,40 @@ def test_ctrl_c_to_the_process_group_stops_serve_and_its_workers_quietly(tmp_pat
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 0, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+CAPTURED_STDERR = """
+import sys
+from rtinspect.server.transcribe import FakeTranscriber, TranscriberPool
+
+
+class PrintCapture:  # what Textual puts in sys.stderr while the TUI runs: fileno() is -1
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def fileno(self):
+        return -1
+
+
+if __name__ == "__main__":
+    sys.stderr = PrintCapture()
+    pool = TranscriberPool(FakeTranscriber, workers=1)
+    try:
+        print(pool.transcribe(b""))
+    finally:
+        pool.close()
+"""
+
+
+def test_the_pool_starts_inside_the_tui_where_stderr_has_no_file(tmp_path: Path) -> None:
+    """Under Textual, multiprocessing's resource tracker would be started with fd -1 and fail ("bad value(s)
+    in fds_to_keep"), so the TUI's embedded server could never transcribe; a fresh process, because the
+    tracker starts once per process."""
+    script = tmp_path / "captured.py"
+    script.write_text(CAPTURED_STDERR)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "hello from the fake transcriber"
