@@ -123,8 +123,11 @@ class ReaderIndex:
         self.type_codes: np.ndarray = cols["types"].astype(np.int32, copy=False)
         self.times: np.ndarray = cols["times"].astype(np.float64, copy=False)
         self.dirs: np.ndarray = cols["dirs"].astype(np.uint8, copy=False)  # the reader's codes are ours
-        # line length minus the envelope and the other fields of an audio event: the payload, near enough
-        self.sizes: np.ndarray = np.maximum(cols["lengths"].astype(np.int64) - LINE_OVERHEAD, 0)
+        # an audio payload's base64 length, from the span the reader measured (line length minus
+        # the envelope and the other fields, near enough, for a line it could not measure)
+        measured = cols["audio_bytes"] >= 0
+        approx = np.maximum(cols["lengths"].astype(np.int64) - LINE_OVERHEAD, 0)
+        self.sizes: np.ndarray = np.where(measured, cols["audio_end"] - cols["audio_off"], approx)
         self.truncated = r.truncated
         self.warning = r.warning
 
