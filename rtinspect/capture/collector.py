@@ -123,6 +123,8 @@ class Collector:
         self.hub = SessionHub(record=record, record_dir=record_dir, prefix=prefix, on_session=on_session)
         self.label = label
         self.hint = hint
+        # (title, lead, via) of the TUI's wait screen: "<title> / <lead> <hint> / <via> <label>"
+        self.wait_words = ("rtinspect collector", "to be seen, do this", "frames come from")
         self.refused: list[str] = []  # refusal lines, newest last (bounded)
         self.bad_messages = 0
         self._server: Server | None = None

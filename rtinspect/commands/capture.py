@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from rtinspect.capture import ADDON_PATH, Collector
     from rtinspect.capture.mitmdump import Mitmdump, confdir_of, find_mitmdump, setup_lines
     from rtinspect.capture.run import run_collector
+    from rtinspect.errors import UserError
 
     if args.addon_path:
         print(ADDON_PATH)
@@ -71,9 +72,13 @@ def run(args: argparse.Namespace) -> int:
     if extra and extra[0] == "--":
         extra = extra[1:]
     proxy_host, proxy_port = parse_listen(args.listen)
-    host, port = parse_listen(args.collector)
+    try:
+        host, port = parse_listen(args.collector)
+    except UserError as err:
+        raise UserError(str(err).replace("--listen", "--collector")) from None
     exe = None if args.collector_only else find_mitmdump(args.mitmdump)
     collector = Collector(host, port, record=args.record, allow_origins=(), prefix="capture")
+    collector.wait_words = ("rtinspect capture", "in the shell that runs your app", "Realtime flows seen by")
     mitm = None
     if exe is not None:
         mitm = Mitmdump(exe, proxy_host, proxy_port, hosts=tuple(args.hosts or ()), extra_args=extra)

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         label="your page's WebRTC data channel",
         prefix="page",
     )
+    collector.wait_words = ("rtinspect collect", "add to your page", "events from")
     collector.hint = lambda: f'<script src="{collector.script_url}"></script>'
 
     def intro() -> list[str]:

@@ -30,6 +30,12 @@ async def test_captured_flow_opens_as_a_session_screen(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: bool(app.app_url))
         assert app.app_url == "HTTPS_PROXY=http://x:1"
         assert isinstance(app.screen, ProxyWaitScreen)
+        collector.wait_words = ("rtinspect capture", "in the shell that runs your app", "seen by")
+        app.screen.update_banner()
+        await pilot.pause()
+        wait = str(app.screen.query_one("#wait").render())
+        assert "rtinspect capture" in wait and "HTTPS_PROXY=http://x:1" in wait and "mitmproxy test" in wait
+        assert "rtinspect proxy" not in wait
         async with connect(collector.url + "/mitm") as ws:
             t0 = time.time()
             await ws.send(

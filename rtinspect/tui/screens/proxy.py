@@ -61,12 +61,16 @@ class ProxyWaitScreen(Screen[None]):
         proxy = getattr(app, "proxy", None)
         url = getattr(app, "app_url", "") or "starting the proxy…"
         upstream = str(getattr(proxy, "upstream", "") or "")
+        # a capture collector names itself and what the user must do in its own words
+        title, lead, via = getattr(
+            proxy, "wait_words", ("rtinspect proxy", "point your app at", "forwarding to")
+        )
         self.query_one("#wait", Static).update(
             Content.assemble(
-                ("rtinspect proxy\n\n", "bold"),
-                "point your app at\n  ",
+                (f"{title}\n\n", "bold"),
+                f"{lead}\n  ",
                 (url, "bold $accent"),
-                f"\nforwarding to\n  {upstream}\n\n",
+                f"\n{via}\n  {upstream}\n\n",
                 ("waiting for your app to connect…", "$text-muted"),
                 "\neach connection opens as a session here (ctrl+n cycles)",
             )
