@@ -16,7 +16,7 @@ from typing import Any
 
 from rtinspect.errors import UserError
 
-HELP = "Diagnose recorded sessions and name the fix; exit 1 on any error-level finding"
+HELP = "Diagnose recorded sessions and name the fix; exit 1 on any error-level finding still open at the end"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +75,7 @@ def diagnose_file(path: str) -> dict[str, Any]:
         return {
             "path": path,
             "events": doctor.events_seen,
-            "dialect": doctor.ctx.dialect.value if doctor.ctx.dialect else None,
+            "dialect": doctor.dialect.value if doctor.dialect else None,
             "note": reader.warning,
             "findings": [f.to_json() for f in doctor.findings],
         }
@@ -105,17 +105,24 @@ def render(result: dict[str, Any]) -> str:
     if result.get("note"):
         lines.append(f"   note: {result['note']}; diagnosed what was there")
     findings = result["findings"]
-    if not any(f["severity"] != "info" for f in findings):
-        lines.append("   no problems found")
+    if not any(f["severity"] != "info" and f["status"] == "open" for f in findings):
+        lines.append(
+            "   no problems found" + (" still open" if any(f["status"] != "open" for f in findings) else "")
+        )
     for f in findings:
         refs = ", ".join(f"#{e}" for e in f["events"][:12]) + (" ..." if len(f["events"]) > 12 else "")
-        lines.append(f"   {f['severity'].upper():7s} {f['code']}: {f['title']}")
-        lines.append(_indent(f["explanation"], "           "))
+        head = "RESOLVED" if f["status"] != "open" else f["severity"].upper()
+        lines.append(f"   {head:8s} {f['code']}: {f['title']}")
+        if f["status"] != "open":
+            lines.append(
+                f"            resolved at #{f['resolved_by']}: {f['resolution']} (was {f['severity']})"
+            )
+        lines.append(_indent(f["explanation"], "            "))
         if refs:
-            lines.append(f"           events: {refs}")
+            lines.append(f"            events: {refs}")
         if f.get("fix"):
-            lines.append("           fix:")
-            lines.append(_indent(f["fix"], "             "))
+            lines.append("            fix:")
+            lines.append(_indent(f["fix"], "              "))
     return "\n".join(lines)
 
 
@@ -139,4 +146,9 @@ def run(args: argparse.Namespace) -> int:
         for r in unusable:
             print(f"rtinspect: {r['error']}", file=sys.stderr)
         return 2
-    return 1 if any(f["severity"] == "error" for r in results for f in r["findings"]) else 0
+    # Only what is still wrong at the end counts: a finding a later event resolved does not fail the run.
+    return (
+        1
+        if any(f["severity"] == "error" and f["status"] == "open" for r in results for f in r["findings"])
+        else 0
+    )

@@ -1,7 +1,11 @@
 """The doctor: diagnose a Realtime session from its events and name the fix.
 
 ``Doctor`` runs live (``feed`` each event, ``finish`` at the end); ``diagnose(records)`` does the
-same over a recorded log. Rules live one family per module; their finding codes:
+same over a recorded log. Rules read the one ``SessionState`` (``rtinspect.session``) as it was
+just before each event; the engine folds the event after them, and a view may hand the doctor the
+state it shows (``Doctor(state=...)``) so the session is folded once. A finding a later event
+cures is kept as resolved (``Finding.resolved_by``). Rules live one family per module
+(``rule.py`` holds the base class); their finding codes:
 
 - session_rules: transcription-not-enabled, session-unknown-parameter, session-invalid-type,
   session-invalid-value, session-value-out-of-range, session-other-dialect-field,

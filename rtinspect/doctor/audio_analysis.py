@@ -6,6 +6,8 @@ stay readable and these stay testable. Nothing here holds more than the sample i
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 
 from rtinspect.audio.convert import alaw_decode, as_pcm16, ulaw_decode
@@ -20,6 +22,10 @@ CONTAINER_MAGIC = {
     b"caff": "CAF",
     b"FORM": "AIFF",
 }
+
+# The base64 text of each magic's first three bytes: an append is screened by its text prefix
+# (one C-level startswith) and decoded only when it could open a container.
+CONTAINER_B64_PREFIXES = tuple(base64.b64encode(magic[:3]).decode() for magic in CONTAINER_MAGIC)
 
 
 def container_in(head: bytes) -> str | None:

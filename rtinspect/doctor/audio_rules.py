@@ -14,15 +14,20 @@ from collections import deque
 from typing import Any
 
 from rtinspect.doctor import audio_analysis as aa
-from rtinspect.doctor import session_view as sv
-from rtinspect.doctor.context import Context
-from rtinspect.doctor.engine import Rule
 from rtinspect.doctor.finding import Finding, pretty_events
+from rtinspect.doctor.rule import Rule, Scope
 from rtinspect.tap import Tapped
 
 HEAD_MS = 5000
 TAIL_MS = 1500
 _NAMES = {"pcm": "pcm16", "pcmu": "g711 mu-law", "pcma": "g711 a-law"}
+_KINDS = {"pcm16": "pcm", "g711_ulaw": "pcmu", "g711_alaw": "pcma"}  # AudioFormat.encoding -> decoder
+
+
+def _in_format(scope: Scope) -> tuple[str, int]:
+    """The current input format as ``(decoder kind, rate)``, what ``audio_analysis`` takes."""
+    fmt = scope.state.buffer.format
+    return _KINDS.get(fmt.encoding, "pcm"), fmt.rate
 
 
 def _b64(data: str) -> bytes:
@@ -32,7 +37,7 @@ def _b64(data: str) -> bytes:
         return b""
 
 
-def _rate_fix(ctx: Context, true_rate: int) -> str:
+def _rate_fix(scope: Scope, true_rate: int) -> str:
     return pretty_events(
         [
             f"resample the audio from {true_rate} Hz to 24000 Hz mono pcm16 before appending it "
@@ -70,10 +75,10 @@ class WallClockRateRule(Rule):
         self.first_pos = 0
         self.done = False
 
-    def on_append(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_append(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         if self.done:
             return None
-        ms = ctx.nbytes / ctx.bytes_per_ms
+        ms = scope.nbytes / scope.bytes_per_ms
         t = rec.t
         gap = t - self.last_t
         if not self.ratios and self.ms == 0.0 or gap > self.GAP_S:
@@ -92,7 +97,7 @@ class WallClockRateRule(Rule):
         if median > 2.6 or 0.93 <= median <= 1.08:
             self.done = True  # faster than real time (can't tell) or healthy
             return None
-        kind, rate = ctx.in_format
+        kind, rate = _in_format(scope)
         guess = aa.nearest_rate(rate * median, 0.06)
         if guess is None or guess == rate or aa.nearest_rate(rate * overall, 0.06) != guess:
             return None
@@ -107,7 +112,7 @@ class WallClockRateRule(Rule):
                 f"({self.ms / 1000:.1f} s of {rate} Hz audio in {span:.1f} s): the audio is probably {guess} Hz{stereo}. "
                 "Declared at the wrong rate it plays at the wrong speed and pitch and transcribes badly.",
                 (self.first_pos, pos),
-                _rate_fix(ctx, guess),
+                _rate_fix(scope, guess),
             )
         ]
 
@@ -135,27 +140,27 @@ class AudioContentRule(Rule):
         self.speech_seen = False
         self.last_append: int | None = None
 
-    def on_started(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_started(self, scope: Scope, pos: int, rec: Tapped) -> None:
         self.speech_open = pos
         self.speech_seen = True
 
-    def on_stopped(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_stopped(self, scope: Scope, pos: int, rec: Tapped) -> None:
         self.speech_open = None
 
-    def on_append(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_append(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         audio: Any = rec.event.get("audio")
         if not isinstance(audio, str) or not audio:
             return None
         out: list[Finding] = []
         self.last_append = pos
-        n = ctx.nbytes
-        fmt = ctx.in_format
-        bpm = ctx.bytes_per_ms
+        n = scope.nbytes
+        fmt = _in_format(scope)
+        bpm = scope.bytes_per_ms
         if fmt[0] == "pcm" and n % 2 and len(self.odd) < 10:
             self.odd.append(pos)
             if len(self.odd) in (1, 10):
                 out.append(self._odd())
-        name = aa.container_in(_b64(audio[:16]))
+        name = aa.container_in(_b64(audio[:16])) if audio.startswith(aa.CONTAINER_B64_PREFIXES) else None
         if name and len(self.containers) < 10:
             self.containers.append(pos)
             self.container_name = name
@@ -174,16 +179,16 @@ class AudioContentRule(Rule):
             self.head_pos.append(pos)
             if len(self.head) >= HEAD_MS * bpm:
                 self.head_done = True
-                out.extend(self._analyse_format(ctx))
+                out.extend(self._analyse_format(scope))
         return out or None
 
-    def finish(self, ctx: Context) -> list[Finding]:
+    def finish(self, scope: Scope) -> list[Finding]:
         out: list[Finding] = []
         if not self.head_done and self.head:
             self.head_done = True
-            out.extend(self._analyse_format(ctx))
+            out.extend(self._analyse_format(scope))
         if self.head:
-            out.extend(self._analyse_levels(ctx))
+            out.extend(self._analyse_levels(scope))
         return out
 
     # -- findings ---------------------------------------------------------------------------------
@@ -219,8 +224,8 @@ class AudioContentRule(Rule):
             ),
         )
 
-    def _analyse_format(self, ctx: Context) -> list[Finding]:
-        kind, rate = self.head_fmt or ctx.in_format
+    def _analyse_format(self, scope: Scope) -> list[Finding]:
+        kind, rate = self.head_fmt or _in_format(scope)
         data = bytes(self.head)
         events = tuple(self.head_pos[:3])
         out: list[Finding] = []
@@ -316,13 +321,13 @@ class AudioContentRule(Rule):
                     f"75-300 Hz) and 95% of its energy under {band:.0f} Hz: the audio was probably recorded at about "
                     f"{guess} Hz and declared at the wrong rate.",
                     events,
-                    _rate_fix(ctx, guess),
+                    _rate_fix(scope, guess),
                 )
             )
         return out
 
-    def _analyse_levels(self, ctx: Context) -> list[Finding]:
-        kind, rate = self.head_fmt or ctx.in_format
+    def _analyse_levels(self, scope: Scope) -> list[Finding]:
+        kind, rate = self.head_fmt or _in_format(scope)
         x = aa.decode(bytes(self.head), kind)
         lv = aa.levels(x, rate)
         events = tuple(self.head_pos[:3])
@@ -366,20 +371,20 @@ class AudioContentRule(Rule):
                     None,
                 )
             )
-        out.extend(self._tail(ctx))
+        out.extend(self._tail(scope))
         return out
 
-    def _tail(self, ctx: Context) -> list[Finding]:
-        if self.speech_open is None or not sv.vad_on(ctx.session) or not self.tail:
+    def _tail(self, scope: Scope) -> list[Finding]:
+        if self.speech_open is None or not scope.vad_on() or not self.tail:
             return []
-        kind, rate = ctx.in_format
+        kind, rate = _in_format(scope)
         data = b"".join(_b64(a) for _, a, _ in self.tail)
         x = aa.decode(data, kind)
         last = x[-int(rate * 0.3) :]
         db = aa.frame_db(last, max(rate // 50, 1))
         if len(db) == 0 or float(db.max()) < -45:
             return []
-        td = sv.turn_detection(ctx.session)
+        td = scope.setting("turn_detection")
         silence = int(td.get("silence_duration_ms") or 500) if isinstance(td, dict) else 500
         return [
             Finding(

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rtinspect.doctor import session_view as sv
-from rtinspect.doctor.context import Context
-from rtinspect.doctor.engine import Rule
 from rtinspect.doctor.finding import Finding, pretty_events
+from rtinspect.doctor.rule import Rule, Scope
+from rtinspect.protocol import Dialect
+from rtinspect.protocol.session import input_format
 from rtinspect.tap import Tapped
 
 _MS = re.compile(r"only has ([0-9.]+)\s*ms")
@@ -34,43 +34,43 @@ class CommitRule(Rule):
         self.asked_after = True
         self.vad_seen = False
 
-    def on_commit(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_commit(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         self.waiting.append(pos)
-        ms = ctx.buffer_ms
+        ms = scope.state.buffer.pending_ms
         if ms >= 100:
             return None
-        return [self._finding(ctx, pos, None, ms, "warning")]
+        return [self._finding(scope, pos, None, ms, "warning")]
 
-    def on_committed(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_committed(self, scope: Scope, pos: int, rec: Tapped) -> None:
         if self.waiting:
             self.last_manual = self.waiting.pop(0)
             self.asked_after = False
         else:
             self.vad_seen = True  # a commit nobody asked for: server VAD
 
-    def on_response_create(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_response_create(self, scope: Scope, pos: int, rec: Tapped) -> None:
         self.asked_after = True
 
-    def on_error(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_error(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         err = rec.event.get("error") or {}
         if not str(err.get("code") or "").startswith("input_audio_buffer_commit"):
             return None
-        target = ctx.error_target(err, "input_audio_buffer.commit")
+        target = scope.error_target(err, "input_audio_buffer.commit")
         if target is None:
             return None
-        ctx.claimed.add(pos)
+        scope.claimed.add(pos)
         if target in self.waiting:
             self.waiting.remove(target)
         m = _MS.search(str(err.get("message") or ""))
         ms = float(m.group(1)) if m else 0.0
-        return [self._finding(ctx, target, pos, ms, "error", str(err.get("message") or ""))]
+        return [self._finding(scope, target, pos, ms, "error", str(err.get("message") or ""))]
 
     def _finding(
-        self, ctx: Context, commit: int, error: int | None, ms: float, sev: str, msg: str = ""
+        self, scope: Scope, commit: int, error: int | None, ms: float, sev: str, msg: str = ""
     ) -> Finding:
         events = (commit,) if error is None else (commit, error)
         said = f" The server said: {msg}" if msg else ""
-        if sv.vad_on(ctx.session):
+        if scope.vad_on():
             return Finding(
                 sev,
                 "commit-under-server-vad",
@@ -104,10 +104,10 @@ class CommitRule(Rule):
             key=str(commit),
         )
 
-    def finish(self, ctx: Context) -> list[Finding] | None:
-        if self.last_manual is None or self.asked_after or sv.creates_response(ctx.session):
+    def finish(self, scope: Scope) -> list[Finding] | None:
+        if self.last_manual is None or self.asked_after or scope.creates_response():
             return None
-        if (ctx.session or {}).get("type") == "transcription":
+        if (scope.session or {}).get("type") == "transcription":
             return None
         return [
             Finding(
@@ -138,15 +138,16 @@ class SpeechRule(Rule):
 
     def __init__(self) -> None:
         self.started: int | None = None
-        self.started_at_bytes = 0
+        self.started_at_ms = 0.0
         self.reported_for: int | None = None
+        self.reported: Finding | None = None
         self.response_audio_t: float | None = None
         self.audio_started_for = False
         self.echoes: list[int] = []
 
-    def on_started(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_started(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         self.started = pos
-        self.started_at_bytes = ctx.appended_bytes
+        self.started_at_ms = scope.state.buffer.total_ms
         if self.response_audio_t is not None and 0 <= rec.t - self.response_audio_t <= self.ECHO_WINDOW_S:
             self.echoes.append(pos)
             if len(self.echoes) in (2, 3, 5, 10, 20):  # re-render rarely: it can happen every turn
@@ -184,27 +185,36 @@ class SpeechRule(Rule):
                 ]
         return None
 
-    def on_stopped(self, ctx: Context, pos: int, rec: Tapped) -> None:
-        self.started = None
+    def on_stopped(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        started, self.started = self.started, None
+        if started is None or self.reported_for != started:
+            return None
+        if self.reported is None:
+            return None
+        ms = scope.state.buffer.total_ms - self.started_at_ms
+        return [
+            self.reported.resolved(pos, f"speech_stopped came at #{pos}, after {ms / 1000:.1f} s of audio")
+        ]
 
-    def on_response(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_response(self, scope: Scope, pos: int, rec: Tapped) -> None:
         self.audio_started_for = False
 
-    def on_audio(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_audio(self, scope: Scope, pos: int, rec: Tapped) -> None:
         if not self.audio_started_for:
             self.audio_started_for = True
             self.response_audio_t = rec.t
 
-    def on_append(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_append(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         if self.started is None or self.reported_for == self.started:
             return None
-        if (ctx.appended_bytes - self.started_at_bytes) / ctx.bytes_per_ms < self.NEVER_STOPPED_MS:
+        if scope.state.buffer.total_ms - self.started_at_ms < self.NEVER_STOPPED_MS:
             return None
         self.reported_for = self.started
-        return [self._never_stopped(ctx, self.started)]
+        self.reported = self._never_stopped(scope, self.started)
+        return [self.reported]
 
-    def _never_stopped(self, ctx: Context, start: int) -> Finding:
-        ms = (ctx.appended_bytes - self.started_at_bytes) / ctx.bytes_per_ms
+    def _never_stopped(self, scope: Scope, start: int) -> Finding:
+        ms = scope.state.buffer.total_ms - self.started_at_ms
         return Finding(
             "warning",
             "speech-never-stopped",
@@ -235,11 +245,11 @@ class SpeechRule(Rule):
             key=str(start),
         )
 
-    def finish(self, ctx: Context) -> list[Finding] | None:
+    def finish(self, scope: Scope) -> list[Finding] | None:
         if self.started is None or self.reported_for == self.started:
             return None
-        if (ctx.appended_bytes - self.started_at_bytes) / ctx.bytes_per_ms >= self.NEVER_STOPPED_MS:
-            return [self._never_stopped(ctx, self.started)]
+        if scope.state.buffer.total_ms - self.started_at_ms >= self.NEVER_STOPPED_MS:
+            return [self._never_stopped(scope, self.started)]
         return None
 
 
@@ -251,32 +261,36 @@ class FormatOrderRule(Rule):
     def __init__(self) -> None:
         self.first_append: int | None = None
 
-    def on_append(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_append(self, scope: Scope, pos: int, rec: Tapped) -> None:
         if self.first_append is None:
             self.first_append = pos
 
-    def on_updated(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_updated(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         session: Any = rec.event.get("session")
-        new = sv.input_format(session, ctx.dialect)
-        old = ctx.in_format
+        if not isinstance(session, dict):
+            return None
+        new = input_format(session, scope.dialect or Dialect.GA)
+        old = scope.state.buffer.format
         first = self.first_append
-        if new is None or new == old or first is None:
+        if new == old or first is None:
             return None
         self.first_append = None
-        upd = ctx.pending[0][0] if ctx.pending else None
+        pending = scope.state.pending_updates
+        asked = pending[0] if pending else None
+        upd = asked.pos if asked is not None else None
         return [
             Finding(
                 "warning",
                 "audio-before-format-update",
                 "audio was appended before the input format changed",
-                f"Audio appended from #{first} was read as {old[0]} at {old[1]} Hz; the format became {new[0]} at "
-                f"{new[1]} Hz only at session.updated #{pos}. Send session.update, wait for session.updated, then "
+                f"Audio appended from #{first} was read as {old.encoding} at {old.rate} Hz; the format became "
+                f"{new.encoding} at {new.rate} Hz only at session.updated #{pos}. Send session.update, wait for session.updated, then "
                 "stream.",
                 tuple(p for p in (first, upd, pos) if p is not None),
                 pretty_events(
                     [
-                        ctx.client_events.get(upd, {"type": "session.update", "session": {}})
-                        if upd is not None
+                        {"type": asked.type, "session": asked.session}
+                        if asked is not None
                         else {"type": "session.update", "session": {}},
                         "wait for session.updated",
                         APPEND,

@@ -3,9 +3,8 @@ close codes, and a catch-all so that no server error goes unmentioned."""
 
 from __future__ import annotations
 
-from rtinspect.doctor.context import Context
-from rtinspect.doctor.engine import Rule
 from rtinspect.doctor.finding import Finding
+from rtinspect.doctor.rule import Rule, Scope
 from rtinspect.tap import META_CONNECTION_CLOSED, META_TRANSPORT_ERROR, Tapped
 
 # error code -> (doctor code, title, explanation)
@@ -76,8 +75,8 @@ class ErrorRule(Rule):
 
     HANDLES = {"error": "on_error", META_CONNECTION_CLOSED: "on_close", META_TRANSPORT_ERROR: "on_transport"}
 
-    def on_error(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
-        if pos in ctx.claimed:
+    def on_error(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        if pos in scope.claimed:
             return None
         err = rec.event.get("error") or {}
         code = str(err.get("code") or "")
@@ -106,7 +105,7 @@ class ErrorRule(Rule):
             )
         ]
 
-    def on_close(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_close(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         code = rec.event.get("code")
         reason = str(rec.event.get("reason") or "")
         if code in (None, 1000, 1005) or "beta_api_shape_disabled" in reason:
@@ -130,7 +129,7 @@ class ErrorRule(Rule):
             )
         ]
 
-    def on_transport(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding]:
+    def on_transport(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding]:
         return [
             Finding(
                 "warning",
@@ -172,13 +171,13 @@ class ExpiryRule(Rule):
         self.created: int | None = None
         self.done = False
 
-    def on_created(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_created(self, scope: Scope, pos: int, rec: Tapped) -> None:
         exp = (rec.event.get("session") or {}).get("expires_at")
-        if isinstance(exp, int | float) and exp > 0 and ctx.started:
-            self.expires_t = exp - ctx.started
+        if isinstance(exp, int | float) and exp > 0 and scope.started:
+            self.expires_t = exp - scope.started
             self.created = pos
 
-    def on_any(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_any(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         if self.expires_t is None or self.done or rec.t < self.expires_t - self.MARGIN_S:
             return None
         if rec.type == "error" and (rec.event.get("error") or {}).get("code") == "session_expired":

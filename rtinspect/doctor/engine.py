@@ -1,9 +1,13 @@
-"""The doctor: feeds each event to the rules that care about its type, keeps the findings.
+"""The doctor: feeds each event to the rules that care about its type, then folds it into the
+one ``SessionState``, and keeps the findings.
 
 Dispatch is by event type so the per-event cost is one dict lookup plus the handful of rules
-that asked for that type: a live TUI feeds hundreds of events per second and a log can hold a
-million. Live and offline use the same path: ``diagnose(records)`` is ``feed`` over the records
-followed by ``finish``.
+that asked for that type, plus the session fold every view pays anyway: a live TUI feeds hundreds
+of events per second and a log can hold a million. Live and offline use the same path:
+``diagnose(records)`` is ``feed`` over the records followed by ``finish``.
+
+The state may be shared: the TUI hands the doctor the ``SessionState`` its panels read and lets
+``step`` fold it, so a session is folded once and the rules see exactly what the panels show.
 """
 
 from __future__ import annotations
@@ -12,108 +16,112 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from rtinspect.doctor.context import Context
+from rtinspect.doctor import (
+    audio_rules,
+    buffer_rules,
+    connection_rules,
+    function_rules,
+    info_rules,
+    response_rules,
+    session_rules,
+)
 from rtinspect.doctor.finding import Finding
-from rtinspect.doctor.session_view import b64_len
+from rtinspect.doctor.rule import Rule, Scope
 from rtinspect.protocol import Dialect
+from rtinspect.protocol.audio import b64_decoded_len
 from rtinspect.secrets import redact_text
+from rtinspect.session.state import SessionState
 from rtinspect.tap import Tapped
 
-_AUDIO_FIELD = {
-    "input_audio_buffer.append": "audio",
-    "response.output_audio.delta": "delta",
-    "response.audio.delta": "delta",
-}
-Handler = Callable[[Context, int, Tapped], "Iterable[Finding] | None"]
-
-
-class Rule:
-    """A family of related checks. ``HANDLES`` maps event type -> method name; ``"*"`` = every event."""
-
-    HANDLES: dict[str, str] = {}
-
-    def finish(self, ctx: Context) -> Iterable[Finding] | None:
-        return None
-
-
-def _rule_classes() -> list[type[Rule]]:
-    # Imported here to keep the module graph acyclic (rule modules import Rule from this one).
-    from rtinspect.doctor import (
-        audio_rules,
-        buffer_rules,
-        connection_rules,
-        function_rules,
-        info_rules,
-        response_rules,
-        session_rules,
-    )
-
-    # Order matters only for errors: specific rules claim them before the generic catch-all.
-    return [
-        *session_rules.RULES,
-        *audio_rules.RULES,
-        *buffer_rules.RULES,
-        *response_rules.RULES,
-        *function_rules.RULES,
-        *info_rules.RULES,
-        *connection_rules.RULES,
-    ]
+Handler = Callable[[Scope, int, Tapped], "Iterable[Finding] | None"]
+# Order matters only for errors: specific rules claim them before the generic catch-all.
+RULE_CLASSES: tuple[type[Rule], ...] = (
+    *session_rules.RULES,
+    *audio_rules.RULES,
+    *buffer_rules.RULES,
+    *response_rules.RULES,
+    *function_rules.RULES,
+    *info_rules.RULES,
+    *connection_rules.RULES,
+)
+_RULE_ERRORS = (AttributeError, TypeError, ValueError, KeyError, IndexError)
 
 
 class Doctor:
-    """Incremental diagnosis. ``feed`` each event in order; ``finish`` once at the end."""
+    """Incremental diagnosis. ``feed`` (or ``step``) each event in order; ``finish`` once at the end."""
 
-    def __init__(self, dialect: Dialect | str | None = None, *, started: float | None = None) -> None:
-        self.ctx = Context(Dialect(dialect) if dialect else None, started)
-        self.rules: list[Rule] = [cls() for cls in _rule_classes()]
+    def __init__(
+        self,
+        dialect: Dialect | str | None = None,
+        *,
+        started: float | None = None,
+        state: SessionState | None = None,
+    ) -> None:
+        """``state``: a ``SessionState`` to share (the doctor folds it); a new one when None."""
+        self.state = state if state is not None else SessionState(dialect=dialect)
+        self.scope = Scope(self.state, started)
+        self.rules: list[Rule] = [cls() for cls in RULE_CLASSES]
         self._dispatch: dict[str, list[Handler]] = {}
-        self._every: list[Handler] = []
+        every: list[Handler] = []
         for rule in self.rules:
             for typ, name in rule.HANDLES.items():
                 handler = getattr(rule, name)
                 if typ == "*":
-                    self._every.append(handler)
+                    every.append(handler)
                 else:
                     self._dispatch.setdefault(typ, []).append(handler)
+        if every:  # fold the catch-alls into every list once, so feed does one lookup
+            for handlers in self._dispatch.values():
+                handlers.extend(every)
+        self._every = every
         self._found: dict[tuple[str, str], Finding] = {}
         self._pos = 0
+        self.changed: set[str] = set()  # areas of the state the last event changed
         self._finished = False
         self.malformed: list[int] = []  # first positions of events a rule could not read
         self.malformed_count = 0
 
+    @property
+    def dialect(self) -> Dialect | None:
+        return self.state.connection.dialect
+
     def feed(self, rec: Tapped) -> list[Finding]:
-        """Fold one event; return the findings this event created or changed."""
+        """Diagnose one event, then fold it; return the findings this event created or changed.
+
+        The areas of the state the event changed are left in ``changed`` (see ``step``).
+        """
         pos = self._pos
-        self._pos += 1
-        ctx = self.ctx
-        ctx.pos = pos
-        ctx.t = rec.t
+        self._pos = pos + 1
         out: list[Finding] = []
-        typ = rec.event.get("type")
-        if not isinstance(typ, str):
-            typ = ""
-        if typ in _AUDIO_FIELD:  # most of a log: measure the payload once for every rule
-            ctx.nbytes = b64_len(rec.event.get(_AUDIO_FIELD[typ]))
-        handlers = self._dispatch.get(typ, ())
-        if self._every:
-            handlers = [*handlers, *self._every]
-        for handler in handlers:
-            # A malformed event (a string where an object belongs, a missing field) must not end
-            # the diagnosis of everything after it: skip it for this rule and note where it was.
-            try:
-                res = handler(ctx, pos, rec)
-                if res is not None and not isinstance(res, list):
-                    res = list(res)  # generators run here, inside the guard
-            except (AttributeError, TypeError, ValueError, KeyError, IndexError):
-                self._malformed(pos)
-                continue
-            if res:
-                self._keep(res, out)
+        event = rec.event
         try:
-            ctx.apply(pos, rec, typ)
-        except (AttributeError, TypeError, ValueError, KeyError, IndexError):
-            self._malformed(pos)
+            typ = event["type"]
+            handlers = self._dispatch[typ]
+        except (KeyError, TypeError):  # no rule asked for this type (most deltas), or no type at all
+            typ, handlers = None, self._every
+        if handlers:
+            scope = self.scope
+            if typ == "input_audio_buffer.append":  # most of a log: measure the payload once
+                scope.nbytes = b64_decoded_len(event.get("audio"))
+            for handler in handlers:
+                # A malformed event (a string where an object belongs, a missing field) must not end
+                # the diagnosis of everything after it: skip it for this rule and note where it was.
+                try:
+                    res = handler(scope, pos, rec)
+                    if res is not None and not isinstance(res, list):
+                        res = list(res)  # generators run here, inside the guard
+                except _RULE_ERRORS:
+                    self._malformed(pos)
+                    continue
+                if res:
+                    self._keep(res, out)
+        self.changed = self.state.apply(rec)
         return out
+
+    def step(self, rec: Tapped) -> tuple[set[str], list[Finding]]:
+        """``feed``, also returning the state areas the event changed (for views sharing the state)."""
+        found = self.feed(rec)
+        return self.changed, found
 
     def _malformed(self, pos: int) -> None:
         if not self.malformed or self.malformed[-1] != pos:
@@ -129,9 +137,9 @@ class Doctor:
         self._finished = True
         for rule in self.rules:
             try:
-                res = rule.finish(self.ctx)
+                res = rule.finish(self.scope)
                 res = list(res) if res is not None else None
-            except (AttributeError, TypeError, ValueError, KeyError, IndexError):
+            except _RULE_ERRORS:
                 continue
             if res:
                 self._keep(res, out)
@@ -154,8 +162,13 @@ class Doctor:
 
     @property
     def findings(self) -> list[Finding]:
-        """Current findings, one per code+key, errors first."""
+        """Current findings, one per code+key: open ones first (errors first), then resolved ones."""
         return sorted(self._found.values(), key=Finding.sort_key)
+
+    @property
+    def open_findings(self) -> list[Finding]:
+        """The findings still wrong at this point (what the exit status counts)."""
+        return [f for f in self.findings if f.resolved_by is None]
 
     @property
     def events_seen(self) -> int:

@@ -18,6 +18,12 @@ class Finding:
     findings of the same code (e.g. one per rejected update) so a live doctor can replace a finding
     when a later event changes it. ``events`` are log positions (0 = first event after the header).
     ``fix`` is ready to paste: a corrected ``session.update`` or the event sequence to send instead.
+
+    Lifecycle: a finding whose condition a later event cured (transcription enabled and transcripts
+    arriving, a rejected field accepted in a later update) is not deleted, because the user needs
+    to see what went wrong first; it is kept with ``resolved_by`` = the position of the event that
+    cured it and ``resolution`` saying how. Views show it as resolved; the exit status counts only
+    the findings still open at the end.
     """
 
     severity: Severity
@@ -27,18 +33,50 @@ class Finding:
     events: tuple[int, ...] = ()
     fix: str | None = None
     key: str = ""
+    resolved_by: int | None = None
+    resolution: str | None = None
 
     @property
     def ident(self) -> tuple[str, str]:
         return (self.code, self.key)
 
-    def sort_key(self) -> tuple[int, int, str, str]:
+    @property
+    def is_open(self) -> bool:
+        """Still wrong at this point of the session (not cured by a later event)."""
+        return self.resolved_by is None
+
+    @property
+    def status(self) -> Literal["open", "resolved"]:
+        return "open" if self.resolved_by is None else "resolved"
+
+    def resolved(self, pos: int, how: str) -> Finding:
+        """This finding, marked as cured by the event at ``pos``."""
+        return Finding(
+            self.severity,
+            self.code,
+            self.title,
+            self.explanation,
+            self.events,
+            self.fix,
+            self.key,
+            pos,
+            how,
+        )
+
+    def sort_key(self) -> tuple[int, int, int, str, str]:
         first = self.events[0] if self.events else -1
-        return (SEVERITY_ORDER.get(self.severity, 9), first, self.code, self.key)
+        return (
+            int(self.resolved_by is not None),
+            SEVERITY_ORDER.get(self.severity, 9),
+            first,
+            self.code,
+            self.key,
+        )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["events"] = list(self.events)
+        data["status"] = self.status
         return data
 
 

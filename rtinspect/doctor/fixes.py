@@ -11,11 +11,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from rtinspect.doctor import session_view as sv
 from rtinspect.doctor.finding import pretty
+from rtinspect.protocol import Dialect
 from rtinspect.protocol.dialect import set_path
 from rtinspect.protocol.names import closest_name
-from rtinspect.protocol.session import BETA_KEY_TO_GA_PATH, AudioFormat
+from rtinspect.protocol.session import BETA_KEY_TO_GA_PATH, AudioFormat, get_setting
+
+GA_TRANSCRIBE_MODEL = "gpt-4o-mini-transcribe"  # what a fix suggests (any listed model works)
+BETA_TRANSCRIBE_MODEL = "whisper-1"
 
 GA_TOP = frozenset(
     {
@@ -76,6 +79,15 @@ BETA_TO_GA_PATH = BETA_KEY_TO_GA_PATH
 GA_PATH_TO_BETA = {v: k for k, v in BETA_TO_GA_PATH.items()}
 
 
+def dig(obj: Any, *path: str, default: Any = None) -> Any:
+    """``obj[path0][path1]...`` or ``default`` when any step is missing or not a dict."""
+    for key in path:
+        if not isinstance(obj, dict) or key not in obj:
+            return default
+        obj = obj[key]
+    return obj
+
+
 def did_you_mean(name: str, known: frozenset[str]) -> str | None:
     """The field ``name`` most likely meant (the one did-you-mean, stricter here: a fix rewrites the key)."""
     return closest_name(name, known, cutoff=0.75)
@@ -86,7 +98,7 @@ def _clean_transcription(value: Any) -> Any:
         return value
     clean = {k: v for k, v in value.items() if k in TRANSCRIPTION_KEYS}
     if not clean.get("model"):
-        clean = {"model": sv.GA_TRANSCRIBE_MODEL, **clean}
+        clean = {"model": GA_TRANSCRIBE_MODEL, **clean}
     return clean
 
 
@@ -125,7 +137,7 @@ def to_ga(session: dict[str, Any]) -> dict[str, Any]:
             guess = did_you_mean(key, GA_TOP)
             if guess and guess not in src:
                 out[guess] = value
-    inp = sv.dig(out, "audio", "input", default=None)
+    inp = dig(out, "audio", "input", default=None)
     if isinstance(inp, dict):
         if "transcription" in inp:
             inp["transcription"] = _clean_transcription(inp["transcription"])
@@ -136,7 +148,7 @@ def to_ga(session: dict[str, Any]) -> dict[str, Any]:
         td = inp.get("turn_detection")
         if isinstance(td, dict):
             inp["turn_detection"] = {k: v for k, v in td.items() if k in TURN_KEYS}
-    fmt = sv.dig(out, "audio", "output", "format", default=None)
+    fmt = dig(out, "audio", "output", "format", default=None)
     if isinstance(fmt, dict) and fmt.get("type", "audio/pcm") == "audio/pcm":
         fmt["rate"] = 24000
     return out
@@ -175,7 +187,7 @@ def to_beta(session: dict[str, Any]) -> dict[str, Any]:
             k: v for k, v in out["input_audio_transcription"].items() if k in ("model", "language", "prompt")
         }
         out["input_audio_transcription"] = (
-            {"model": sv.BETA_TRANSCRIBE_MODEL, **clean} if not clean.get("model") else clean
+            {"model": BETA_TRANSCRIBE_MODEL, **clean} if not clean.get("model") else clean
         )
     if isinstance(out.get("turn_detection"), dict):
         out["turn_detection"] = {k: v for k, v in out["turn_detection"].items() if k in TURN_KEYS}
@@ -189,10 +201,10 @@ def corrected(session: dict[str, Any], ga: bool) -> dict[str, Any]:
 def with_transcription(session: dict[str, Any], ga: bool) -> dict[str, Any]:
     fixed = corrected(session, ga)
     if ga:
-        if not isinstance(sv.dig(fixed, "audio", "input", "transcription", default=None), dict):
-            set_path(fixed, ("audio", "input", "transcription"), {"model": sv.GA_TRANSCRIBE_MODEL})
+        if not isinstance(dig(fixed, "audio", "input", "transcription", default=None), dict):
+            set_path(fixed, ("audio", "input", "transcription"), {"model": GA_TRANSCRIBE_MODEL})
     elif not isinstance(fixed.get("input_audio_transcription"), dict):
-        fixed["input_audio_transcription"] = {"model": sv.BETA_TRANSCRIBE_MODEL}
+        fixed["input_audio_transcription"] = {"model": BETA_TRANSCRIBE_MODEL}
     return fixed
 
 
@@ -226,7 +238,8 @@ def session_problems(session: dict[str, Any], ga: bool) -> list[tuple[str, str, 
                         f"did you mean '{guess}'?" if guess else "not a field",
                     )
                 )
-    tr = sv.transcription(session)
+    dialect = Dialect.GA if ga else Dialect.BETA
+    tr = get_setting(session, dialect, "transcription")
     if isinstance(tr, dict):
         base = "session.audio.input.transcription" if ga else "session.input_audio_transcription"
         for k in tr:
@@ -248,7 +261,7 @@ def session_problems(session: dict[str, Any], ga: bool) -> list[tuple[str, str, 
                             out.append(
                                 ("session-unknown-parameter", f"session.audio.{side}.{k}", "not a field")
                             )
-        fmt = sv.dig(session, "audio", "input", "format", default=None)
+        fmt = dig(session, "audio", "input", "format", default=None)
         if isinstance(fmt, dict) and fmt.get("type") == "audio/pcm" and fmt.get("rate", 24000) != 24000:
             out.append(
                 (
@@ -265,7 +278,7 @@ def session_problems(session: dict[str, Any], ga: bool) -> list[tuple[str, str, 
                     "GA needs session.type 'realtime' or 'transcription'",
                 )
             )
-    td = sv.turn_detection(session)
+    td = get_setting(session, dialect, "turn_detection")
     if isinstance(td, dict):
         thr = td.get("threshold")
         if isinstance(thr, int | float) and not 0.0 <= thr <= 1.0:

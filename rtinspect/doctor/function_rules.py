@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rtinspect.doctor.context import Context
-from rtinspect.doctor.engine import Rule
 from rtinspect.doctor.finding import Finding, pretty_events
+from rtinspect.doctor.rule import Rule, Scope
 from rtinspect.tap import Tapped
 
 
@@ -38,20 +37,20 @@ class FunctionCallRule(Rule):
         self.calls: dict[str, _Call] = {}
         self.reported_split: set[str] = set()
 
-    def on_call(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_call(self, scope: Scope, pos: int, rec: Tapped) -> None:
         cid = rec.event.get("call_id")
         if isinstance(cid, str):
             self.calls[cid] = _Call(
                 pos, str(rec.event.get("response_id") or ""), str(rec.event.get("name") or "")
             )
 
-    def on_item(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_item(self, scope: Scope, pos: int, rec: Tapped) -> None:
         item = rec.event.get("item") or {}
         call = self.calls.get(item.get("call_id")) if item.get("type") == "function_call_output" else None
         if call is not None and call.output is None:
             call.output = pos
 
-    def on_create(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_create(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         newly = [c for c in self.calls.values() if c.output is not None and c.create is None]
         for c in newly:
             c.create = pos
@@ -79,7 +78,7 @@ class FunctionCallRule(Rule):
                 )
         return out or None
 
-    def finish(self, ctx: Context) -> list[Finding]:
+    def finish(self, scope: Scope) -> list[Finding]:
         out: list[Finding] = []
         for cid, c in self.calls.items():
             if c.output is None:

@@ -10,9 +10,8 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from rtinspect.doctor.context import Context
-from rtinspect.doctor.engine import Rule
 from rtinspect.doctor.finding import Finding
+from rtinspect.doctor.rule import Rule, Scope
 from rtinspect.session.usage import PRICES_DATE, cost_of, price_for
 from rtinspect.tap import Tapped
 
@@ -62,14 +61,14 @@ class TurnRule(Rule):
         self.item: str | None = None
         self.late: list[int] = []
 
-    def on_stopped(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_stopped(self, scope: Scope, pos: int, rec: Tapped) -> None:
         self.stopped_t = rec.t
 
-    def on_committed(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_committed(self, scope: Scope, pos: int, rec: Tapped) -> None:
         item = rec.event.get("item_id")
         self.item = item if isinstance(item, str) else None
 
-    def on_created(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_created(self, scope: Scope, pos: int, rec: Tapped) -> None:
         rid = str((rec.event.get("response") or {}).get("id") or pos)
         turn = _Turn(rid, self.stopped_t, rec.t, pos, item=self.item)
         self.stopped_t = None
@@ -79,19 +78,19 @@ class TurnRule(Rule):
             self.s.by_item[self.item] = turn
         self.item = None
 
-    def on_audio(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_audio(self, scope: Scope, pos: int, rec: Tapped) -> None:
         turn = self.s.by_response.get(str(rec.event.get("response_id")))
         if turn is not None and turn.audio_t is None:
             turn.audio_t = rec.t
 
-    def on_done(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_done(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         turn = self.s.by_response.get(str((rec.event.get("response") or {}).get("id")))
         if turn is None:
             return None
         turn.done_t = rec.t
         return [self._latency()] if _every(len(self.s.turns)) else None
 
-    def on_transcript(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_transcript(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         turn = self.s.by_item.get(str(rec.event.get("item_id")))
         if turn is None:
             return None
@@ -114,7 +113,7 @@ class TurnRule(Rule):
             )
         ]
 
-    def finish(self, ctx: Context) -> list[Finding] | None:
+    def finish(self, scope: Scope) -> list[Finding] | None:
         return [self._latency()] if self.s.turns else None
 
     def _latency(self) -> Finding:
@@ -155,12 +154,12 @@ class UsageRule(Rule):
         self.total_cost = 0.0
         self.first: int | None = None
 
-    def on_done(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_done(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         resp = rec.event.get("response") or {}
         usage = resp.get("usage")
         if not isinstance(usage, dict):
             return None
-        model = (ctx.session or {}).get("model")
+        model = (scope.session or {}).get("model")
         cost = cost_of(usage, model)
         tin, tout = int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
         self.rows.append((str(resp.get("id") or pos), tin, tout, cost))
@@ -171,8 +170,8 @@ class UsageRule(Rule):
             self.first = pos
         return [self._finding(model)] if _every(len(self.rows)) else None
 
-    def finish(self, ctx: Context) -> list[Finding] | None:
-        return [self._finding((ctx.session or {}).get("model"))] if self.rows else None
+    def finish(self, scope: Scope) -> list[Finding] | None:
+        return [self._finding((scope.session or {}).get("model"))] if self.rows else None
 
     def _finding(self, model: Any) -> Finding:
         priced, _ = price_for(model)

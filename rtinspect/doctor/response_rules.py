@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rtinspect.doctor import session_view as sv
-from rtinspect.doctor.context import Context
-from rtinspect.doctor.engine import Rule
 from rtinspect.doctor.finding import Finding, pretty_events
+from rtinspect.doctor.rule import Rule, Scope
 from rtinspect.tap import Tapped
 
 
@@ -17,36 +15,38 @@ class ResponseFlowRule(Rule):
 
     HANDLES = {"response.create": "on_create", "response.cancel": "on_cancel", "error": "on_error"}
 
-    def on_create(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
-        if ctx.response_active is None:
+    def on_create(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        if scope.state.active_response_id is None:
             return None
-        return [self._active(ctx, pos, None, "warning")]
+        return [self._active(scope, pos, None, "warning")]
 
-    def on_cancel(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
-        if ctx.response_active is not None:
+    def on_cancel(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        if scope.state.active_response_id is not None:
             return None
         return [self._cancel(pos, None, "warning")]
 
-    def on_error(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_error(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         err = rec.event.get("error") or {}
         code = err.get("code")
         msg = str(err.get("message") or "")
         if code == "conversation_already_has_active_response" or "already has an active response" in msg:
-            target = ctx.error_target(err, "response.create")
+            target = scope.error_target(err, "response.create")
             if target is not None:
-                ctx.claimed.add(pos)
-                return [self._active(ctx, target, pos, "error", msg)]
+                scope.claimed.add(pos)
+                return [self._active(scope, target, pos, "error", msg)]
         if code == "response_cancel_not_active":
-            target = ctx.error_target(err, "response.cancel")
+            target = scope.error_target(err, "response.cancel")
             if target is not None:
-                ctx.claimed.add(pos)
+                scope.claimed.add(pos)
                 return [self._cancel(target, pos, "warning", msg)]
         return None
 
-    def _active(self, ctx: Context, pos: int, err: int | None, sev: str, msg: str = "") -> Finding:
+    def _active(self, scope: Scope, pos: int, err: int | None, sev: str, msg: str = "") -> Finding:
+        active = scope.state.active_response_id
+        resp = scope.state.responses.get(active) if active is not None else None
         vad = (
             " Server VAD with create_response already starts a response after each turn; don't send your own."
-            if sv.creates_response(ctx.session)
+            if scope.creates_response()
             else ""
         )
         return Finding(
@@ -54,9 +54,8 @@ class ResponseFlowRule(Rule):
             "response-already-active",
             "response.create while a response is still active",
             "Only one response can be active at a time: this response.create came before response.done of "
-            f"{ctx.response_active or 'the active response'}.{vad}"
-            + (f" The server said: {msg}" if msg else ""),
-            tuple(p for p in (ctx.response_active_pos, pos, err) if p is not None),
+            f"{active or 'the active response'}.{vad}" + (f" The server said: {msg}" if msg else ""),
+            tuple(p for p in (resp.created_pos if resp else None, pos, err) if p is not None),
             pretty_events(
                 [
                     "wait for response.done (or send response.cancel and wait for it)",
@@ -84,7 +83,7 @@ class ResponseStatusRule(Rule):
 
     HANDLES = {"response.done": "on_done"}
 
-    def on_done(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_done(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         resp = rec.event.get("response") or {}
         status = resp.get("status")
         if status in (None, "completed", "in_progress"):
@@ -131,7 +130,7 @@ class TranscriptionFailedRule(Rule):
 
     HANDLES = {"conversation.item.input_audio_transcription.failed": "on_failed"}
 
-    def on_failed(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding]:
+    def on_failed(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding]:
         err = rec.event.get("error") or {}
         item = str(rec.event.get("item_id") or pos)
         return [
@@ -152,45 +151,40 @@ class TranscriptionFailedRule(Rule):
 class TruncateRule(Rule):
     """``conversation.item.truncate`` past the end of the audio the item actually has."""
 
-    HANDLES = {
-        "response.output_audio.delta": "on_delta",
-        "response.audio.delta": "on_delta",
-        "conversation.item.truncate": "on_truncate",
-        "error": "on_error",
-    }
+    HANDLES = {"conversation.item.truncate": "on_truncate", "error": "on_error"}
 
     def __init__(self) -> None:
-        self.audio_bytes: dict[str, int] = {}
+        self.asked: dict[int, tuple[str, float]] = {}  # truncate position -> (item id, audio_end_ms)
 
-    def on_delta(self, ctx: Context, pos: int, rec: Tapped) -> None:
-        item = rec.event.get("item_id")
-        if isinstance(item, str):
-            self.audio_bytes[item] = self.audio_bytes.get(item, 0) + ctx.nbytes
+    @staticmethod
+    def _audio_ms(scope: Scope, item_id: str) -> float | None:
+        """The output audio the item has, as the session fold measured it (None: not an audio item)."""
+        item = scope.state.items.get(item_id)
+        return item.audio_ms if item is not None and item.has_audio else None
 
-    def on_truncate(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_truncate(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         item = rec.event.get("item_id")
         end = rec.event.get("audio_end_ms")
-        if not isinstance(item, str) or item not in self.audio_bytes or not isinstance(end, int | float):
+        if not isinstance(item, str) or not isinstance(end, int | float):
             return None
-        rate = sv.output_rate(ctx.session)
-        have = self.audio_bytes[item] / (rate / 1000 * (2 if rate != 8000 else 1))
-        if end <= have + 1:
+        if len(self.asked) < 1000:
+            self.asked[pos] = (item, float(end))
+        have = self._audio_ms(scope, item)
+        if have is None or end <= have + 1:
             return None
         return [self._finding(pos, None, item, float(end), have)]
 
-    def on_error(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_error(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         err = rec.event.get("error") or {}
         if "audio_end_ms" not in str(err.get("param") or "") + str(err.get("message") or ""):
             return None
-        target = ctx.error_target(err, "conversation.item.truncate")
+        target = scope.error_target(err, "conversation.item.truncate")
         if target is None:
             return None
-        ctx.claimed.add(pos)
-        ev = ctx.client_events.get(target, {})
-        item = str(ev.get("item_id"))
-        rate = sv.output_rate(ctx.session)
-        have = self.audio_bytes.get(item, 0) / (rate / 1000 * (2 if rate != 8000 else 1))
-        return [self._finding(target, pos, item, float(ev.get("audio_end_ms") or 0), have)]
+        scope.claimed.add(pos)
+        item, end = self.asked.get(target, ("?", 0.0))
+        have = self._audio_ms(scope, item) or 0.0
+        return [self._finding(target, pos, item, end, have)]
 
     def _finding(self, pos: int, err: int | None, item: str, end: float, have: float) -> Finding:
         return Finding(

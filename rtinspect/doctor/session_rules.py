@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from rtinspect.doctor import fixes
-from rtinspect.doctor import session_view as sv
-from rtinspect.doctor.context import Context
-from rtinspect.doctor.engine import Rule
 from rtinspect.doctor.finding import Finding
+from rtinspect.doctor.rule import MISSING, Rule, Scope
+from rtinspect.protocol import Dialect
+from rtinspect.protocol.dialect import dialect_of_event
 from rtinspect.tap import META_CONNECTION_CLOSED, META_CONNECTION_OPENED, Tapped
 
 # live error code -> doctor code
@@ -60,60 +60,109 @@ def _static_problems(event: dict[str, Any], ga: bool) -> list[tuple[str, str, st
     return out + [x for x in own if x[1] not in seen and x[0] != "session-missing-type"]
 
 
-def _fix_for(ctx: Context, update: dict[str, Any]) -> str:
+def _fix_for(scope: Scope, update: dict[str, Any]) -> str:
     session = update.get("session") if isinstance(update.get("session"), dict) else {}
-    return fixes.update_json(fixes.corrected(session, ctx.is_ga))
+    return fixes.update_json(fixes.corrected(session, scope.is_ga))
 
 
-def _took_no_effect(session: dict[str, Any]) -> str:
-    tr = sv.transcription(session)
+def _took_no_effect(scope: Scope, session: dict[str, Any]) -> str:
+    tr = scope.setting("transcription", session)
     extra = ""
     if isinstance(tr, dict) and tr.get("model"):
         extra = f", including the transcription model '{tr.get('model')}' (so no transcripts will come)"
     return f"The server drops the WHOLE update when any field is wrong: none of it took effect{extra}."
 
 
+def _parent(param: str) -> tuple[str, ...]:
+    """The session object holding a rejected field: ``session.audio.input.format.rate`` ->
+    ``("audio", "input", "format")``; ``()`` for a top-level field."""
+    parts = param.split(".")
+    if parts and parts[0] == "session":
+        parts = parts[1:]
+    return tuple(parts[:-1])
+
+
+def _sets(session: dict[str, Any], path: tuple[str, ...]) -> bool:
+    node: Any = session
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
 class SessionUpdateRule(Rule):
-    """Updates the server rejected (error) or would reject (static check), with the corrected update."""
+    """Updates the server rejected (error) or would reject (static check), with the corrected update.
 
-    HANDLES = {"session.update": "on_update", "error": "on_error"}
+    Lifecycle: a rejection is resolved when a later update that sets the object holding the
+    rejected field (``audio.input.format`` for a refused ``rate``; any update for a top-level field)
+    is accepted by ``session.updated``: the client corrected it.
+    """
 
-    def on_update(self, ctx: Context, pos: int, rec: Tapped) -> Iterator[Finding]:
+    HANDLES = {"session.update": "on_update", "error": "on_error", "session.updated": "on_updated"}
+
+    def __init__(self) -> None:
+        self.open: dict[tuple[str, str], tuple[Finding, tuple[str, ...]]] = {}
+
+    def _track(self, found: Finding, param: str) -> Finding:
+        if len(self.open) < 200:
+            self.open[found.ident] = (found, _parent(param))
+        return found
+
+    def on_updated(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        pending = scope.state.pending_updates
+        if not self.open or not pending:
+            return None
+        accepted = pending[0]  # the update this session.updated answers
+        out = []
+        for ident, (found, parent) in list(self.open.items()):
+            if found.events and found.events[0] >= accepted.pos or not _sets(accepted.session, parent):
+                continue
+            del self.open[ident]
+            where = ".".join(parent) or "the session"
+            out.append(
+                found.resolved(pos, f"the update at #{accepted.pos} set {where} and the server accepted it")
+            )
+        return out or None
+
+    def on_update(self, scope: Scope, pos: int, rec: Tapped) -> Iterator[Finding]:
         session = rec.event.get("session")
         if not isinstance(session, dict):
             return
-        ga = ctx.is_ga if ctx.dialect is not None else sv.is_ga_session(session) is not False
+        ga = scope.is_ga if scope.dialect is not None else dialect_of_event(rec.event) is not Dialect.BETA
         problems = _static_problems(rec.event, ga)
         if not problems:
             return
         code, path, detail = problems[0]
         more = "".join(f"\n- {p}: {d}" for _, p, d in problems[1:])
-        yield Finding(
+        found = Finding(
             "warning",
             code,
             _TITLES[code] + f" ({path})",
-            f"{path}: {detail}. The server will reject this update.{more}\n{_took_no_effect(session)}",
+            f"{path}: {detail}. The server will reject this update.{more}\n{_took_no_effect(scope, session)}",
             (pos,),
-            _fix_for(ctx, rec.event),
+            _fix_for(scope, rec.event),
             key=str(pos),
         )
+        yield self._track(found, path)
 
-    def on_error(self, ctx: Context, pos: int, rec: Tapped) -> Iterator[Finding]:
+    def on_error(self, scope: Scope, pos: int, rec: Tapped) -> Iterator[Finding]:
         err = rec.event.get("error") or {}
         if err.get("code") == "beta_api_shape_disabled":
             return
-        target = ctx.update_error_target(err)
+        target = scope.error_target(err, "session.update", "transcription_session.update")
         if target is None:
             return
-        ctx.claimed.add(pos)
-        update = ctx.client_events.get(target, {})
-        session = update.get("session") if isinstance(update.get("session"), dict) else {}
+        scope.claimed.add(pos)
+        asked = next((u for u in scope.state.session.requested_history if u.pos == target), None)
+        session = asked.session if asked is not None else {}
+        update = {"type": "session.update", "session": session}
         param = str(err.get("param") or "")
         code = _REJECT_CODES.get(str(err.get("code")), "session-update-rejected")
         leaf = param.rsplit(".", 1)[-1]
         if (
             code == "session-unknown-parameter"
-            and ctx.is_ga
+            and scope.is_ga
             and leaf in BETA_FIELDS
             and param.count(".") == 1
         ):
@@ -129,18 +178,19 @@ class SessionUpdateRule(Rule):
         elif code == "session-other-dialect-field":
             hint = f" In GA it is '{'.'.join(fixes.BETA_TO_GA_PATH.get(leaf, (leaf,)))}'."
         elif code == "session-unknown-parameter":
-            guess = fixes.did_you_mean(leaf, fixes.GA_TOP if ctx.is_ga else fixes.BETA_TOP)
+            guess = fixes.did_you_mean(leaf, fixes.GA_TOP if scope.is_ga else fixes.BETA_TOP)
             hint = f" Did you mean '{guess}'?" if guess else ""
-        yield Finding(
+        found = Finding(
             "error",
             code,
             _TITLES[code] + (f" ({param})" if param else ""),
             f"The server answered the session.update at #{target} with error {err.get('code')!r}: "
-            f"{err.get('message')}{hint}\n{_took_no_effect(session)}",
+            f"{err.get('message')}{hint}\n{_took_no_effect(scope, session)}",
             (target, pos),
-            _fix_for(ctx, update),
+            _fix_for(scope, update),
             key=str(target),
         )
+        yield self._track(found, param)
 
 
 class BetaRetiredRule(Rule):
@@ -152,30 +202,30 @@ class BetaRetiredRule(Rule):
         self.events: list[int] = []
         self.header = False
 
-    def on_open(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_open(self, scope: Scope, pos: int, rec: Tapped) -> None:
         headers = rec.event.get("headers") or {}
         if isinstance(headers, dict) and any(str(k).lower() == "openai-beta" for k in headers):
             self.header = True
             self.events.append(pos)
 
-    def on_error(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_error(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         if (rec.event.get("error") or {}).get("code") != "beta_api_shape_disabled":
             return None
-        ctx.claimed.add(pos)
+        scope.claimed.add(pos)
         self.events.append(pos)
-        return [self._finding(ctx)]
+        return [self._finding(scope)]
 
-    def on_close(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_close(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         if "beta_api_shape_disabled" not in str(rec.event.get("reason") or ""):
             return None
         self.events.append(pos)
-        return [self._finding(ctx)]
+        return [self._finding(scope)]
 
-    def finish(self, ctx: Context) -> list[Finding] | None:
-        return [self._finding(ctx)] if len(self.events) > int(self.header) else None
+    def finish(self, scope: Scope) -> list[Finding] | None:
+        return [self._finding(scope)] if len(self.events) > int(self.header) else None
 
-    def _finding(self, ctx: Context) -> Finding:
-        session = ctx.last_update_session()
+    def _finding(self, scope: Scope) -> Finding:
+        session = scope.last_update_session()
         return Finding(
             "error",
             "beta-interface-retired",
@@ -209,11 +259,11 @@ class DefaultKeptRule(Rule):
 
     HANDLES = {"session.updated": "on_updated"}
 
-    def on_updated(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
-        if not ctx.pending:
+    def on_updated(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        pending = scope.state.pending_updates
+        if not pending:
             return None
-        upos, update = ctx.pending[0]
-        asked = update.get("session")
+        upos, asked = pending[0].pos, pending[0].session
         held = rec.event.get("session")
         if not isinstance(asked, dict) or not isinstance(held, dict):
             return None
@@ -223,8 +273,8 @@ class DefaultKeptRule(Rule):
                 continue
             cur: Any = held
             for part in path.split("."):
-                cur = cur.get(part, sv.MISSING) if isinstance(cur, dict) else sv.MISSING
-            if cur is sv.MISSING:
+                cur = cur.get(part, MISSING) if isinstance(cur, dict) else MISSING
+            if cur is MISSING:
                 if value is None:
                     continue
                 differ.append(f"{path}: asked {value!r}, the server holds nothing")
@@ -243,7 +293,7 @@ class DefaultKeptRule(Rule):
                 + "\n- ".join(differ[:8])
                 + "\nTrust session.updated, not the update you sent.",
                 (upos, pos),
-                fixes.update_json(fixes.corrected(asked, ctx.is_ga)),
+                fixes.update_json(fixes.corrected(asked, scope.is_ga)),
                 key=str(upos),
             )
         ]
@@ -269,12 +319,20 @@ class TranscriptionOffRule(Rule):
     def __init__(self) -> None:
         self.items: list[int] = []
         self.seen_transcript = False
-        self.emitted = False
+        self.emitted: Finding | None = None
 
-    def on_transcript(self, ctx: Context, pos: int, rec: Tapped) -> None:
+    def on_transcript(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        """The first transcription event proves transcription is on now: the finding is resolved."""
+        if self.seen_transcript:
+            return None
         self.seen_transcript = True
+        if self.emitted is None:
+            return None
+        st = scope.state.session
+        by = f"session.updated #{st.effective_pos} enabled it and " if st.effective_pos is not None else ""
+        return [self.emitted.resolved(pos, f"{by}transcription events arrive from #{pos}")]
 
-    def on_item(self, ctx: Context, pos: int, rec: Tapped) -> list[Finding] | None:
+    def on_item(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         item = rec.event.get("item") or {}
         if item.get("role") != "user" or self.seen_transcript:
             return None
@@ -286,21 +344,25 @@ class TranscriptionOffRule(Rule):
             return None
         if len(self.items) < 5:
             self.items.append(pos)
-        if sv.transcription(ctx.session) is None and (not self.emitted or len(self.items) <= 5):
-            self.emitted = True
-            return [self._finding(ctx)]
+        if scope.setting("transcription") is None and (self.emitted is None or len(self.items) <= 5):
+            self.emitted = self._finding(scope)
+            return [self.emitted]
         return None
 
-    def finish(self, ctx: Context) -> list[Finding] | None:
-        if self.items and not self.seen_transcript and not isinstance(sv.transcription(ctx.session), dict):
-            return [self._finding(ctx)]
+    def finish(self, scope: Scope) -> list[Finding] | None:
+        if self.items and not self.seen_transcript and not isinstance(scope.setting("transcription"), dict):
+            return [self._finding(scope)]
         return None
 
-    def _finding(self, ctx: Context) -> Finding:
-        field = "session.audio.input.transcription" if ctx.is_ga else "session.input_audio_transcription"
-        model = sv.GA_TRANSCRIBE_MODEL if ctx.is_ga else sv.BETA_TRANSCRIBE_MODEL
-        events = tuple(p for p in (ctx.session_pos, *self.items) if p is not None)
-        tried = [p for p, ev in ctx.updates if isinstance(sv.transcription(ev.get("session")), dict)]
+    def _finding(self, scope: Scope) -> Finding:
+        field = "session.audio.input.transcription" if scope.is_ga else "session.input_audio_transcription"
+        model = fixes.GA_TRANSCRIBE_MODEL if scope.is_ga else fixes.BETA_TRANSCRIBE_MODEL
+        events = tuple(p for p in (scope.state.session.effective_pos, *self.items) if p is not None)
+        tried = [
+            u.pos
+            for u in scope.state.session.requested_history
+            if isinstance(scope.setting("transcription", u.session), dict)
+        ]
         why = (
             f" The update at #{tried[-1]} asked for it but never took effect (rejected, or overridden)."
             if tried
@@ -314,7 +376,7 @@ class TranscriptionOffRule(Rule):
             f'(the default).{why} Set it to an object with a model, e.g. {{"model": "{model}"}}, in a '
             "session.update and wait for session.updated before streaming audio.",
             events,
-            fixes.update_json(fixes.with_transcription(ctx.last_update_session(), ctx.is_ga)),
+            fixes.update_json(fixes.with_transcription(scope.last_update_session(), scope.is_ga)),
         )
 
 

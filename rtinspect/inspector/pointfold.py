@@ -57,6 +57,8 @@ class PointFold:
         levels: list[float] | None = None,
         flagged: dict[int, str] | None = None,
     ) -> None:
+        if doctor.state is not state:  # the doctor folds the state: two states would disagree
+            raise ValueError("PointFold needs the doctor built on its state: Doctor(state=state)")
         self.state = state
         self.doctor = doctor
         self.upto = upto
@@ -69,7 +71,8 @@ class PointFold:
 
     @classmethod
     def fresh(cls) -> PointFold:
-        return cls(SessionState(), Doctor())
+        state = SessionState()
+        return cls(state, Doctor(state=state))  # the doctor folds the state the panels read
 
     @property
     def findings(self) -> list[Finding]:
@@ -84,12 +87,9 @@ class PointFold:
         """Fold one event; returns the areas it changed. A reducer or rule bug is noted in
         ``error``, never raised (the viewer stays up)."""
         changed: set[str] = set()
-        try:
-            changed |= self.state.apply(rec)
-        except Exception as err:  # noqa: BLE001
-            self.error = f"state: {type(err).__name__}: {err}"
-        try:
-            new = self.doctor.feed(rec)
+        try:  # the rules read the state before rec, then the doctor folds rec into it: one fold
+            areas, new = self.doctor.step(rec)
+            changed |= areas
         except Exception as err:  # noqa: BLE001
             self.error = f"doctor: {type(err).__name__}: {err}"
             new = []

@@ -208,6 +208,14 @@ class Synth:
         rid = rid or f"resp_{len(self.recs)}"
         item = item or f"item_a{len(self.recs)}"
         self.server("response.created", response={"id": rid, "status": "in_progress", "output": []})
+        if audio_ms:
+            content = "output_audio" if self.dialect == "ga" else "audio"
+            self.server(
+                "response.output_item.added",
+                response_id=rid,
+                output_index=0,
+                item={"id": item, "type": "message", "role": "assistant", "content": [{"type": content}]},
+            )
         delta = "response.output_audio.delta" if self.dialect == "ga" else "response.audio.delta"
         audio = base64.b64encode(bytes(48 * 100)).decode()
         for _ in range(audio_ms // 100):

@@ -198,12 +198,13 @@ def test_dialect_is_detected_from_events_when_not_given() -> None:
     ):
         s = Synth(dialect)
         s.recs[0].event.pop("dialect")
+        s.recs[0].event.pop("headers")  # headers without the beta one would say GA (protocol.dialect)
         _turn(s, None)
         doctor = Doctor()  # as the TUI creates it: no hint
         for rec in s.recs:
             doctor.feed(rec)
         doctor.finish()
-        assert doctor.ctx.dialect is not None and doctor.ctx.dialect.value == dialect
+        assert doctor.dialect is not None and doctor.dialect.value == dialect
         f = next(f for f in doctor.findings if f.code == "transcription-not-enabled")
         assert field in f.explanation
 
