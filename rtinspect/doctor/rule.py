@@ -17,6 +17,7 @@ from typing import Any
 from rtinspect.doctor.finding import Finding
 from rtinspect.protocol import Dialect
 from rtinspect.protocol.session import get_setting
+from rtinspect.session.errors import error_cause
 from rtinspect.session.state import SessionState
 
 MISSING: Any = object()  # a setting the session object does not mention (not the same as null)
@@ -58,12 +59,12 @@ class Scope:
         return self.state.buffer.bytes_per_ms
 
     def error_target(self, error: Any, *types: str) -> int | None:
-        """Position of the client event an ``error`` answers (``SessionState.error_cause``, the one
-        attribution rule), when it is one of ``types`` (any type when none are given)."""
-        cause = self.state.error_cause(error)
-        if cause is None or (types and cause[1] not in types):
+        """Position of the client event an ``error`` answers (the one attribution rule,
+        ``session.errors.error_cause``), when it is one of ``types`` (any type when none are given)."""
+        cause = error_cause(self.state, error) if isinstance(error, dict) else None
+        if cause is None or (types and cause.type not in types):
             return None
-        return cause[0]
+        return cause.pos
 
     def setting(self, name: str, session: Any = MISSING) -> Any:
         """A logical setting (``protocol.session.PATHS``) of ``session`` (default: the effective one);

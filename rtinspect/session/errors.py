@@ -30,6 +30,7 @@ CAUSE_BY_CODE: dict[str, tuple[str, ...]] = {
 }
 # error param prefix -> the client event types whose fields it names
 CAUSE_BY_PARAM_PREFIX: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("audio_end_ms", ("conversation.item.truncate",)),  # before "audio": a truncate's field, not an append's
     ("session", SESSION_UPDATES),
     ("item.", ("conversation.item.create",)),
     ("response.", ("response.create",)),
