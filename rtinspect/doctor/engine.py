@@ -44,6 +44,7 @@ RULE_CLASSES: tuple[type[Rule], ...] = (
     *info_rules.RULES,
     *connection_rules.RULES,
 )
+_NO_HANDLERS: list[Handler] = []
 _RULE_ERRORS = (AttributeError, TypeError, ValueError, KeyError, IndexError)
 
 
@@ -61,18 +62,20 @@ class Doctor:
         self.state = state if state is not None else SessionState(dialect=dialect)
         self.scope = Scope(self.state, started)
         self.rules: list[Rule] = [cls() for cls in RULE_CLASSES]
-        self._dispatch: dict[str, list[Handler]] = {}
+        # event type -> (handlers run BEFORE the event is folded, handlers run AFTER): one lookup per event
+        self._dispatch: dict[str, tuple[list[Handler], list[Handler]]] = {}
         every: list[Handler] = []
         for rule in self.rules:
-            for typ, name in rule.HANDLES.items():
-                handler = getattr(rule, name)
-                if typ == "*":
-                    every.append(handler)
-                else:
-                    self._dispatch.setdefault(typ, []).append(handler)
+            for phase, table in ((0, rule.HANDLES), (1, rule.AFTER)):
+                for typ, name in table.items():
+                    handler = getattr(rule, name)
+                    if typ == "*" and phase == 0:
+                        every.append(handler)
+                    else:
+                        self._dispatch.setdefault(typ, ([], []))[phase].append(handler)
         if every:  # fold the catch-alls into every list once, so feed does one lookup
-            for handlers in self._dispatch.values():
-                handlers.extend(every)
+            for before, _ in self._dispatch.values():
+                before.extend(every)
         self._every = every
         self._found: dict[tuple[str, str], Finding] = {}
         self._pos = 0
@@ -96,27 +99,32 @@ class Doctor:
         event = rec.event
         try:
             typ = event["type"]
-            handlers = self._dispatch[typ]
+            before, after = self._dispatch[typ]
         except (KeyError, TypeError):  # no rule asked for this type (most deltas), or no type at all
-            typ, handlers = None, self._every
-        if handlers:
-            scope = self.scope
+            typ, before, after = None, self._every, _NO_HANDLERS
+        if before:
             if typ == "input_audio_buffer.append":  # most of a log: measure the payload once
-                scope.nbytes = b64_decoded_len(event.get("audio"))
-            for handler in handlers:
-                # A malformed event (a string where an object belongs, a missing field) must not end
-                # the diagnosis of everything after it: skip it for this rule and note where it was.
-                try:
-                    res = handler(scope, pos, rec)
-                    if res is not None and not isinstance(res, list):
-                        res = list(res)  # generators run here, inside the guard
-                except _RULE_ERRORS:
-                    self._malformed(pos)
-                    continue
-                if res:
-                    self._keep(res, out)
+                self.scope.nbytes = b64_decoded_len(event.get("audio"))
+            self._run(before, pos, rec, out)
         self.changed = self.state.apply(rec)
+        if after:
+            self._run(after, pos, rec, out)
         return out
+
+    def _run(self, handlers: list[Handler], pos: int, rec: Tapped, out: list[Finding]) -> None:
+        scope = self.scope
+        for handler in handlers:
+            # A malformed event (a string where an object belongs, a missing field) must not end
+            # the diagnosis of everything after it: skip it for this rule and note where it was.
+            try:
+                res = handler(scope, pos, rec)
+                if res is not None and not isinstance(res, list):
+                    res = list(res)  # generators run here, inside the guard
+            except _RULE_ERRORS:
+                self._malformed(pos)
+                continue
+            if res:
+                self._keep(res, out)
 
     def step(self, rec: Tapped) -> tuple[set[str], list[Finding]]:
         """``feed``, also returning the state areas the event changed (for views sharing the state)."""

@@ -92,11 +92,15 @@ class Scope:
 class Rule:
     """A family of related checks. ``HANDLES`` maps event type -> method name; ``"*"`` = every event.
 
-    A handler is ``(scope, pos, rec) -> Iterable[Finding] | None``. Returning a finding with the
+    A handler is ``(scope, pos, rec) -> Iterable[Finding] | None``; ``HANDLES`` run before the event is
+    folded into ``scope.state``, ``AFTER`` after it. Returning a finding with the
     ``code``/``key`` of an earlier one replaces it (that is how a finding grows or is resolved).
     """
 
     HANDLES: dict[str, str] = {}
+    # Event type -> method run AFTER the event is folded (``scope.state`` includes it): for summaries
+    # that read what the fold derived from the event itself (a response's cost, its turn).
+    AFTER: dict[str, str] = {}
 
     def finish(self, scope: Scope) -> Iterable[Finding] | None:
         return None

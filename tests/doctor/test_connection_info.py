@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rtinspect.doctor import diagnose
-from rtinspect.doctor.info_rules import cost_of
+from rtinspect.session.usage import cost_of
 
 from .synth import Synth
 
@@ -76,7 +76,9 @@ def test_latency_and_usage_are_info_only() -> None:
     found = s.diagnose()
     assert {f.severity for f in found} == {"info"}
     lat = next(f for f in found if f.code == "turn-latency")
-    assert "2 turn(s)" in lat.title and "->1st audio" in lat.explanation
+    assert "2 turn(s)" in lat.title and "->1st output" in lat.explanation
+    # session.turns: speech_stopped -> response.created 50 ms, -> first audio 60 ms more
+    assert "median end of input -> first output: 110 ms" in lat.explanation
     usage = next(f for f in found if f.code == "usage-cost")
     assert "estimate" in usage.title and "2025-08-28" in usage.explanation
 
