@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import signal
 from typing import Any
 
 import numpy as np
@@ -115,10 +114,3 @@ async def open_client(
         url + query, additional_headers=headers if headers is not None else AUTH, max_size=None
     )
     return Client(ws, dialect)
-
-
-def default_sigint() -> None:
-    """``preexec_fn`` for a child the test will Ctrl-C: a shell's background job (``cmd &`` with no job
-    control) starts with SIGINT ignored, and an ignored disposition survives exec, so without this the
-    child would never see the test's SIGINT."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)

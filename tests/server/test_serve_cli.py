@@ -13,13 +13,12 @@ from websockets.sync.client import connect
 
 from rtinspect.server import ServerThread
 
-from .server_helpers import AUTH, default_sigint
+from .server_helpers import AUTH
 
 
 def test_serve_prints_url_serves_and_stops_on_ctrl_c() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "rtinspect", "serve", "--port", "0", "--transcriber", "none"],
-        preexec_fn=default_sigint,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -21,7 +21,7 @@ from rtinspect.server import EmbeddedServer
 from rtinspect.server.transcribe import TranscriberOverloaded, TranscriberPool
 
 from .pool_backends import Slow, WhereAmI
-from .server_helpers import AUTH, b64, default_sigint, open_client, tone
+from .server_helpers import AUTH, b64, open_client, tone
 
 NO_VAD_TRANSCRIBE = {
     "type": "realtime",
@@ -144,7 +144,6 @@ def test_ctrl_c_to_the_process_group_stops_serve_and_its_workers_quietly(tmp_pat
     speech = _speech(tmp_path)
     proc = subprocess.Popen(
         [sys.executable, "-m", "rtinspect", "serve", "--port", "0"],
-        preexec_fn=default_sigint,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
