@@ -146,13 +146,15 @@ class SessionModel:
         return out
 
     def _row_starts(self, pos: np.ndarray, base: int) -> np.ndarray:
-        """Row starts (indices into ``pos``, offset by ``base``) folding same-type audio runs."""
+        """Row starts (indices into ``pos``, offset by ``base``): consecutive audio events of the
+        filtered view fold into one row, appends and output deltas alike (they interleave while
+        the user talks over the answer, and would otherwise flood the list one row each)."""
         if len(pos) == 0:
             return np.zeros(0, dtype=np.int64)
         codes = self.index.type_codes[pos]
         fold = self._foldable()[codes]
         cont = np.zeros(len(pos), dtype=bool)
-        cont[1:] = fold[1:] & fold[:-1] & (codes[1:] == codes[:-1])
+        cont[1:] = fold[1:] & fold[:-1]
         starts = np.flatnonzero(~cont)
         if self.expanded:
             extra = [
@@ -219,7 +221,8 @@ class SessionModel:
         return max(0, int(np.searchsorted(self.rows, max(p, 0), side="right")) - 1)
 
     def run_label(self, row: int) -> str | None:
-        """``42 x input_audio_buffer.append, 1.68 s`` for a folded run, else None."""
+        """``42 x input_audio_buffer.append, 1.68 s`` for a folded run of one type; a mixed run
+        counts each type: ``30 audio: 20 x input_audio_buffer.append 0.80 s, 10 x response.output_audio.delta 1.00 s``."""
         a, b = self.row_span(row)
         if b - a <= 1:
             return None
@@ -227,14 +230,24 @@ class SessionModel:
         hit = self._run_cache.get(key)
         if hit is None:
             ev = self.positions[a:b]
-            name = self.index.type_names[int(self.index.type_codes[ev[0]])]
-            ms = self._run_ms(name, ev)
-            if ms is not None:
-                dur = f"{ms / 1000:.2f} s"
-            else:
-                span = float(self.index.times[ev[-1]] - self.index.times[ev[0]])
-                dur = f"over {span:.2f} s"
-            hit = self._run_cache[key] = f"{b - a} x {name}, {dur}"
+            codes = self.index.type_codes[ev]
+            parts = []
+            for code in dict.fromkeys(int(c) for c in codes):  # in order of first appearance
+                mine = ev[codes == code]
+                name = self.index.type_names[code]
+                ms = self._run_ms(name, mine)
+                if ms is not None:
+                    dur = f"{ms / 1000:.2f} s"
+                else:
+                    span = float(self.index.times[mine[-1]] - self.index.times[mine[0]])
+                    dur = f"over {span:.2f} s"
+                parts.append(f"{len(mine)} x {name}, {dur}")
+            hit = (
+                parts[0]
+                if len(parts) == 1
+                else f"{b - a} audio: " + " · ".join(p.replace(",", "") for p in parts)
+            )
+            self._run_cache[key] = hit
         return hit
 
     def _run_ms(self, name: str, ev: np.ndarray) -> float | None:

@@ -29,6 +29,7 @@ FRAME_S = 1 / 30
 
 class RtInspectApp(App[int]):
     TITLE = "rtinspect"
+    NOTIFICATION_TIMEOUT = 4  # toasts sit at the top right and go quickly: the status bar stays readable
     CSS_PATH = "rtinspect.tcss"
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help"),
@@ -74,7 +75,7 @@ class RtInspectApp(App[int]):
             self.notify(
                 "a: stream an audio file · u: edit the session · r: ask for a response · ?: help",
                 title="Live session",
-                timeout=8,
+                timeout=5,
             )
             self.set_interval(FRAME_S, self.drain)
             self.set_interval(1.0, self._tick)
@@ -240,69 +241,9 @@ class RtInspectApp(App[int]):
         self.push_screen(HelpScreen(live=self.controller is not None))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own entries, then the registry's (``rtinspect.tui.commands``) that apply here."""
         yield from super().get_system_commands(screen)
-        from rtinspect.tui.screens.actions import audio_status
+        from rtinspect.tui.commands import applicable
 
-        live = self.controller is not None
-        ok, reason = audio_status()
-        entries = [
-            ("Help", "Keys and what every panel shows", "app.help", True),
-            ("Next error", "Jump to the next error or failed event", "screen.next_error(1)", True),
-            ("Search events", "Incremental search over types and event text", "screen.search", True),
-            ("Filter by type", "Show only events whose type contains a text", "screen.filter", True),
-            ("Copy event as JSON", "Copy the selected event to the clipboard", "screen.copy_event", True),
-            (
-                "Save event to file",
-                "Write the selected event as JSON in the current folder",
-                "screen.save_event",
-                True,
-            ),
-            ("Open a log", "Open a recorded session log", "screen.open_log", live),
-            (
-                "Edit session (session.update)",
-                "Editor prefilled from the effective session",
-                "screen.edit_session",
-                live,
-            ),
-            (
-                "Send a client event as JSON",
-                "Validated against the dialect before sending",
-                "screen.send_event",
-                live,
-            ),
-            (
-                "Stream an audio file",
-                "Pick a WAV/FLAC/MP3/OGG and stream it in real time",
-                "screen.stream_file",
-                live,
-            ),
-            ("Stop streaming", "Stop the audio file being streamed", "screen.stop_stream", live),
-            ("Commit input buffer", "input_audio_buffer.commit", "screen.commit", live),
-            ("Clear input buffer", "input_audio_buffer.clear", "screen.clear_buffer", live),
-            ("Create a response", "response.create", "screen.response_create", live),
-            ("Cancel the response", "response.cancel", "screen.response_cancel", live),
-            ("Recording on/off", "Record new events to a log", "screen.record", live),
-            ("Reconnect", "Close and open the connection again", "screen.reconnect", live),
-            ("Save the log as", "Write every event so far to a new log", "screen.save_log", True),
-            (
-                "Microphone on/off" + ("" if ok else f" (unavailable: {reason})"),
-                "Capture the microphone; server VAD decides turns",
-                "screen.mic",
-                live,
-            ),
-            (
-                "Push-to-talk" + ("" if ok else f" (unavailable: {reason})"),
-                "Talk, then commit and ask for a response",
-                "screen.push_to_talk",
-                live,
-            ),
-            (
-                "Play the item's recorded audio" + ("" if ok else f" (unavailable: {reason})"),
-                "Play the audio of the selected event's item",
-                "screen.play_audio",
-                not live,
-            ),
-        ]
-        for title, help_text, action, shown in entries:
-            if shown:
-                yield SystemCommand(title, help_text, lambda a=action: self.run_action(a))
+        for cmd in applicable(live=self.controller is not None):
+            yield SystemCommand(cmd.title, cmd.help, lambda a=cmd.action: self.run_action(a))

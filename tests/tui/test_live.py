@@ -166,7 +166,7 @@ async def test_findings_appear_live(server) -> None:
         tabs.active = "tab-findings"
         await pilot.pause()
         table = app.screen.query_one("#findings-table", DataTable)
-        assert "session-value-out-of-range" in [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert "session-value-out-of-range" in [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
 
 
 async def test_stream_shows_progress_and_stops(server) -> None:

@@ -68,7 +68,7 @@ async def test_proxied_connections_show_as_sessions_with_findings(tmp_path: Path
                 tabs.active = "tab-findings"
                 await pilot.pause()
                 table = screen.query_one("#findings-table")
-                codes = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+                codes = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
                 assert "session-value-out-of-range" in codes
                 assert first.model.row_count >= 4  # opened, created, update, one folded run of appends...
                 status = plain(screen.status_bar)

@@ -31,7 +31,7 @@ async def test_findings_panel_shows_the_cause_and_jumps_to_it(broken_log: Path) 
         # the analysis found errors, so the findings tab was brought forward
         assert app.screen.query_one("TabbedContent").active == "tab-findings"
         table = app.screen.query_one("#findings-table", DataTable)
-        codes = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        codes = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
         assert "session-value-out-of-range" in codes
         assert "commit-under-server-vad" in codes
         # select the first finding: the list jumps to the first event it points at
@@ -153,4 +153,4 @@ async def test_sample_broken_recordings_show_their_cause(name: str, code: str) -
         await settle(app, pilot)
         assert app.screen.query_one("TabbedContent").active == "tab-findings"
         table = app.screen.query_one("#findings-table", DataTable)
-        assert code in [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert code in [str(table.get_row_at(i)[3]) for i in range(table.row_count)]

@@ -23,32 +23,59 @@ _ID = re.compile(r"^(event|item|resp|sess|conv)_[A-Za-z0-9]{6,}$")
 EXPIRES_AT = 1_900_000_000
 
 
+SIZES = [(80, 24), (120, 36), (160, 45)]
+SIZE_IDS = ["80x24", "120x36", "160x45"]
+
+
 def recorded_app(tmp_path: Path) -> RtInspectApp:
     model, reader = open_model(write_log(tmp_path / "broken.jsonl", broken_session()))
     return RtInspectApp(model, reader=reader, endpoint="broken.jsonl")
 
 
-def test_recorded_broken_session_wide(snap_compare, tmp_path: Path) -> None:
-    """A recorded broken session at 160x45: three columns, the findings tab brought forward with the
-    rejected session.update first, the errors red in the list and marked on the timeline."""
-    assert snap_compare(recorded_app(tmp_path), terminal_size=(160, 45), run_before=settled)
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_recorded_main(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    """A recorded broken session: at 160 and 120 the list beside the detail over the panels, the
+    findings tab brought forward, full event types at 160; at 80x24 one pane (the list) with
+    the footer keeping ? and q; errors red in the list and marked on the timeline."""
+    assert snap_compare(recorded_app(tmp_path), terminal_size=size, run_before=settled)
 
 
-def test_recorded_broken_session_80x24(snap_compare, tmp_path: Path) -> None:
-    """The same session at 80x24: the list on top, the panels below, borders reduced to one line."""
-    assert snap_compare(recorded_app(tmp_path), terminal_size=(80, 24), run_before=settled)
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_recorded_findings(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    """The findings pane focused (v twice at 80x24: list, detail, panels): titles before codes,
+    the explanation and the fix below."""
+
+    async def run_before(pilot: Any) -> None:
+        await settled(pilot)
+        pilot.app.screen.query_one("TabbedContent").active = "tab-findings"
+        pilot.app.screen.focus_pane("panels")
+        await settled(pilot)
+
+    assert snap_compare(recorded_app(tmp_path), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_help(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    """? opens the help page over the main screen."""
+
+    async def run_before(pilot: Any) -> None:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await settled(pilot)
+
+    assert snap_compare(recorded_app(tmp_path), terminal_size=size, run_before=run_before)
 
 
 def test_recorded_session_panel_differences(snap_compare, tmp_path: Path) -> None:
-    """The session panel at 120x40 shows the asked-vs-held differences of the rejected update:
-    the 16 kHz rate and the transcription model absent from the session."""
+    """The session panel at 160x45 shows the asked-vs-held differences of the rejected update
+    in full (field, held, asked): the 16 kHz rate and the transcription model absent."""
 
     async def run_before(pilot: Any) -> None:
         await settled(pilot)
         pilot.app.screen.query_one("TabbedContent").active = "tab-session"
-        await pilot.pause()
+        await settled(pilot)
 
-    assert snap_compare(recorded_app(tmp_path), terminal_size=(120, 40), run_before=run_before)
+    assert snap_compare(recorded_app(tmp_path), terminal_size=(160, 45), run_before=run_before)
 
 
 class _Renamer:
@@ -86,9 +113,7 @@ def server():
     srv.stop()
 
 
-def test_live_session_embedded_server(snap_compare, server) -> None:
-    """A live session on the embedded server at 160x45: the banner says no API key is used, a
-    session.update enabled transcription, an early commit got the server's real error (red)."""
+def live_app(server: ServerThread) -> RtInspectApp:
     app = build_live(server=server, no_record=True)
     ctl = app.controller
     ticks = itertools.count()
@@ -96,33 +121,62 @@ def test_live_session_embedded_server(snap_compare, server) -> None:
     ctl.tap.t0 = 0.0
     ctl.tap.sinks.insert(0, _Renamer())
     ctl.embedded = True
+    return app
+
+
+async def live_story(pilot: Any) -> None:
+    """session.update enabling transcription, then an early commit that gets the server's error."""
+    app = pilot.app
+    ctl = app.controller
+
+    async def until(kind: str) -> None:
+        for _ in range(1000):
+            if kind in app.model.index.type_names:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(kind)
+
+    await until("session.created")
+    await ctl.send(
+        {
+            "type": "session.update",
+            "session": {"type": "realtime", "audio": {"input": {"transcription": {"model": "whisper-1"}}}},
+        }
+    )
+    await until("session.updated")
+    await ctl.send({"type": "input_audio_buffer.commit"})
+    await until("error")
+    for _ in range(200):  # the frame timer has drained and folded everything
+        if not ctl.queue and app.model.folded == len(app.model.index) and app.model.findings:
+            break
+        await asyncio.sleep(0.02)
+    app.clear_notifications()
+    app.main.status_bar.frozen_now = EXPIRES_AT - 59 * 60
+    app.main.status_bar.endpoint = "embedded local server — no API key"
+    app.main.status_bar.refresh_status()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_live_main(snap_compare, server, size: tuple[int, int]) -> None:
+    """A live session on the embedded server: the banner says no API key is used, a
+    session.update enabled transcription, an early commit got the server's real error (red)."""
+    assert snap_compare(live_app(server), terminal_size=size, run_before=live_story)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_editor(snap_compare, server, size: tuple[int, int]) -> None:
+    """u: the session.update editor prefilled from the held session, JSON highlighted, validated."""
 
     async def run_before(pilot: Any) -> None:
-        async def until(kind: str) -> None:
-            for _ in range(400):
-                idx = app.model.index
-                if kind in idx.type_names:
-                    return
-                await asyncio.sleep(0.02)
-            raise AssertionError(kind)
-
-        await until("session.created")
-        await ctl.send(
-            {
-                "type": "session.update",
-                "session": {
-                    "type": "realtime",
-                    "audio": {"input": {"transcription": {"model": "whisper-1"}}},
-                },
-            }
-        )
-        await until("session.updated")
-        await ctl.send({"type": "input_audio_buffer.commit"})
-        await until("error")
-        await pilot.pause(0.1)
-        app.main.status_bar.frozen_now = EXPIRES_AT - 59 * 60
-        app.main.status_bar.endpoint = "embedded local server — no API key"
-        app.main.status_bar.refresh_status()
+        await live_story(pilot)
+        await pilot.press("u")
+        for _ in range(200):
+            if type(pilot.app.screen).__name__ != "MainScreen":
+                break
+            await asyncio.sleep(0.02)
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
+    assert snap_compare(live_app(server), terminal_size=size, run_before=run_before)

@@ -11,8 +11,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
+from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from rtinspect.inspector.model import SessionModel
@@ -26,6 +28,10 @@ from rtinspect.tui.widgets.session_panel import SessionPanel
 from rtinspect.tui.widgets.status import StatusBar
 from rtinspect.tui.widgets.timeline import Timeline
 
+NARROW = 100  # below: one pane at a time
+WIDE = 150
+PANES = ("left", "detail", "panels")
+PANE_IDS = {"left": "left", "detail": "detail-pane", "panels": "panels"}
 SESSION_AREAS = {"session", "connection"}
 
 
@@ -43,6 +49,9 @@ BUFFER_AREAS = {"buffer", "items", "responses"}
 
 class MainScreen(StateAtCursor, LiveActions, Screen[None]):
     BINDINGS = [
+        # first, so the footer keeps them when it runs out of room (80 columns)
+        Binding("question_mark,f1", "app.help", "Help"),
+        Binding("q", "app.quit", "Quit"),
         Binding("slash", "search", "Search"),
         Binding("n", "search_next(1)", "Next match", show=False),
         Binding("N", "search_next(-1)", "Prev match", show=False),
@@ -61,34 +70,30 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         Binding("less_than_sign", "seek(-0.05)", "Seek back", show=False),
         Binding("greater_than_sign", "seek(0.05)", "Seek fwd", show=False),
         Binding("t", "next_tab", "Panels"),
-        Binding("v", "toggle_detail", "Detail", show=False),
+        Binding("v", "next_pane", "Pane"),
         Binding("z", "toggle_tree", "Tree/JSON", show=False),
         Binding("escape", "close_bar", "Close bar", show=False),
         *LiveActions.LIVE_BINDINGS,
         *StateAtCursor.STEPPING_BINDINGS,
     ]
 
+    # Three layouts (``_layout_for``): wide and medium put the list on the left, the detail over the
+    # panels on the right ([ ] widen the list); narrow (< 100 columns) shows ONE pane at a time, the
+    # focused one, full size, with the others one key away (v: next pane, Esc: back to the list).
     DEFAULT_CSS = """
-    MainScreen #main { grid-size: 3 1; grid-columns: 45% 1fr 1fr; height: 1fr; }
-    MainScreen.-medium #main { grid-size: 2 2; grid-columns: 55% 1fr; grid-rows: 1fr 1fr; }
-    MainScreen.-medium #left { row-span: 2; }
-    MainScreen.-narrow #main { grid-size: 1 2; grid-columns: 1fr; grid-rows: 1fr 11; }
-    MainScreen.-narrow #left, MainScreen.-narrow #detail-pane, MainScreen.-narrow #panels {
-        border: none; border-top: round $panel-lighten-2;
-    }
-    MainScreen.-narrow #left:focus-within, MainScreen.-narrow #detail-pane:focus-within,
-    MainScreen.-narrow #panels:focus-within {
-        border: none; border-top: round $accent;
-    }
-    MainScreen.-narrow #detail-pane { display: none; }
-    MainScreen.-narrow.-detail #detail-pane { display: block; }
-    MainScreen.-narrow.-detail #panels { display: none; }
+    MainScreen #main { grid-size: 2 2; grid-columns: 50% 1fr; grid-rows: 2fr 3fr; height: 1fr; }
+    MainScreen #left { row-span: 2; }
+    MainScreen.-narrow #main { grid-size: 1 1; grid-columns: 1fr; grid-rows: 1fr; }
+    MainScreen.-narrow #left { row-span: 1; }
+    MainScreen.-narrow #left, MainScreen.-narrow #detail-pane, MainScreen.-narrow #panels { display: none; }
+    MainScreen.-narrow.-pane-left #left, MainScreen.-narrow.-pane-detail #detail-pane,
+    MainScreen.-narrow.-pane-panels #panels { display: block; }
     MainScreen #left, MainScreen #detail-pane, MainScreen #panels { border: round $panel-lighten-2; }
     MainScreen #left:focus-within, MainScreen #detail-pane:focus-within, MainScreen #panels:focus-within {
-        border: round $accent;
+        border: heavy $accent; border-title-style: bold; border-title-color: $accent;
     }
     MainScreen #left { border-title-align: left; }
-    MainScreen .bar { display: none; height: 1; border: none; padding: 0 1; }
+    MainScreen .bar { display: none; height: 3; border: tall $accent; padding: 0 1; }
     MainScreen .bar.-shown { display: block; }
     MainScreen EventList { height: 1fr; }
     MainScreen TabbedContent { height: 1fr; }
@@ -98,7 +103,7 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
     def __init__(self, model: SessionModel) -> None:
         super().__init__()
         self.model = model
-        self.list_width = 45
+        self.list_width = 55
         # the widgets the app routes to, kept as attributes: a frame must not pay for queries
         self.events = EventList(model, id="events")
         self.detail = EventDetail(model, id="detail")
@@ -137,7 +142,7 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         if not m.live:
             yield self.timeline
         yield self.status_bar
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#left").border_title = "events"
@@ -159,19 +164,65 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         self._layout_for(self.size.width)
 
     def _layout_for(self, width: int) -> None:
-        self.set_class(width < 100, "-narrow")
-        self.set_class(100 <= width < 150, "-medium")
+        narrow = width < NARROW
+        self.set_class(narrow, "-narrow")
+        self.set_class(not narrow and width < WIDE, "-medium")
+        if narrow and not any(self.has_class(f"-pane-{p}") for p in PANES):
+            self._show_pane("left")
         grid = self.query_one("#main", Grid)
-        if width >= 150:
-            grid.styles.grid_columns = f"{self.list_width}% 1fr 1fr"
-        elif width >= 100:
-            grid.styles.grid_columns = f"{min(80, self.list_width + 10)}% 1fr"
-        else:
-            grid.styles.grid_columns = "1fr"
+        list_width = self.list_width + (5 if width < WIDE else 0)  # a medium screen gives the list more
+        grid.styles.grid_columns = "1fr" if narrow else f"{list_width}% 1fr"
 
     def action_resize(self, delta: int) -> None:
-        self.list_width = max(20, min(75, self.list_width + delta))
+        self.list_width = max(25, min(75, self.list_width + delta))
         self._layout_for(self.size.width)
+
+    # ---- one pane at a time on a narrow terminal ------------------------------------------------------
+    def _show_pane(self, pane: str) -> None:
+        for p in PANES:
+            self.set_class(p == pane, f"-pane-{p}")
+
+    def action_next_pane(self) -> None:
+        """v: the next pane (list, detail, panels); on a wide screen it moves the focus alike."""
+        current = next((p for p in PANES if self.has_class(f"-pane-{p}")), "left")
+        if not self.has_class("-narrow"):
+            focused = self.focused
+            current = next(
+                (
+                    p
+                    for p in PANES
+                    if focused is not None
+                    and self.query_one(f"#{PANE_IDS[p]}") in focused.ancestors_with_self
+                ),
+                current,
+            )
+        pane = PANES[(PANES.index(current) + 1) % len(PANES)]
+        self.focus_pane(pane)
+
+    def focus_pane(self, pane: str) -> None:
+        self._show_pane(pane)
+        self.call_after_refresh(self._focus_in, pane)
+
+    def _focus_in(self, pane: str) -> None:
+        if pane == "left":
+            self.events.focus()
+            return
+        container = self.query_one(f"#{PANE_IDS[pane]}")
+        if pane == "panels":
+            tabs = self.query_one(TabbedContent)
+            container = tabs.get_pane(tabs.active) if tabs.active else container
+        target: Widget | None = next((w for w in container.query("*") if w.focusable), None)
+        if target is not None:
+            target.focus()
+
+    @on(DescendantFocus)
+    def _pane_follows_focus(self, message: DescendantFocus) -> None:
+        """Tab (or a click) into another pane shows it on a narrow terminal, and keeps ``v`` in step."""
+        widget = message.widget
+        for pane in PANES:
+            if self.query_one(f"#{PANE_IDS[pane]}") in widget.ancestors_with_self:
+                self._show_pane(pane)
+                break
 
     # ---- refresh routing --------------------------------------------------------------------------
     def refresh_areas(self, changed: set[str]) -> None:
@@ -217,10 +268,6 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         ]
         panel.refresh_panel()
 
-    def action_toggle_detail(self) -> None:
-        """On a narrow terminal the event detail and the panels share the bottom: swap them."""
-        self.toggle_class("-detail")
-
     def action_toggle_tree(self) -> None:
         """The event detail as foldable tree or as JSON text."""
         tree = self.detail.toggle_view()
@@ -250,7 +297,7 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         m = self.model
         shown = len(m.positions)
         total = len(m.index)
-        parts = [f"{shown:,}/{total:,}" if shown != total else f"{total:,}"]
+        parts = [f"{shown:,} of {total:,} shown" if shown != total else f"{total:,}"]
         hidden = {"client", "server", "meta"} - m.dirs_shown
         if hidden:
             parts.append("hiding " + ",".join(sorted(hidden)))
@@ -299,7 +346,16 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
             return
         a, b = tl.span
         self.enter_at_cursor(fold_now=False)
-        self._seek_to_time(tl.position_t + fraction * (b - a))
+        before = self.events.cursor
+        m = self.model
+        if m.row_count:  # from the row's last event going forward: a folded run is passed, not re-entered
+            first, end = m.row_span(before)
+            now = float(m.index.times[int(m.positions[end - 1 if fraction > 0 else first])])
+        else:
+            now = tl.position_t
+        self._seek_to_time(now + fraction * (b - a))
+        if self.events.cursor == before:  # a folded run spans the whole jump: go past it
+            self.events.cursor = before + (1 if fraction > 0 else -1)
 
     def action_step(self, delta: int) -> None:
         self.enter_at_cursor(fold_now=False)
@@ -318,6 +374,7 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
     def action_search(self) -> None:
         self._bar("filter", False)
         self._bar("search", True)
+        self.query_one("#search", Input).select_all()
 
     def action_filter(self) -> None:
         self._bar("search", False)
@@ -325,8 +382,11 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         bar.value = self.model.type_filter
 
     def action_close_bar(self) -> None:
+        """Escape: close the search/filter bar; on a narrow terminal, back to the list."""
         for bar_id in ("search", "filter"):
             self._bar(bar_id, False)
+        if self.has_class("-narrow"):
+            self.focus_pane("left")
 
     def action_toggle_dir(self, direction: str) -> None:
         shown = self.model.dirs_shown
@@ -361,7 +421,10 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, message: Input.Submitted) -> None:
+        """Enter: the next match, and the keys go back to the list (n / N step, / edits the query);
+        the bar stays up showing what is searched."""
         self.action_search_next(1)
+        self.events.focus()
 
     def action_search_next(self, direction: int) -> None:
         cursor = self.events.cursor
@@ -387,9 +450,16 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         events = self.events
         current = events.selected_event if events.selected_event is not None else -1
         target = self.model.next_error(current, backwards=direction < 0)
-        if target is None:
-            self.notify("no more errors" if direction > 0 else "no earlier error", timeout=2)
-            return
+        if target is None:  # wrap around, and say so
+            target = self.model.next_error(
+                -1 if direction > 0 else len(self.model.index), backwards=direction < 0
+            )
+            if target is None:
+                self.notify("no errors", timeout=2)
+                return
+            self.notify(
+                "wrapped to the first error" if direction > 0 else "wrapped to the last error", timeout=2
+            )
         if not events.select_event(target):
             self.notify(f"error #{target} is hidden by the filter; showing the nearest", severity="warning")
 

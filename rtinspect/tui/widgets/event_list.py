@@ -21,7 +21,15 @@ from textual.strip import Strip
 from rtinspect.inspector.model import SessionModel
 
 ARROWS = {0: "→", 1: "←", 2: "·"}  # client, server, meta
-TYPE_WIDTH = 40
+TYPE_MIN = 20  # the type column never gets narrower than this
+SUMMARY_MIN = 18  # ... and leaves the summary at least this much, when the list is wide enough
+PREFIX = 12  # time (9 + space) and direction mark (2)
+
+
+def type_width(names: list[str], width: int) -> int:
+    """The type column: as wide as the longest type present, within what the list leaves it."""
+    longest = max(map(len, names), default=TYPE_MIN)
+    return max(TYPE_MIN, min(longest, width - PREFIX - 1 - SUMMARY_MIN))
 
 
 def fit_type(name: str, width: int) -> str:
@@ -88,6 +96,7 @@ class EventList(ScrollView, can_focus=True):
         self.follow = model.live  # a live stream follows its tail; a recorded log opens at the top
         self._announced = False
         self._strips: OrderedDict[tuple[int, int, int, bool], Strip] = OrderedDict()
+        self._type_width: tuple[int, int, int] = (-1, -1, TYPE_MIN)  # (names, width) -> column width
 
     # ---- sizing and refresh ------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -191,6 +200,8 @@ class EventList(ScrollView, can_focus=True):
         row = int(self.scroll_y) + y
         width = self.scrollable_content_region.width or self.size.width
         if row >= self.model.row_count:
+            if y == 0 and self.model.row_count == 0 and len(self.model.index):
+                return self._nothing_shown(width)
             return Strip.blank(width, self.rich_style)
         cursor = row == self.cursor
         event = self.model.row_event(row)
@@ -227,12 +238,30 @@ class EventList(ScrollView, can_focus=True):
         if run is not None:
             segs.append(Segment("▸ " + run, style("event-list--run")))
         else:
-            segs.append(Segment(f"{fit_type(name, TYPE_WIDTH):<{TYPE_WIDTH}} ", type_style))
+            tw = self._type_col(width)
+            segs.append(Segment(f"{fit_type(name, tw):<{tw}} ", type_style))
             segs.append(Segment(m.summary(event), style("event-list--summary")))
         strip = Strip(segs).apply_style(base).crop_extend(0, width, base)
         if cursor:
             strip = strip.apply_style(style("event-list--cursor") + Style(bold=self.has_focus))
         return strip
+
+    def _nothing_shown(self, width: int) -> Strip:
+        """Say why the list is empty: every event is filtered out (never a blank pane)."""
+        total = len(self.model.index)
+        text = f" no event matches the filter: 0 of {total:,} shown (f: change it, 1 2 3: directions)"
+        style = self.get_component_rich_style("event-list--warning")
+        return Strip([Segment(text, style)]).apply_style(self.rich_style).crop_extend(0, width, self.rich_style)
+
+    def _type_col(self, width: int) -> int:
+        names = self.model.index.type_names
+        n, w, tw = self._type_width
+        if n != len(names) or w != width:
+            tw = type_width(names, width)
+            if tw != self._type_width[2]:
+                self._strips.clear()
+            self._type_width = (len(names), width, tw)
+        return tw
 
     def notify_style_update(self) -> None:
         self._strips.clear()

@@ -42,7 +42,8 @@ class FindingsPanel(Vertical):
     def compose(self) -> ComposeResult:
         table: DataTable[Any] = DataTable(id="findings-table", cursor_type="row")
         table.add_column("sev", width=7)  # Content cells are not measured by DataTable
-        table.add_columns("code", "title", "events")
+        # the title first: it is what a reader needs; the stable code goes last (scripts match on it)
+        table.add_columns("title", "events", "code")
         yield table
         with VerticalScroll():
             yield Static("no findings yet", id="finding-text")
@@ -59,7 +60,7 @@ class FindingsPanel(Vertical):
             evs = list(getattr(f, "events", ()) or ())
             ev_text = ", ".join(f"#{e}" for e in evs[:3]) + (" …" if len(evs) > 3 else "")
             sev = Content.from_markup(f"[{SEV_STYLE.get(f.severity, 'b')}]{f.severity}[/]")
-            table.add_row(sev, f.code, f.title, ev_text)
+            table.add_row(sev, f.title, ev_text, f.code)
         if findings:
             table.move_cursor(row=min(max(row, 0), len(findings) - 1))
             self._explain(table.cursor_row)

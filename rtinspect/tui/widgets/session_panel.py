@@ -53,6 +53,9 @@ class SessionPanel(Vertical):
             table.add_column(label, width=width)
         yield table
 
+    def on_resize(self) -> None:
+        self.refresh_panel()  # the value columns follow the panel's width
+
     def refresh_panel(self) -> None:
         state = self.model.view_state
         head = self.query_one("#session-head", Static)
@@ -96,8 +99,11 @@ class SessionPanel(Vertical):
         names = [p.rpartition(".")[0] + "." for p in paths if "." in p] + [
             "  " + p.rpartition(".")[2] for p in paths
         ]
-        field_col = list(table.columns.values())[1]
-        field_col.width = min(28, max([5, *map(len, names)]))
+        cols = list(table.columns.values())
+        cols[1].width = min(28, max([5, *map(len, names)]))
+        # held and asked share what is left of the panel (cell padding: 2 a column, scrollbar: 2)
+        value_w = max(10, ((self.size.width or 80) - 2 - 8 - 1 - cols[1].width) // 2)
+        cols[2].width = cols[3].width = value_w
         parent_shown = ""
         for path in sorted(paths, key=lambda p: (p.count(".") > 0, p.rsplit(".", 1)[0] if "." in p else "")):
             parent, _, leaf = path.rpartition(".")
@@ -108,8 +114,10 @@ class SessionPanel(Vertical):
                 parent_shown = parent
             is_diff = path in diffs
             mark = Content.styled("≠", "bold $error") if is_diff else Content("=" if path in asked else "")
-            asked_v = short(asked[path]) if path in asked else (short(diffs[path][0]) if is_diff else "")
-            held_v = short(held.get(path)) if path in held else "—"
+            asked_v = (
+                short(asked[path], value_w) if path in asked else (short(diffs[path][0], value_w) if is_diff else "")
+            )
+            held_v = short(held.get(path), value_w) if path in held else "—"
             style = "bold $error" if is_diff else ""
             name = ("  " + leaf) if parent else path
             table.add_row(mark, Content.styled(name, style), Content(held_v), Content.styled(asked_v, style))
