@@ -90,13 +90,12 @@ class LiveController:
         p = Path(path) if path is not None else default_record_path()
         from rtinspect.tap import META_RECORDING_STOPPED
 
-        self.writer = LogWriter(
-            p,
-            url=self.target.url,
-            dialect=self.dialect,
-            model=self.target.model,
+        def stopped(message: str) -> None:
             # disk full: the session goes on and the event list says once where recording stopped
-            on_stopped=lambda message: self.tap.meta(META_RECORDING_STOPPED, path=str(p), message=message),
+            self.tap.meta(META_RECORDING_STOPPED, path=str(p), message=message)
+
+        self.writer = LogWriter(
+            p, url=self.target.url, dialect=self.dialect, model=self.target.model, on_stopped=stopped
         )
         self.record_path = p
         # the recorder goes first: it must see an event before any other sink can fail
