@@ -25,7 +25,7 @@ from rtinspect.audio.load import load_audio
 from rtinspect.log import LogWriter
 from rtinspect.protocol import Dialect
 from rtinspect.server import ServerThread
-from rtinspect.tap import EventTap
+from rtinspect.tap import META_AUDIO_SOURCE_STARTED, EventTap
 from rtinspect.transport import RealtimeClient, Target, TransportError
 
 HERE = Path(__file__).resolve().parent
@@ -302,7 +302,68 @@ async def ga_truncate_beyond_audio(s: Session) -> None:
     await s.settle(0.3)
 
 
+def weather16() -> bytes:
+    return speech("weather_16k_mono.wav", "what is the weather like today", 16000)
+
+
+def source_started(s: Session, wire_rate: int) -> None:
+    """rtinspect's own ``audio.started`` meta, as ``rtinspect send`` records it for a file."""
+    s.c.tap.meta(
+        META_AUDIO_SOURCE_STARTED,
+        source="file",
+        path="weather_16k_mono.wav",
+        rate=16000,
+        channels=1,
+        duration_ms=len(weather16()) / 32,
+        info="WAV PCM_16",
+        encoding="pcm16",
+        wire_rate=wire_rate,
+    )
+
+
+async def ga_16k_fast(s: Session) -> None:
+    # `rtinspect send weather_16k_mono.wav --no-resample --fast`: 16 kHz samples, no pacing at all.
+    await enable_transcription(s)
+    source_started(s, 16000)
+    await s.stream(weather16() + silence(600, 16000), bytes_per_ms=32, realtime=False)
+    await s.wait("response.done")
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.3)
+
+
+async def ga_16k_fast_resampled(s: Session) -> None:
+    # The healthy twin: the same file resampled to 24 kHz, sent as fast.
+    await enable_transcription(s)
+    source_started(s, 24000)
+    await s.stream(speech("weather_16k_mono.wav", "", 24000) + silence(600), realtime=False)
+    await s.wait("response.done")
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.3)
+
+
+async def ga_16k_fast_app(s: Session) -> None:
+    # A user's app (no rtinspect meta): 16 kHz samples appended as fast as it can.
+    await enable_transcription(s)
+    await s.stream(weather16() + silence(600, 16000), bytes_per_ms=32, realtime=False)
+    await s.wait("response.done")
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.3)
+
+
+async def healthy_ga_fast(s: Session) -> None:
+    # The app's healthy twin: 24 kHz samples, as fast.
+    await enable_transcription(s)
+    await s.stream(speech("weather_16k_mono.wav", "", 24000) + silence(600), realtime=False)
+    await s.wait("response.done")
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.3)
+
+
 SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
+    "ga-16k-fast": (ga_16k_fast, Dialect.GA, False),
+    "ga-16k-fast-resampled": (ga_16k_fast_resampled, Dialect.GA, False),
+    "ga-16k-fast-app": (ga_16k_fast_app, Dialect.GA, False),
+    "healthy-ga-fast": (healthy_ga_fast, Dialect.GA, False),
     "healthy-ga": (healthy_ga, Dialect.GA, False),
     "healthy-beta": (healthy_beta, Dialect.BETA, True),
     "ga-no-transcription": (ga_no_transcription, Dialect.GA, False),

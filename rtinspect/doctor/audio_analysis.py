@@ -143,3 +143,13 @@ def rolloff_hz(x: np.ndarray, rate: int, share: float = 0.95) -> float:
 def nearest_rate(rate: float, tolerance: float = 0.05) -> int | None:
     best = min(STANDARD_RATES, key=lambda r: abs(r - rate))
     return best if abs(best - rate) <= tolerance * best else None
+
+
+def centroid_hz(x: np.ndarray, rate: int) -> float:
+    """Spectral centroid (energy-weighted mean frequency): about 0.7-1 kHz for a voice; it moves
+    up with the playback speed like every other frequency."""
+    if len(x) < 512:
+        return 0.0
+    spec = np.abs(np.fft.rfft(x)) ** 2
+    total = float(spec.sum())
+    return float((spec * np.fft.rfftfreq(len(x), 1 / rate)).sum() / total) if total > 0 else 0.0

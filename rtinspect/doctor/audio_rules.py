@@ -16,7 +16,7 @@ from typing import Any
 from rtinspect.doctor import audio_analysis as aa
 from rtinspect.doctor.finding import Finding, pretty_events
 from rtinspect.doctor.rule import Rule, Scope
-from rtinspect.tap import Tapped
+from rtinspect.tap import META_AUDIO_SOURCE_STARTED, Tapped
 
 HEAD_MS = 5000
 TAIL_MS = 1500
@@ -113,6 +113,7 @@ class WallClockRateRule(Rule):
                 "Declared at the wrong rate it plays at the wrong speed and pitch and transcribes badly.",
                 (self.first_pos, pos),
                 _rate_fix(scope, guess),
+                key="clock",
             )
         ]
 
@@ -124,7 +125,14 @@ class AudioContentRule(Rule):
         "input_audio_buffer.append": "on_append",
         "input_audio_buffer.speech_started": "on_started",
         "input_audio_buffer.speech_stopped": "on_stopped",
+        META_AUDIO_SOURCE_STARTED: "on_source",
     }
+    # Speech read 1.5x too fast (16 kHz samples declared 24 kHz): pitch and the whole spectrum move
+    # up together. A man's voice (pitch ~85-125 Hz, spectral centroid ~0.7-0.9 kHz) then shows a
+    # pitch of 130-190 Hz AND a centroid above 1.15 kHz; a natural voice with that pitch is not that
+    # bright. (A sped-up higher voice goes past 320 Hz, where the pitch check below takes it.)
+    FAST_PITCH_HZ = (130.0, 190.0)
+    FAST_CENTROID_HZ = 1150.0
 
     def __init__(self) -> None:
         self.head = bytearray()
@@ -139,6 +147,34 @@ class AudioContentRule(Rule):
         self.speech_open: int | None = None
         self.speech_seen = False
         self.last_append: int | None = None
+        self.source_rate: int | None = None  # what rtinspect's own audio.started says went on the wire
+
+    def on_source(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        """rtinspect's own ``audio.started`` (send, the TUI's ``a``): the samples' true rate is known, so
+        a mismatch with the declared format is certain, whatever the pacing."""
+        ev = rec.event
+        wire, encoding = ev.get("wire_rate"), ev.get("encoding")
+        if not isinstance(wire, int) or isinstance(wire, bool) or encoding != "pcm16":
+            return None
+        self.source_rate = wire
+        declared = scope.state.buffer.format
+        if declared.encoding != "pcm16" or wire == declared.rate:
+            return None
+        src = ev.get("path") or ev.get("source") or "the audio source"
+        file_rate = ev.get("rate")
+        return [
+            Finding(
+                "error",
+                "audio-rate-mismatch",
+                f"input audio is {wire} Hz, declared {declared.rate} Hz",
+                f"rtinspect streamed {src} as {wire} Hz samples (the file is {file_rate} Hz) while the session "
+                f"declares pcm16 at {declared.rate} Hz: the server reads it {declared.rate / wire:.2f}x too fast "
+                "(chipmunk voice, bad transcripts, wrong VAD timings), however fast it was sent.",
+                (pos,),
+                _rate_fix(scope, wire),
+                key="source",
+            )
+        ]
 
     def on_started(self, scope: Scope, pos: int, rec: Tapped) -> None:
         self.speech_open = pos
@@ -308,7 +344,10 @@ class AudioContentRule(Rule):
             )
             return out
         f0 = aa.pitch_hz(x, rate)
-        if f0 is not None and (f0 > 320 or f0 < 70):
+        fast = self._sped_up(x, rate, f0, events, scope)
+        if fast is not None:
+            out.append(fast)
+        elif f0 is not None and (f0 > 320 or f0 < 70):
             # A typical voice is ~120 Hz: scale the declared rate by how far off the pitch is.
             guess = aa.nearest_rate(rate * 120.0 / f0, 0.3) or (8000 if f0 > 320 else 48000)
             band = aa.rolloff_hz(x, rate)
@@ -325,6 +364,34 @@ class AudioContentRule(Rule):
                 )
             )
         return out
+
+    def _sped_up(
+        self, x: Any, rate: int, f0: float | None, events: tuple[int, ...], scope: Scope
+    ) -> Finding | None:
+        """Speech that sounds sped up (16 kHz read as 24 kHz): judged from the audio alone, so it
+        works at any pacing. Skipped when rtinspect's own meta already said what the samples are."""
+        if self.source_rate is not None:
+            return None
+        if f0 is None or not self.FAST_PITCH_HZ[0] <= f0 <= self.FAST_PITCH_HZ[1]:
+            return None
+        centroid = aa.centroid_hz(x, rate)
+        if centroid < self.FAST_CENTROID_HZ:
+            return None
+        guess = aa.nearest_rate(rate * 105.0 / f0, 0.2)  # back to a typical man's pitch
+        if guess is None or guess >= rate:
+            return None
+        return Finding(
+            "warning",
+            "audio-rate-mismatch",
+            f"input audio sounds sped up: probably {guess} Hz, declared {rate} Hz",
+            f"Read at the declared {rate} Hz the voice has a pitch of {f0:.0f} Hz and its spectrum is centred at "
+            f"{centroid:.0f} Hz (a natural voice with that pitch: under 1 kHz): both are about {rate / guess:.1f}x "
+            f"too high, as when {guess} Hz samples are declared as {rate} Hz (chipmunk voice, bad transcripts). "
+            "This is judged from the audio itself, so it holds however fast the audio was sent.",
+            events,
+            _rate_fix(scope, guess),
+            key="audio",
+        )
 
     def _analyse_levels(self, scope: Scope) -> list[Finding]:
         kind, rate = self.head_fmt or _in_format(scope)
