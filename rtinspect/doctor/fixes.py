@@ -286,3 +286,22 @@ def session_problems(session: dict[str, Any], ga: bool) -> list[tuple[str, str, 
                 ("session-value-out-of-range", "turn_detection.threshold", "threshold is between 0.0 and 1.0")
             )
     return out
+
+
+def without(session: dict[str, Any], *path: str) -> dict[str, Any]:
+    """A copy of ``session`` without the field at ``path`` (and without objects it leaves empty):
+    the fix for a field the server does not take is to stop sending it."""
+    out = copy.deepcopy(session)
+    trail: list[tuple[dict[str, Any], str]] = []
+    node: Any = out
+    for key in path[:-1]:
+        if not isinstance(node, dict) or not isinstance(node.get(key), dict):
+            return out
+        trail.append((node, key))
+        node = node[key]
+    if isinstance(node, dict):
+        node.pop(path[-1], None)
+    for parent, key in reversed(trail):
+        if parent[key] == {}:
+            del parent[key]
+    return out

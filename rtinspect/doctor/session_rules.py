@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rtinspect.doctor import fixes
-from rtinspect.doctor.finding import Finding
+from rtinspect.doctor.finding import Finding, pretty_events
 from rtinspect.doctor.rule import MISSING, Rule, Scope
 from rtinspect.protocol import Dialect
 from rtinspect.protocol.dialect import dialect_of_event
@@ -24,6 +24,7 @@ _REJECT_CODES = {
     "decimal_below_min_value": "session-value-out-of-range",
     "decimal_above_max_value": "session-value-out-of-range",
     "missing_required_parameter": "session-missing-type",
+    "cannot_update_voice": "session-voice-locked",
 }
 _TITLES = {
     "session-unknown-parameter": "session.update has a field the server does not know",
@@ -33,6 +34,7 @@ _TITLES = {
     "session-value-out-of-range": "session.update has a value out of range",
     "session-missing-type": "GA session.update without session.type",
     "session-update-rejected": "the server rejected a session.update",
+    "session-voice-locked": "the voice cannot change once the assistant has spoken",
 }
 BETA_FIELDS = fixes.BETA_TOP - fixes.GA_TOP
 
@@ -63,6 +65,26 @@ def _static_problems(event: dict[str, Any], ga: bool) -> list[tuple[str, str, st
 def _fix_for(scope: Scope, update: dict[str, Any]) -> str:
     session = update.get("session") if isinstance(update.get("session"), dict) else {}
     return fixes.update_json(fixes.corrected(session, scope.is_ga))
+
+
+def _voice_fix(scope: Scope, session: dict[str, Any]) -> str:
+    """The same update without the voice (the rest of it can still apply), and where the voice goes."""
+    rest = fixes.without(fixes.corrected(session, scope.is_ga), "audio", "output", "voice")
+    rest = fixes.without(rest, "voice")
+    first = {
+        "type": "session.update",
+        "session": {"type": "realtime", "audio": {"output": {"voice": "<voice>"}}},
+    }
+    if not scope.is_ga:
+        first = {"type": "session.update", "session": {"voice": "<voice>"}}
+    steps: list[dict[str, Any] | str] = []
+    if any(k != "type" for k in rest):
+        steps += ["the rest of the update, without the voice:", {"type": "session.update", "session": rest}]
+    steps += [
+        "the voice: in the first session.update of a NEW session, before any response",
+        first,
+    ]
+    return pretty_events(steps)
 
 
 def _took_no_effect(scope: Scope, session: dict[str, Any]) -> str:
@@ -168,7 +190,27 @@ class SessionUpdateRule(Rule):
         ):
             code = "session-other-dialect-field"
         hint = ""
-        if leaf == "enabled":
+        fix = _fix_for(scope, update)
+        kind = session.get("type") if isinstance(session.get("type"), str) else "realtime"
+        known = fixes.GA_TOP if scope.is_ga else fixes.BETA_TOP
+        if code == "session-voice-locked":
+            # Never the refused change itself: the voice is fixed once assistant audio exists.
+            hint = (
+                " The voice is fixed once the conversation holds assistant audio: set it in the FIRST "
+                "session.update, before any response, or open a new session with the voice you want."
+            )
+            fix = _voice_fix(scope, session)
+        elif code == "session-unknown-parameter" and leaf in known and param.count(".") == 1:
+            # A real field the session's type does not take (tools in a transcription session): remove it.
+            hint = f" '{leaf}' is a field, but not one a '{kind}' session takes: remove it."
+            fix = fixes.update_json(fixes.without(fixes.corrected(session, scope.is_ga), leaf))
+        elif code == "session-unknown-parameter" and param.startswith("session."):
+            fix = fixes.update_json(
+                fixes.without(fixes.corrected(session, scope.is_ga), *param.split(".")[1:])
+            )
+        if hint:
+            pass  # said above, with its own fix
+        elif leaf == "enabled":
             hint = " Transcription has no 'enabled' flag: an object with a 'model' turns it on, null turns it off."
         elif leaf == "rate":
             hint = (
@@ -179,7 +221,7 @@ class SessionUpdateRule(Rule):
             hint = f" In GA it is '{'.'.join(fixes.BETA_TO_GA_PATH.get(leaf, (leaf,)))}'."
         elif code == "session-unknown-parameter":
             guess = fixes.did_you_mean(leaf, fixes.GA_TOP if scope.is_ga else fixes.BETA_TOP)
-            hint = f" Did you mean '{guess}'?" if guess else ""
+            hint = f" Did you mean '{guess}'?" if guess and guess != leaf else ""
         found = Finding(
             "error",
             code,
@@ -187,7 +229,7 @@ class SessionUpdateRule(Rule):
             f"The server answered the session.update at #{target} with error {err.get('code')!r}: "
             f"{err.get('message')}{hint}\n{_took_no_effect(scope, session)}",
             (target, pos),
-            _fix_for(scope, update),
+            fix,
             key=str(target),
         )
         yield self._track(found, param)

@@ -219,3 +219,58 @@ def test_other_session_errors_still_say_the_update_was_dropped() -> None:
     )
     f = s.find("session-update-rejected")
     assert f.severity == "error" and "WHOLE update" in f.explanation
+
+
+def test_locked_voice_fix_is_never_the_refused_change() -> None:
+    """cannot_update_voice (NOTES §11): the fix moves the voice to a new session's first update and
+    keeps the rest of the update; it never repeats the voice change that was refused."""
+    s = Synth()
+    s.user_turn("item_u1")  # assistant audio exists from here on
+    upd = s.update(
+        {"type": "realtime", "instructions": "be brief", "audio": {"output": {"voice": "marin"}}},
+        accept=False,
+    )
+    s.error("cannot_update_voice", "Cannot update a conversation's voice if assistant audio is present.")
+    f = s.find("session-voice-locked")
+    assert f.severity == "error" and f.events[0] == upd
+    assert "first session.update" in f.explanation.replace("FIRST", "first")
+    events = [json.loads(block) for block in _json_blocks(f.fix or "")]
+    rest, first = events
+    assert rest["session"] == {"type": "realtime", "instructions": "be brief"}  # no voice in it
+    assert (
+        "new session" in (f.fix or "").lower() and first["session"]["audio"]["output"]["voice"] == "<voice>"
+    )
+
+
+def test_field_the_session_type_does_not_take_is_removed_from_the_fix() -> None:
+    """unknown_parameter 'session.tools' in a transcription session: remove it (no 'Did you mean tools?')."""
+    s = Synth()
+    s.update(
+        {
+            "type": "transcription",
+            "audio": {"input": {"transcription": {"model": "gpt-4o-mini-transcribe"}}},
+            "tools": [],
+        },
+        accept=False,
+    )
+    s.error("unknown_parameter", "Unknown parameter: 'session.tools'.", "session.tools")
+    f = next(f for f in s.diagnose() if f.code == "session-unknown-parameter" and f.severity == "error")
+    fix = json.loads(f.fix or "")
+    assert "tools" not in fix["session"] and fix["session"]["type"] == "transcription"
+    assert "Did you mean 'tools'" not in f.explanation and "remove it" in f.explanation
+
+
+def _json_blocks(text: str) -> list[str]:
+    """The JSON objects of a multi-event fix (``//`` lines are notes between them)."""
+    blocks, cur = [], []
+    for line in text.splitlines():
+        if line.startswith("//"):
+            if cur:
+                blocks.append("\n".join(cur))
+                cur = []
+            continue
+        cur.append(line)
+        if line == "}":
+            blocks.append("\n".join(cur))
+            cur = []
+    return blocks
