@@ -21,7 +21,9 @@ META_TRANSPORT_ERROR = "rtinspect.transport.error"  # {message}
 META_AUDIO_SOURCE_STARTED = "rtinspect.audio.started"  # {source, path?, rate, channels, duration_ms}
 META_AUDIO_SOURCE_STOPPED = "rtinspect.audio.stopped"  # {source, sent_ms}
 META_BOOKMARK = "rtinspect.bookmark"  # {label}
-META_FRAME_REFUSED = "rtinspect.frame.refused"  # {dir, size, limit} a frame over the size limit, not forwarded
+META_FRAME_REFUSED = (
+    "rtinspect.frame.refused"  # {dir, size, limit} a frame over the size limit, not forwarded
+)
 META_RECORDING_STOPPED = "rtinspect.recording.stopped"  # {path, reason, events} the log could not be written
 META_BINARY_FRAME = "rtinspect.binary_frame"  # {dir, size, preview_hex} a non-text frame seen on the wire
 

@@ -127,7 +127,9 @@ class ProxySession:
         with contextlib.suppress(Exception):
             self.tap.meta(META_FRAME_REFUSED, dir=direction, size=size, limit=limit)
         by = "app" if direction == "client" else "upstream"
-        self.note_close("proxy", 1009, f"the {by} sent a message of {size} bytes, over the {limit}-byte limit")
+        self.note_close(
+            "proxy", 1009, f"the {by} sent a message of {size} bytes, over the {limit}-byte limit"
+        )
 
     def note_close(self, by: str, code: int | None, reason: str) -> None:
         if self.closed_by is None:

@@ -100,8 +100,9 @@ def _worker_init(factory: Callable[[], Transcriber]) -> None:
     """Build the worker's backend and load its model now, not on the first turn.
 
     The worker runs at a lower priority (``WORKER_NICENESS``), so the server's event loop (and the TUI) keep
-    their time slices when cores are scarce; transcripts come later instead. Ctrl-C reaches the whole process group: the workers ignore it and the server, which owns them,
-    stops them (a worker that died of KeyboardInterrupt would print a traceback and break the pool).
+    their time slices when cores are scarce; transcripts come later instead. Ctrl-C reaches the whole
+    process group: the workers ignore it and the server, which owns them, stops them (a worker that died of
+    KeyboardInterrupt would print a traceback and break the pool).
     """
     global _worker_backend
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -244,6 +245,8 @@ def _start_resource_tracker() -> None:
     "bad value(s) in fds_to_keep" (so transcription would never run there). The process's own stderr
     is put back for that one moment.
     """
+    if os.name != "posix":  # the tracker and its descriptor passing are POSIX-only
+        return
     from multiprocessing import resource_tracker
 
     try:

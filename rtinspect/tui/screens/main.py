@@ -468,7 +468,9 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         try:
             text = self.detail.event_json()
         except Exception as err:  # noqa: BLE001 - a damaged line (bad UTF-8, deep nesting) is said, not raised
-            self.notify(f"cannot copy event #{self.detail.event_index}: {type(err).__name__}", severity="error")
+            self.notify(
+                f"cannot copy event #{self.detail.event_index}: {type(err).__name__}", severity="error"
+            )
             return
         if text is None:
             return
