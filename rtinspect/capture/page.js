@@ -15,7 +15,7 @@
   const Native = window.RTCPeerConnection;
   if (!Native) return;
 
-  const state = { ws: null, queue: [], dropped: 0, sent: 0, next: 1 };
+  const state = { ws: null, queue: [], dropped: 0, sent: 0, binary: 0, next: 1 };
   window.__rtinspect = state;
   const now = () => (performance.timeOrigin + performance.now()) / 1000;
 
@@ -53,7 +53,8 @@
 
   function payload(data) {
     if (typeof data === "string") return { text: true, data };
-    return null; // binary messages: Realtime events are JSON text; others are counted, not sent
+    state.binary += 1; // Realtime events are JSON text: other messages are counted, not sent
+    return null;
   }
 
   function watch(channel) {
