@@ -9,18 +9,20 @@ cures is kept as resolved (``Finding.resolved_by``). Rules live one family per m
 
 - session_rules: transcription-not-enabled, session-unknown-parameter, session-invalid-type,
   session-invalid-value, session-value-out-of-range, session-other-dialect-field,
-  session-missing-type, session-update-rejected, beta-interface-retired, session-default-kept
-- audio_rules: audio-rate-mismatch (wall clock), audio-pitch-out-of-range, container-bytes-in-pcm,
+  session-missing-type, session-update-rejected, session-voice-locked, beta-interface-retired,
+  session-default-kept, transcription-model-as-session-model
+- audio_rules: audio-rate-mismatch (audio.started meta, wall clock, or pitch+spectrum), audio-pitch-out-of-range, container-bytes-in-pcm,
   stereo-as-mono, odd-byte-count, g711-pcm16-mismatch, audio-silent, audio-too-quiet,
   audio-clipped, no-trailing-silence
 - buffer_rules: commit-under-server-vad, commit-too-small, commit-empty, commit-without-response,
   speech-never-stopped, echo-self-interruption, audio-before-format-update
 - response_rules: response-already-active, cancel-not-active, response-failed/-incomplete/
-  -cancelled, transcription-failed, truncate-beyond-audio
+  -cancelled, transcription-failed, truncate-beyond-audio, transcript-empty, barge-in-without-truncate,
+  multiple-assistant-messages
 - function_rules: function-call-unanswered, function-output-without-response,
-  function-outputs-separate-responses
+  function-outputs-separate-responses, tool-call-loop
 - connection_rules: rate-limited, quota-exceeded, authentication-failed, session-expired,
-  session-expiring, invalid-model, invalid-client-event, server-error, connection-closed,
+  session-expiring, invalid-model, invalid-client-event, server-error, connection-closed, keepalive-timeout,
   transport-error
 - info_rules (info only): transcript-after-response, turn-latency, usage-cost
 - engine: malformed-events (events no rule could read)

@@ -41,12 +41,38 @@ class CommitRule(Rule):
             return None
         return [self._finding(scope, pos, None, ms, "warning")]
 
-    def on_committed(self, scope: Scope, pos: int, rec: Tapped) -> None:
-        if self.waiting:
-            self.last_manual = self.waiting.pop(0)
-            self.asked_after = False
-        else:
+    def on_committed(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        if not self.waiting:
             self.vad_seen = True  # a commit nobody asked for: server VAD
+            return None
+        commit = self.last_manual = self.waiting.pop(0)
+        self.asked_after = False
+        if not scope.vad_on():
+            return None
+        # The manual commit SUCCEEDED under server VAD: it made a user item of whatever was buffered
+        # since VAD's own commit (often just trailing silence), a second turn the model will answer.
+        item = rec.event.get("item_id")
+        ms = scope.state.buffer.pending_ms
+        return [
+            Finding(
+                "warning",
+                "commit-under-server-vad",
+                "manual commit while server VAD is on created an extra user item",
+                f"Server VAD commits the buffer itself when speech stops; this client also committed (#{commit}) "
+                f"and the server accepted it, making user item {item} of the {ms:.0f} ms buffered since VAD's last "
+                "commit (often only trailing silence or noise). That is a second user turn the model may answer. "
+                "Either let VAD commit (send no commit), or turn VAD off with turn_detection null and commit + "
+                "response.create yourself.",
+                (commit, pos),
+                pretty_events(
+                    [
+                        APPEND,
+                        "no commit: server VAD commits when speech stops; wait for input_audio_buffer.committed",
+                    ]
+                ),
+                key=str(commit),
+            )
+        ]
 
     def on_response_create(self, scope: Scope, pos: int, rec: Tapped) -> None:
         self.asked_after = True

@@ -3,7 +3,7 @@ close codes, and a catch-all so that no server error goes unmentioned."""
 
 from __future__ import annotations
 
-from rtinspect.doctor.finding import Finding
+from rtinspect.doctor.finding import Finding, pretty_events
 from rtinspect.doctor.rule import Rule, Scope
 from rtinspect.tap import META_CONNECTION_CLOSED, META_TRANSPORT_ERROR, Tapped
 
@@ -110,6 +110,8 @@ class ErrorRule(Rule):
         reason = str(rec.event.get("reason") or "")
         if code in (None, 1000, 1005) or "beta_api_shape_disabled" in reason:
             return None
+        if code == 1011 and "keepalive" in reason.lower():
+            return [_keepalive(pos, rec.event.get("by"), reason)]
         sev, text = _CLOSES.get(
             code,
             (
@@ -141,6 +143,28 @@ class ErrorRule(Rule):
                 key=str(pos),
             )
         ]
+
+
+def _keepalive(pos: int, by: object, reason: str) -> Finding:
+    return Finding(
+        "error",
+        "keepalive-timeout",
+        "closed 1011: a keepalive ping went unanswered",
+        f"The connection closed with 1011 ({reason}): one side sent a WebSocket ping and got no pong in "
+        "time (the server pings about every 20 s). On the client this almost always means its event loop "
+        "was blocked (audio capture, file reading, a model call or time.sleep on the loop thread), so it "
+        "could not answer; a network stall is the other cause."
+        + (" The close came from the client's side." if by == "client" else ""),
+        (pos,),
+        pretty_events(
+            [
+                "keep the WebSocket's event loop free: run blocking work in a thread "
+                "(await asyncio.to_thread(read_audio)) and never time.sleep() in async code",
+                "websockets: connect(url, ping_interval=20, ping_timeout=20) (the defaults); reconnect on 1011",
+            ]
+        ),
+        key="1011",
+    )
 
 
 class ExpiryRule(Rule):

@@ -19,6 +19,26 @@ from rtinspect.protocol.session import BETA_KEY_TO_GA_PATH, AudioFormat, get_set
 
 GA_TRANSCRIBE_MODEL = "gpt-4o-mini-transcribe"  # what a fix suggests (any listed model works)
 BETA_TRANSCRIBE_MODEL = "whisper-1"
+# Transcription-only models (docs/protocol.md §7): they transcribe, they do not hold a conversation.
+TRANSCRIPTION_MODELS = frozenset(
+    {
+        "whisper-1",
+        "gpt-4o-transcribe",
+        "gpt-4o-mini-transcribe",
+        "gpt-4o-transcribe-diarize",
+        "gpt-realtime-whisper",
+        "gpt-transcribe",
+        "gpt-live-transcribe",
+    }
+)
+
+
+def is_transcription_model(model: object) -> bool:
+    """``gpt-4o-mini-transcribe`` and its dated snapshots (``...-2025-03-20``) alike."""
+    return isinstance(model, str) and any(
+        model == m or model.startswith(m + "-2") for m in TRANSCRIPTION_MODELS
+    )
+
 
 GA_TOP = frozenset(
     {

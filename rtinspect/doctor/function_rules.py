@@ -110,4 +110,51 @@ class FunctionCallRule(Rule):
         return out
 
 
-RULES: list[type[Rule]] = [FunctionCallRule]
+class ToolLoopRule(Rule):
+    """The same tool called again and again with the same arguments: a runaway loop (the model does
+    not see the result, or the client re-asks without it)."""
+
+    HANDLES = {"response.function_call_arguments.done": "on_call"}
+    LOOP = 3  # the same call this many times is no longer a retry
+
+    def __init__(self) -> None:
+        self.calls: dict[tuple[str, str], list[int]] = {}
+
+    def on_call(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        name, args = rec.event.get("name"), rec.event.get("arguments")
+        if not isinstance(name, str) or not isinstance(args, str) or len(self.calls) >= 1000:
+            return None
+        seen = self.calls.setdefault((name, args), [])
+        seen.append(pos)
+        n = len(seen)
+        if n < self.LOOP or not (n <= 5 or n & (n - 1) == 0):
+            return None  # re-rendered at a bounded cadence, and with the final count at the end
+        return [self._finding(name, args, seen)]
+
+    def finish(self, scope: Scope) -> list[Finding]:
+        return [self._finding(n, a, seen) for (n, a), seen in self.calls.items() if len(seen) >= self.LOOP]
+
+    def _finding(self, name: str, args: str, seen: list[int]) -> Finding:
+        n = len(seen)
+        short = args if len(args) <= 80 else args[:77] + "..."
+        return Finding(
+            "error",
+            "tool-call-loop",
+            f"{name} called {n} times with the same arguments",
+            f"The model called {name}({short}) {n} times. Each call should be answered once with a "
+            "function_call_output item and ONE response.create; when the model calls again with the same "
+            "arguments it did not get (or did not accept) the result: check that the output carries the same "
+            "call_id, that it is sent before response.create, and that the client does not re-send the "
+            "request. To stop a loop, answer the next response without tools.",
+            tuple(seen[:20]),
+            pretty_events(
+                [
+                    _output_event("<call_id of the call>"),
+                    {"type": "response.create", "response": {"tool_choice": "none"}},
+                ]
+            ),
+            key=f"{name}:{args[:200]}",
+        )
+
+
+RULES: list[type[Rule]] = [FunctionCallRule, ToolLoopRule]

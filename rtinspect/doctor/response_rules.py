@@ -208,4 +208,171 @@ class TruncateRule(Rule):
         )
 
 
-RULES: list[type[Rule]] = [ResponseFlowRule, ResponseStatusRule, TranscriptionFailedRule, TruncateRule]
+class EmptyTranscriptRule(Rule):
+    """``...transcription.completed`` with an empty transcript: transcription is on but heard no words."""
+
+    HANDLES = {"conversation.item.input_audio_transcription.completed": "on_completed"}
+
+    def __init__(self) -> None:
+        self.empty: list[int] = []
+
+    def on_completed(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        text = rec.event.get("transcript")
+        if not isinstance(text, str) or text.strip():
+            return None
+        self.empty.append(pos)
+        if len(self.empty) not in (1, 2, 5, 10, 20, 50):
+            return None
+        return [
+            Finding(
+                "warning",
+                "transcript-empty",
+                f"{len(self.empty)} transcript(s) came back empty",
+                'Transcription is on, but the model returned transcript "" for the user audio: it heard no '
+                "words. Usual causes: the turn was noise or silence (VAD fired on it), the audio is too quiet, "
+                "or it is in the wrong format or rate, so the model hears garbage. Check the input audio (the "
+                "doctor's audio findings), and give the transcription a language if the speech is not English.",
+                tuple(self.empty[:20]),
+                pretty_events(
+                    [
+                        {
+                            "type": "session.update",
+                            "session": {
+                                "type": "realtime",
+                                "audio": {
+                                    "input": {
+                                        "transcription": {
+                                            "model": "gpt-4o-mini-transcribe",
+                                            "language": "en",
+                                        },
+                                        "turn_detection": {"type": "server_vad", "threshold": 0.6},
+                                    }
+                                },
+                            },
+                        }
+                    ]
+                ),
+            )
+        ]
+
+
+class BargeInRule(Rule):
+    """A response cut by the user speaking (``turn_detected``) on a WebSocket session, and no
+    ``conversation.item.truncate`` after it: the model remembers words the user never heard.
+    (WebRTC/SIP truncate on the server side; their ``output_audio_buffer.*`` events give them away.)"""
+
+    HANDLES = {
+        "response.done": "on_done",
+        "conversation.item.truncate": "on_truncate",
+        "output_audio_buffer.started": "on_webrtc",
+        "output_audio_buffer.cleared": "on_webrtc",
+    }
+
+    def __init__(self) -> None:
+        self.cut: dict[str, tuple[int, str]] = {}  # item id -> (response.done pos, response id)
+        self.webrtc = False
+
+    def on_webrtc(self, scope: Scope, pos: int, rec: Tapped) -> None:
+        self.webrtc = True
+
+    def on_done(self, scope: Scope, pos: int, rec: Tapped) -> None:
+        resp = rec.event.get("response") or {}
+        details = resp.get("status_details") or {}
+        if resp.get("status") != "cancelled" or not isinstance(details, dict):
+            return
+        if details.get("reason") != "turn_detected" or len(self.cut) >= 100:
+            return
+        rid = str(resp.get("id") or "")
+        state_resp = scope.state.responses.get(rid)
+        if state_resp is None or state_resp.audio_deltas == 0:
+            return  # no audio had been sent: nothing was heard, nothing to truncate
+        for item_id in state_resp.output_item_ids:
+            item = scope.state.items.get(item_id)
+            if item is not None and item.role == "assistant" and item.has_audio:
+                self.cut[item_id] = (pos, rid)
+
+    def on_truncate(self, scope: Scope, pos: int, rec: Tapped) -> None:
+        self.cut.pop(str(rec.event.get("item_id")), None)
+
+    def finish(self, scope: Scope) -> list[Finding] | None:
+        if not self.cut or self.webrtc:
+            return None
+        item_id, (pos, rid) = next(iter(self.cut.items()))
+        item = scope.state.items.get(item_id)
+        have = int(item.audio_ms or 0) if item is not None else 0
+        return [
+            Finding(
+                "warning",
+                "barge-in-without-truncate",
+                "the user interrupted the assistant and the client never truncated the reply",
+                f"Response {rid} was cancelled by turn detection (the user spoke over it) after its audio started, "
+                f"and no conversation.item.truncate followed for its item {item_id} ({len(self.cut)} such "
+                "response(s)). Over a WebSocket the server does not know how much of the audio was played, so the "
+                "conversation keeps the whole reply: the model will remember words the user never heard. Stop "
+                "playback and truncate the item at the milliseconds actually played.",
+                (pos,),
+                pretty_events(
+                    [
+                        "on input_audio_buffer.speech_started: stop playback, then",
+                        {
+                            "type": "conversation.item.truncate",
+                            "item_id": item_id,
+                            "content_index": 0,
+                            "audio_end_ms": f"<ms played, at most {have}>",
+                        },
+                    ]
+                ),
+                key=item_id,
+            )
+        ]
+
+
+class PreambleRule(Rule):
+    """One response with several assistant message items (gpt-realtime-2 preambles: a spoken
+    preamble, then the answer): a client that keeps only the first item drops the answer."""
+
+    AFTER = {"response.done": "on_done"}
+
+    def on_done(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        rid = str((rec.event.get("response") or {}).get("id") or "")
+        resp = scope.state.responses.get(rid)
+        if resp is None:
+            return None
+        messages = [
+            i
+            for i in resp.output_item_ids
+            if (item := scope.state.items.get(i)) is not None
+            and item.type == "message"
+            and item.role == "assistant"
+        ]
+        if len(messages) < 2:
+            return None
+        return [
+            Finding(
+                "warning",
+                "multiple-assistant-messages",
+                f"response {rid} has {len(messages)} assistant messages",
+                f"The response produced {len(messages)} assistant message items ({', '.join(messages)}): newer "
+                "models speak a short preamble, then the answer, in one response. A client that reads only the "
+                "first output item (output[0], or the first response.output_item.added) plays the preamble and "
+                "drops the answer. Handle every output item by output_index until response.done.",
+                (pos,),
+                pretty_events(
+                    [
+                        "for item in response.output (by output_index): play/show each message, not just output[0]",
+                    ]
+                ),
+                key=rid,
+            )
+        ]
+
+
+RULES: list[type[Rule]] = [
+    ResponseFlowRule,
+    ResponseStatusRule,
+    TranscriptionFailedRule,
+    TruncateRule,
+    EmptyTranscriptRule,
+    BargeInRule,
+    PreambleRule,
+]

@@ -422,4 +422,78 @@ class TranscriptionOffRule(Rule):
         )
 
 
-RULES: list[type[Rule]] = [SessionUpdateRule, BetaRetiredRule, DefaultKeptRule, TranscriptionOffRule]
+class TranscriptionModelRule(Rule):
+    """A transcription-only model (gpt-4o-mini-transcribe, whisper-1...) used as the session's model:
+    it belongs in ``audio.input.transcription.model``; the session needs a realtime model (or a
+    transcription session opened with ``?intent=transcription``)."""
+
+    HANDLES = {
+        META_CONNECTION_OPENED: "on_open",
+        "session.created": "on_session",
+        "session.update": "on_update",
+    }
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def on_open(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        model = rec.event.get("model")
+        return self._check(scope, pos, model, "the URL's ?model=")
+
+    def on_session(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        session = rec.event.get("session") or {}
+        if session.get("type") == "transcription":
+            return None
+        return self._check(scope, pos, session.get("model"), "the session's model")
+
+    def on_update(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        session = rec.event.get("session") or {}
+        if session.get("type") == "transcription":
+            return None
+        return self._check(scope, pos, session.get("model"), "session.update's model")
+
+    def _check(self, scope: Scope, pos: int, model: object, where: str) -> list[Finding] | None:
+        if self.done or not fixes.is_transcription_model(model):
+            return None
+        self.done = True
+        return [
+            Finding(
+                "error",
+                "transcription-model-as-session-model",
+                f"{model} is a transcription model, used as the session model",
+                f"{where} is {model!r}, a transcription-only model: it cannot hold a conversation or answer. "
+                "For a voice agent, connect with ?model=gpt-realtime and put the transcription model in "
+                "audio.input.transcription; to only transcribe, open a transcription session "
+                "(?intent=transcription) with session.type 'transcription'.",
+                (pos,),
+                pretty_events(
+                    [
+                        "connect to wss://api.openai.com/v1/realtime?model=gpt-realtime, then:",
+                        {
+                            "type": "session.update",
+                            "session": {
+                                "type": "realtime",
+                                "audio": {"input": {"transcription": {"model": model}}},
+                            },
+                        },
+                        "or, to transcribe only: ?intent=transcription and",
+                        {
+                            "type": "session.update",
+                            "session": {
+                                "type": "transcription",
+                                "audio": {"input": {"transcription": {"model": model}}},
+                            },
+                        },
+                    ]
+                ),
+            )
+        ]
+
+
+RULES: list[type[Rule]] = [
+    SessionUpdateRule,
+    BetaRetiredRule,
+    DefaultKeptRule,
+    TranscriptionOffRule,
+    TranscriptionModelRule,
+]
