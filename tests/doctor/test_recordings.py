@@ -86,17 +86,32 @@ def test_readable_report_of_a_folder_in_parallel(capsys: pytest.CaptureFixture[s
     assert text.count("no problems found") == len(HEALTHY)
 
 
-def test_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out = _doctor_json(capsys, str(REC / "ga-rate-16000.jsonl"))
-    (log,) = out["logs"]
-    assert set(log) == {"path", "events", "dialect", "note", "findings"}
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "doctor.schema.json"
+
+
+def test_json_output_matches_the_documented_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/doctor.schema.json documents --json: every recording's real output (and an unusable file's)
+    validates against it, and a finding with a field the schema does not know would not."""
+    import jsonschema
+
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    bad = tmp_path / "notes.jsonl"
+    bad.write_text("hello\n")
+    main(["doctor", "--json", "--jobs", "1", str(REC), str(bad)])
+    out = json.loads(capsys.readouterr().out)
+    jsonschema.validate(out, schema)
+    logs = {Path(log["path"]).stem: log for log in out["logs"]}
+    assert "error" in logs["notes"] and len(logs) == len(BROKEN) + len(HEALTHY) + 1
+    log = logs["ga-rate-16000"]
     assert log["dialect"] == "ga" and log["note"] is None and log["events"] > 100
-    for f in log["findings"]:
-        assert set(f) >= {"severity", "code", "title", "explanation", "events", "fix", "key", "status"}
-        assert f["severity"] in ("error", "warning", "info")
-        assert all(isinstance(e, int) for e in f["events"])
     severities = [f["severity"] for f in log["findings"]]
     assert severities == sorted(severities, key=["error", "warning", "info"].index)
+    log["findings"][0]["surprise"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(out, schema)
 
 
 def test_unusable_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
