@@ -74,6 +74,12 @@ register(
         "live",
     ),
     Command(
+        "Edit and resend the selected event",
+        "A client event in the editor: send it again or a changed copy",
+        "screen.resend",
+        "live",
+    ),
+    Command(
         "Stream an audio file",
         "Pick a WAV/FLAC/MP3/OGG and stream it in real time",
         "screen.stream_file",

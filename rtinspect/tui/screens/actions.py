@@ -28,6 +28,7 @@ LIVE_ONLY = {
     "response_cancel",
     "edit_session",
     "send_event",
+    "resend",
     "record",
     "reconnect",
 }
@@ -44,6 +45,7 @@ SENDING = {
     "response_cancel",
     "edit_session",
     "send_event",
+    "resend",
 }
 PROXY_HIDDEN = {"record", "reconnect", "open_log", "seek"}
 
@@ -76,6 +78,7 @@ class LiveActions:
         Binding("r", "response_create", "Respond"),
         Binding("R", "response_cancel", "Cancel resp", show=False),
         Binding("s", "send_event", "Send JSON", show=False),
+        Binding("ctrl+e", "resend", "Edit+resend", show=False),
         Binding("m", "mic", "Mic", show=False),
         Binding("p", "push_to_talk", "Push-to-talk", show=False),
         Binding("w", "record", "Rec on/off", show=False),
@@ -139,6 +142,20 @@ class LiveActions:
         from rtinspect.tui.screens.editor import EditorScreen
 
         self.app.push_screen(EditorScreen(self.model, self.controller, mode="event"))
+
+    def action_resend(self) -> None:
+        """Open the selected client event in the editor, to send it again or a changed copy."""
+        from rtinspect.inspector.resend import resend_draft
+        from rtinspect.tui.screens.editor import EditorScreen
+
+        draft = resend_draft(self.model, self.query_one("EventList").selected_event)  # type: ignore[attr-defined]
+        if draft.event is None:
+            self.notify(draft.reason, severity="warning")
+            return
+        title = f"resend #{draft.source} {draft.type} ({self.model.dialect.upper()}) — edit, then Ctrl+S"
+        self.app.push_screen(
+            EditorScreen(self.model, self.controller, mode="resend", initial=draft.event, title=title)
+        )
 
     # ---- audio ---------------------------------------------------------------------------------
     def action_stream_file(self) -> None:

@@ -158,11 +158,21 @@ class EditorScreen(ModalScreen[None]):
     EditorScreen #keys { color: $text-muted; padding: 0 1; }
     """
 
-    def __init__(self, model: SessionModel, controller: Any, *, mode: str = "session") -> None:
+    def __init__(
+        self,
+        model: SessionModel,
+        controller: Any,
+        *,
+        mode: str = "session",
+        initial: dict[str, Any] | None = None,
+        title: str | None = None,
+    ) -> None:
         super().__init__()
         self.model = model
         self.controller = controller
-        self.mode = mode
+        self.mode = mode  # session | event | resend (``initial`` is the event to send again)
+        self.initial = initial
+        self.title_text = title
         self.problems: list[Any] = []
         self.parse_error: str | None = None
         self._timer: Timer | None = None
@@ -179,8 +189,8 @@ class EditorScreen(ModalScreen[None]):
             initial = session_prefill(self.model)
             title = f"session.update ({self.model.dialect.upper()}) — prefilled from the effective session"
         else:
-            initial = {"type": "response.create"}
-            title = f"send a client event ({self.model.dialect.upper()})"
+            initial = self.initial or {"type": "response.create"}
+            title = self.title_text or f"send a client event ({self.model.dialect.upper()})"
         with Vertical(id="frame"):
             yield Label(title, id="title")
             with Horizontal(id="body"):
@@ -298,8 +308,13 @@ class EditorScreen(ModalScreen[None]):
             rec = idx.rec(i)
             if rec.dir != "server":
                 continue
-            answer = rec.type == "error" or (
-                self.mode == "session" and rec.type in ("session.updated", "transcription_session.updated")
+            answer = (
+                rec.type == "error"
+                or (
+                    self.mode == "session"
+                    and rec.type in ("session.updated", "transcription_session.updated")
+                )
+                or self.mode == "resend"  # a resend shows the first thing the server said after it
             )
             if answer:
                 self._sent_at = None
@@ -310,6 +325,8 @@ class EditorScreen(ModalScreen[None]):
                 if rec.type == "error":
                     self.notify("the server answered with an error", severity="error")
                 else:
-                    self.notify("session updated", timeout=2)
+                    self.notify(
+                        "session updated" if self.mode == "session" else f"answered: {rec.type}", timeout=2
+                    )
                 return
         self._sent_at = len(idx)

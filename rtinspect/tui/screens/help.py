@@ -37,6 +37,7 @@ LIVE = """
 |---|---|
 | u | edit the session (`session.update`) with validation as you type; Ctrl+S sends |
 | s | send any client event as JSON (validated) |
+| Ctrl+E | edit and resend: the selected client event in the editor; Ctrl+S sends it (or your changed copy) again |
 | a / A | stream an audio file (file picker) / stop streaming |
 | c, x | `input_audio_buffer.commit`, `input_audio_buffer.clear` |
 | r / R | `response.create` / `response.cancel` |
