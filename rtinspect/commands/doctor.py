@@ -28,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-info", action="store_true", help="leave out informational findings (latency, cost)"
     )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="re-run each log's client events against the embedded server with each finding's fix applied, "
+        "and say whether the finding cleared",
+    )
 
 
 def _expand(paths: list[str]) -> list[Path]:
@@ -54,6 +60,32 @@ def _epoch(header: dict[str, Any]) -> float | None:
         return datetime.fromisoformat(started.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
+
+
+def verify_file(result: dict[str, Any]) -> dict[str, Any]:
+    """Add each finding's ``verified`` verdict (``rtinspect.doctor.verify``) to a diagnosed log."""
+    from rtinspect.doctor import Finding
+    from rtinspect.doctor.verify import verify
+    from rtinspect.exchange.logio import read_log
+
+    if "error" in result:
+        return result
+    log = read_log(result["path"])
+    findings = [
+        Finding(
+            **{k: (tuple(v) if k == "events" else v) for k, v in f.items() if k not in ("status", "verified")}
+        )
+        for f in result["findings"]
+    ]
+    verdicts = verify(log, findings)
+    for f, raw in zip(findings, result["findings"], strict=True):
+        if f.ident in verdicts:
+            raw["verified"] = verdicts[f.ident].to_json()
+    result["verify"] = {
+        "server": "embedded",
+        "client_events": sum(1 for r in log.records if r.dir == "client"),
+    }
+    return result
 
 
 def diagnose_file(path: str) -> dict[str, Any]:
@@ -123,6 +155,9 @@ def render(result: dict[str, Any]) -> str:
         if f.get("fix"):
             lines.append("            fix:")
             lines.append(_indent(f["fix"], "              "))
+        if f.get("verified"):
+            v = f["verified"]
+            lines.append(f"            verified: {v['result'].upper()}: {v['detail']}")
     return "\n".join(lines)
 
 
@@ -131,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--jobs must be 0 (one per core) or more")
     paths = _expand(args.logs)
     results = _run_all(paths, args.jobs)
+    if args.verify:
+        results = [verify_file(r) for r in results]
     if args.no_info:
         for r in results:
             r["findings"] = [f for f in r.get("findings", []) if f["severity"] != "info"]

@@ -31,7 +31,7 @@ class CommitRule(Rule):
     def __init__(self) -> None:
         self.last_manual: int | None = None  # latest manual commit the server accepted
         self.waiting: list[int] = []  # manual commits not yet answered by the server
-        self.asked_after = True
+        self.last_create: int | None = None  # latest client response.create
         self.vad_seen = False
 
     def on_commit(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
@@ -46,7 +46,6 @@ class CommitRule(Rule):
             self.vad_seen = True  # a commit nobody asked for: server VAD
             return None
         commit = self.last_manual = self.waiting.pop(0)
-        self.asked_after = False
         if not scope.vad_on():
             return None
         # The manual commit SUCCEEDED under server VAD: it made a user item of whatever was buffered
@@ -75,7 +74,7 @@ class CommitRule(Rule):
         ]
 
     def on_response_create(self, scope: Scope, pos: int, rec: Tapped) -> None:
-        self.asked_after = True
+        self.last_create = pos
 
     def on_error(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         err = rec.event.get("error") or {}
@@ -131,7 +130,14 @@ class CommitRule(Rule):
         )
 
     def finish(self, scope: Scope) -> list[Finding] | None:
-        if self.last_manual is None or self.asked_after or scope.creates_response():
+        # A response.create sent after the client's commit counts even when it reaches the log before
+        # the server's committed (a client that sends both at once is right).
+        asked = (
+            self.last_create is not None
+            and self.last_manual is not None
+            and self.last_create > self.last_manual
+        )
+        if self.last_manual is None or asked or scope.creates_response():
             return None
         if (scope.session or {}).get("type") == "transcription":
             return None
