@@ -16,6 +16,7 @@ import numpy as np
 
 from rtinspect.doctor import Doctor
 from rtinspect.doctor.finding import Finding
+from rtinspect.inspector.filterlang import Matcher, Node, parse
 from rtinspect.inspector.index import DIR_CODE, EventIndex, LiveIndex
 from rtinspect.inspector.pointfold import Checkpoints, FoldReport, PointFold
 from rtinspect.inspector.stats import Stats
@@ -47,7 +48,8 @@ class SessionModel:
         self.point: PointFold | None = None
         # list filter and rows
         self.dirs_shown: set[str] = {"client", "server", "meta"}
-        self.type_filter = ""
+        self.filter_text = ""  # what the user typed in the filter bar (the filter language)
+        self.filter: Node | None = None
         self.fold_audio = True
         self.expanded: set[int] = set()  # event index of the first event of an expanded run
         self.positions = np.zeros(0, dtype=np.int64)
@@ -128,10 +130,17 @@ class SessionModel:
         mask = np.zeros(stop - start, dtype=bool)
         for d in self.dirs_shown:
             mask |= dirs == DIR_CODE[d]
-        if self.type_filter:
-            wanted = self.matching_codes(self.type_filter)
-            mask &= np.isin(idx.type_codes[start:stop], wanted)
+        if self.filter is not None and mask.any():
+            sub = Matcher(self.filter, idx, self.error_events).mask(start, stop)
+            mask &= sub
         return mask
+
+    def set_filter(self, text: str) -> Node | None:
+        """Parse and apply a filter (see ``filterlang``); raises FilterError and keeps the old one
+        when it does not parse. The caller rebuilds the rows."""
+        node = parse(text)
+        self.filter_text, self.filter = text.strip(), node
+        return node
 
     def matching_codes(self, text: str) -> np.ndarray:
         text = text.lower()

@@ -165,3 +165,41 @@ def test_interleaved_audio_folds_into_one_row() -> None:
     label = model.run_label(1)
     assert label is not None and label.startswith("40 audio: 20 x input_audio_buffer.append 0.80 s")
     assert "20 x response.output_audio.delta 2.00 s" in label
+
+
+async def test_filter_language_in_the_bar(tmp_path: Path) -> None:
+    """f + an expression: cheap terms apply as you type, 'N of M shown' in the list's border; a
+    broken expression says why on the bar and leaves the list; text terms apply on Enter."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settled(pilot)
+        left = app.screen.query_one("#left")
+        await pilot.press("f", *"response.* and not *delta*")
+        await settled(pilot)
+        types = {app.model.type_of(app.model.row_event(r)) for r in range(app.model.row_count)}
+        assert types == {"response.created", "response.output_audio_transcript.done", "response.done"}
+        assert left.border_subtitle.startswith(f"{app.model.row_count} of 48 shown")
+        await pilot.press("space", "left_parenthesis", "x")  # "... *delta* (x": never closed
+        await settled(pilot)
+        bar = app.screen.query_one("#filter", Input)
+        assert bar.has_class("-error") and "never closed" in bar.border_title
+        assert app.model.row_count == 3  # the list stays as it was
+        await pilot.press("ctrl+u", *'"you said"')
+        await settled(pilot)
+        assert app.model.row_count == 15 and "Enter" in bar.border_title  # a text term waits for Enter
+        await pilot.press("enter")
+        await settled(pilot)
+        assert [app.model.type_of(app.model.row_event(r)) for r in range(app.model.row_count)] == [
+            "response.output_audio_transcript.done"
+        ]
+        assert app.screen.query_one(EventList).has_focus
+
+
+async def test_help_documents_the_filter_language(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await settled(pilot)
+        text = app.screen.query_one("Markdown").source
+        assert "Filter language" in text and "N of M shown" in text and "id:item_123" in text

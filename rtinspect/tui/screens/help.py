@@ -21,14 +21,35 @@ rtinspect's own notes (·), with the session, the input buffer and the doctor's 
 | Home / End (g / G) | first event / last event (End resumes following the tail) |
 | Enter | expand or fold a run of audio events |
 | / , n, N | incremental search (type or event text), next, previous match |
-| f | filter by type (e.g. `transcription`); 1 2 3 show/hide client, server, meta |
-| e / E | next / previous error (errors, failures, events a finding points at) |
+| f | filter the list (the language below); 1 2 3 show/hide client, server, meta |
+| e / E | next / previous error (errors, failures, events a finding points at); wraps round |
 | y / Y | copy the selected event as JSON / save it to a file |
 | z | event detail as a foldable tree or as JSON text (tree: ↑ ↓, space/enter, → unfold, ← fold, shift+space all) |
 | [ / ] | narrower / wider event list |
-| t | next panel tab (Session, Buffer, Findings); v swaps detail and panels on a narrow terminal |
+| t | next panel tab (Session, Buffer, Findings) |
+| v, Esc | next pane (list, detail, panels); below 100 columns one pane shows at a time, Esc goes back to the list |
 | Tab | next pane; in Findings, Enter jumps to the finding's event |
 | Ctrl+P | command palette: every action by name |
+"""
+
+FILTER = r"""
+## Filter language (f)
+The list says **N of M shown** while a filter is on; Enter applies, Esc closes the bar, an empty filter shows all.
+
+| term | matches |
+|---|---|
+| `response.*`, `*transcription*` | event type glob (any term with `.` or `*`; `type:NAME` to be explicit) |
+| `transcription` | a bare word: the type contains it |
+| `client` `server` `meta` | direction (also `dir:client` …) |
+| `error` | errors, failures, and events an error finding points at |
+| `id:item_123` | events naming that item or response id |
+| `"what is the weather"` | text anywhere in the event (audio payloads are never searched) |
+| `/weath?er/` | a regular expression over the event text (case-insensitive) |
+| `not X`, `X and Y`, `X or Y`, `( )` | also `!` `&` `\|`; terms side by side mean *and* |
+
+Examples: `response.* and not *delta*` · `client and not *append*` · `error or id:item_1` ·
+`conversation.* "you said"`. Type, direction and error filters apply as you type; text, id and
+regex terms read the events and apply on Enter.
 """
 
 LIVE = """
@@ -97,4 +118,4 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             mode = PROXY if self.proxy else LIVE if self.live else RECORDED
-            yield Markdown(HELP + mode + PANELS)
+            yield Markdown(HELP + FILTER + mode + PANELS)

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
+from rtinspect.inspector.filterlang import FilterError, needs_text, parse
 from rtinspect.inspector.model import SessionModel
 from rtinspect.tui.screens.actions import LiveActions
 from rtinspect.tui.screens.stepping import StateAtCursor
@@ -32,6 +33,7 @@ NARROW = 100  # below: one pane at a time
 WIDE = 150
 PANES = ("left", "detail", "panels")
 PANE_IDS = {"left": "left", "detail": "detail-pane", "panels": "panels"}
+FILTER_HINT = 'response.*  client  error  id:item_1  "text"  /regex/  and or not ( ) — ? help'
 SESSION_AREAS = {"session", "connection"}
 
 
@@ -95,6 +97,7 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
     MainScreen #left { border-title-align: left; }
     MainScreen .bar { display: none; height: 3; border: tall $accent; padding: 0 1; }
     MainScreen .bar.-shown { display: block; }
+    MainScreen .bar.-error { border: tall $error; }
     MainScreen EventList { height: 1fr; }
     MainScreen TabbedContent { height: 1fr; }
     MainScreen TabPane { padding: 0; }
@@ -127,7 +130,9 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
                     placeholder="search type or text (enter: next, esc: close)", id="search", classes="bar"
                 )
                 yield Input(
-                    placeholder="filter by type, e.g. transcription (empty: all)", id="filter", classes="bar"
+                    placeholder="filter, e.g. response.* and not error (empty: all; ? help)",
+                    id="filter",
+                    classes="bar",
                 )
                 yield self.events
             with Vertical(id="detail-pane"):
@@ -301,8 +306,8 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         hidden = {"client", "server", "meta"} - m.dirs_shown
         if hidden:
             parts.append("hiding " + ",".join(sorted(hidden)))
-        if m.type_filter:
-            parts.append(f"type~{m.type_filter}")
+        if m.filter_text:
+            parts.append(f"filter: {m.filter_text}")
         if m.live and not self.events.follow:
             parts.append("paused (End: follow)")
         return "  ".join(parts)
@@ -379,7 +384,8 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
     def action_filter(self) -> None:
         self._bar("search", False)
         bar = self._bar("filter", True)
-        bar.value = self.model.type_filter
+        bar.value = self.model.filter_text
+        bar.border_title = FILTER_HINT
 
     def action_close_bar(self) -> None:
         """Escape: close the search/filter bar; on a narrow terminal, back to the list."""
@@ -407,12 +413,32 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, message: Input.Changed) -> None:
-        self.model.type_filter = message.value.strip()
-        self._refilter()
+        """As you type: a filter over types, directions and errors applies at once (numpy over the
+        index); one that reads event text waits for Enter (it reads lines); a broken one says why
+        on the bar and leaves the list as it was."""
+        self._apply_filter(message.value, typing=True)
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, message: Input.Submitted) -> None:
-        self._bar("filter", False)
+        if self._apply_filter(message.value, typing=False):
+            self._bar("filter", False)
+
+    def _apply_filter(self, text: str, *, typing: bool) -> bool:
+        bar = self.query_one("#filter", Input)
+        try:
+            node = parse(text)
+        except FilterError as err:
+            bar.border_title = f"filter: {err}"
+            bar.add_class("-error")
+            return False
+        bar.remove_class("-error")
+        if typing and needs_text(node):
+            bar.border_title = "Enter applies it (it reads event text)"
+            return True
+        bar.border_title = FILTER_HINT
+        self.model.set_filter(text)
+        self._refilter()
+        return True
 
     @on(Input.Changed, "#search")
     def _search_changed(self, message: Input.Changed) -> None:
