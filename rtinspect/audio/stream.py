@@ -11,13 +11,22 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from rtinspect.audio.convert import encode_for, silence
-from rtinspect.audio.formats import AudioFormat, input_format_of, latest_session, turn_detection_of
-from rtinspect.audio.load import Clip, load_audio
-from rtinspect.audio.pacing import Pacer, chunk_bytes, chunks
+from rtinspect.audio.convert import encode_pcm16, float_to_pcm16, silence, to_mono
+from rtinspect.audio.formats import (
+    ALAW,
+    ULAW,
+    AudioFormat,
+    input_format_of,
+    latest_session,
+    normalise_encoding,
+    turn_detection_of,
+)
+from rtinspect.audio.load import AudioInfo, Clip, probe_audio, read_blocks
+from rtinspect.audio.pacing import Pacer, chunk_bytes
 from rtinspect.tap import META_AUDIO_SOURCE_STARTED, META_AUDIO_SOURCE_STOPPED, EventTap, Tapped
 
 TRAILING_MARGIN_MS = 400  # beyond silence_duration_ms, so the VAD's window surely closes
@@ -51,7 +60,28 @@ def session_facts(client: _Client) -> tuple[AudioFormat, dict[str, Any] | None]:
     return input_format_of(session, dialect), turn_detection_of(session, dialect)
 
 
-def clip_facts(clip: Clip, sent: AudioFormat) -> dict[str, Any]:
+def encoded_blocks(path: str | os.PathLike[str], fmt: AudioFormat, rate: int) -> Iterator[bytes]:
+    """``path`` (at ``rate``) as ``fmt``'s wire bytes, a block (~1.4 s) at a time: mono, resampled
+    with soxr's streaming resampler (the same samples as a whole-array pass), encoded. Memory is one
+    block whatever the file's length."""
+    encoding = normalise_encoding(fmt.encoding)
+    out_rate = 8000 if encoding in (ULAW, ALAW) else int(fmt.rate)
+    stream = None
+    if rate != out_rate:
+        import soxr
+
+        stream = soxr.ResampleStream(rate, out_rate, 1, dtype="float32", quality="HQ")
+    blocks = read_blocks(path)
+    pending = next(blocks, None)
+    while pending is not None:
+        block, pending = pending, next(blocks, None)  # one block ahead: soxr must know the last
+        mono = to_mono(block)
+        if stream is not None:
+            mono = stream.resample_chunk(mono, last=pending is None)
+        yield encode_pcm16(float_to_pcm16(mono), encoding)
+
+
+def clip_facts(clip: Clip | AudioInfo, sent: AudioFormat) -> dict[str, Any]:
     """What ``rtinspect.audio.started`` records of a file: the file itself and what goes on the wire."""
     return {
         "rate": clip.rate,
@@ -79,15 +109,14 @@ async def stream_file(
 
     ``fmt``/``vad`` default to what the server's last ``session.created/updated`` says.
     """
-    clip = await asyncio.to_thread(load_audio, path)
+    clip = await asyncio.to_thread(probe_audio, path)
     held_fmt, turn = session_facts(client)
     fmt = fmt or held_fmt
-    data = await asyncio.to_thread(encode_for, clip, fmt)
     source = {"source": "file", "path": str(path)}
     client.tap.meta(META_AUDIO_SOURCE_STARTED, **source, **clip_facts(clip, fmt))
     return await stream_bytes(
         client,
-        data,
+        encoded_blocks(path, fmt, clip.rate),
         fmt=fmt,
         chunk_ms=chunk_ms,
         realtime=realtime,
@@ -102,7 +131,7 @@ async def stream_file(
 
 async def stream_bytes(
     client: _Client,
-    data: bytes,
+    data: bytes | Iterable[bytes],
     *,
     fmt: AudioFormat,
     chunk_ms: float = 40,
@@ -114,7 +143,8 @@ async def stream_bytes(
     silence_duration_ms: float = 500,
     meta: dict[str, Any] | None = None,
 ) -> StreamResult:
-    """Append already-encoded audio with pacing, then finish the turn as ``vad`` requires."""
+    """Append already-encoded audio (bytes, or blocks of bytes read as it goes) with pacing, then
+    finish the turn as ``vad`` requires."""
     if trailing_silence_ms is None:
         trailing_silence_ms = silence_duration_ms + TRAILING_MARGIN_MS if vad else 0.0
     tail = silence(fmt, trailing_silence_ms) if trailing_silence_ms > 0 else b""
@@ -122,8 +152,9 @@ async def stream_bytes(
     appends = 0
     sent = 0
     stopped = False
+    audio = _Counted([data] if isinstance(data, bytes | bytearray) else data)
     try:
-        for piece in _pieces(data, tail, fmt, chunk_ms):
+        for piece in _rechunk(audio, tail, chunk_bytes(fmt, chunk_ms)):
             await pacer.wait(appends)
             await client.send(
                 {"type": "input_audio_buffer.append", "audio": base64.b64encode(piece).decode("ascii")}
@@ -137,13 +168,13 @@ async def stream_bytes(
             META_AUDIO_SOURCE_STOPPED,
             **(meta or {"source": "bytes"}),
             sent_ms=round(sent / fmt.bytes_per_ms, 3),
-            audio_ms=round(min(sent, len(data)) / fmt.bytes_per_ms, 3),
-            silence_ms=round(max(0, sent - len(data)) / fmt.bytes_per_ms, 3),
+            audio_ms=round(min(sent, audio.total) / fmt.bytes_per_ms, 3),
+            silence_ms=round(max(0, sent - audio.total) / fmt.bytes_per_ms, 3),
             appends=appends,
             realtime=realtime,
             complete=stopped,
         )
-    audio_ms = len(data) / fmt.bytes_per_ms
+    audio_ms = audio.total / fmt.bytes_per_ms
     silence_ms = len(tail) / fmt.bytes_per_ms
     do_commit = (not vad) if commit is None else commit
     do_response = (not vad) if response is None else response
@@ -156,13 +187,33 @@ async def stream_bytes(
     return StreamResult(audio_ms, silence_ms, appends, sent, do_commit, do_response, vad)
 
 
-def _pieces(data: bytes, tail: bytes, fmt: AudioFormat, chunk_ms: float) -> list[bytes]:
-    """Audio chunks then silence chunks; the audio's short last chunk is topped up from the silence
-    so every append but the very last is a whole chunk."""
-    size = chunk_bytes(fmt, chunk_ms)
-    body = list(chunks(data, fmt, chunk_ms))
-    if tail and body and len(body[-1]) < size:
-        need = size - len(body[-1])
-        body[-1] += tail[:need]
-        tail = tail[need:]
-    return body + (list(chunks(tail, fmt, chunk_ms)) if tail else [])
+class _Counted:
+    """Blocks of audio passed through, counting their bytes."""
+
+    def __init__(self, blocks: Iterable[bytes]) -> None:
+        self.blocks = blocks
+        self.total = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for block in self.blocks:
+            self.total += len(block)
+            yield block
+
+
+def _rechunk(audio: Iterable[bytes], tail: bytes, size: int) -> Iterator[bytes]:
+    """Audio then silence as ``size``-byte appends: the audio's short last piece is topped up from
+    the silence, so every append but the very last is whole (and nothing is held but one block)."""
+    buf = bytearray()
+    for block in _then(audio, tail):
+        buf += block
+        while len(buf) >= size:
+            yield bytes(buf[:size])
+            del buf[:size]
+    if buf:
+        yield bytes(buf)
+
+
+def _then(audio: Iterable[bytes], tail: bytes) -> Iterator[bytes]:
+    yield from audio
+    if tail:
+        yield tail

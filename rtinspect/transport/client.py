@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from rtinspect.errors import UserError
+from rtinspect.protocol import AUDIO_FIELDS
 from rtinspect.secrets import redact_text, scrub_headers, scrub_url
 from rtinspect.tap import (
     META_BINARY_FRAME,
@@ -46,10 +47,24 @@ class RealtimeClient:
     ``events`` holds every record this client tapped, in order (for ``wait_for``).
     """
 
-    def __init__(self, target: Target, tap: EventTap, *, open_timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        target: Target,
+        tap: EventTap,
+        *,
+        open_timeout: float = 15.0,
+        keep_audio: bool = True,
+        keep_events: bool = True,
+    ) -> None:
         self.target = target
         self.tap = tap
         self.open_timeout = open_timeout
+        # False: ``events`` keeps audio events without their payload (see ``_light``): long streams
+        # (send, replay) stay bounded in memory; the tap's sinks still see every event whole.
+        self.keep_audio = keep_audio
+        # False: ``events`` stays empty (a caller that follows the session through its own tap sink,
+        # like replay, needs no history; ``wait_for`` then finds nothing).
+        self.keep_events = keep_events
         self.events: list[Tapped] = []
         self._ws: Any = None
         self._reader: asyncio.Task[None] | None = None
@@ -221,7 +236,8 @@ class RealtimeClient:
             self.closed.set_result((code, reason))
 
     def _record(self, rec: Tapped) -> Tapped:
-        self.events.append(rec)
+        if self.keep_events:
+            self.events.append(rec if self.keep_audio else _light(rec))
         if self._changed is not None:
             self._changed.set()
         return rec
@@ -254,6 +270,33 @@ class RealtimeClient:
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
+
+
+AUDIO_BYTES_KEY = "rtinspect_audio_bytes"
+"""In ``RealtimeClient.events``, an audio event keeps its decoded size here instead of its payload."""
+
+
+def _light(rec: Tapped) -> Tapped:
+    """``rec`` as ``events`` keeps it: an audio payload (most of a session's bytes) is replaced by
+    its size, so that a 2-hour stream does not hold 2 hours of base64. The tap's sinks (recorder,
+    views) have already seen the whole event."""
+    field = AUDIO_FIELDS.get(rec.type)
+    payload = rec.event.get(field) if field else None
+    if not isinstance(payload, str) or len(payload) < 256:
+        return rec
+    light = {k: v for k, v in rec.event.items() if k != field}
+    light[field] = ""
+    light[AUDIO_BYTES_KEY] = len(payload) * 3 // 4 - payload.count("=", -2)
+    return Tapped(rec.t, rec.dir, light)
+
+
+def audio_payload_bytes(event: dict[str, Any], field: str) -> int:
+    """Decoded bytes of an event's base64 audio in ``field``, whole or as ``events`` keeps it."""
+    kept = event.get(AUDIO_BYTES_KEY)
+    if isinstance(kept, int):
+        return kept
+    payload = event.get(field)
+    return len(payload) * 3 // 4 if isinstance(payload, str) else 0
 
 
 def _parse_object(text: str) -> dict[str, Any] | None:

@@ -16,8 +16,9 @@ from typing import Any
 
 import orjson
 
-from rtinspect.audio import AudioFormat, Clip, encode_for, load_audio, make_format, stream_bytes
-from rtinspect.audio.stream import clip_facts
+from rtinspect.audio import AudioFormat, make_format, stream_bytes
+from rtinspect.audio.load import AudioInfo, probe_audio
+from rtinspect.audio.stream import clip_facts, encoded_blocks
 from rtinspect.errors import UserError
 from rtinspect.protocol import Dialect
 from rtinspect.secrets import redact_text, scrub_headers
@@ -62,12 +63,13 @@ class HeadlessSend:
         self.err = opts.err or _print_err
         self.failed = False
         self.tap = EventTap()
-        self.clips: dict[str, Clip] = {}
+        self.clips: dict[str, AudioInfo] = {}
 
     async def run(self) -> int:
-        # Refuse unreadable audio before connecting: one clear line, no half-made session.
+        # Refuse unreadable audio before connecting: one clear line, no half-made session. Only the
+        # headers are read here; the samples are read and converted block by block as they are sent.
         self.clips = {
-            path: await asyncio.to_thread(load_audio, path) for path in dict.fromkeys(self.opts.files)
+            path: await asyncio.to_thread(probe_audio, path) for path in dict.fromkeys(self.opts.files)
         }
         target = resolve_target(
             url=self.opts.url,
@@ -102,7 +104,7 @@ class HeadlessSend:
             writer = self._open_recorder(target)
             if self.opts.json:
                 self.tap.add_sink(self._print_json)
-            client = RealtimeClient(target, self.tap)
+            client = RealtimeClient(target, self.tap, keep_audio=False)
             await self._session(client, target)
         finally:
             if client is not None:
@@ -237,18 +239,18 @@ class HeadlessSend:
 
         fmt = input_format_of(latest_session(client.events), self.dialect)
         try:
-            clip = self.clips.get(path) or await asyncio.to_thread(load_audio, path)
-            data, sent_fmt = await asyncio.to_thread(self._encode, clip, fmt)
+            clip = self.clips.get(path) or await asyncio.to_thread(probe_audio, path)
         except Exception as err:  # noqa: BLE001 - AudioError is a one-liner; anything else becomes one
             self._fail(redact_text(str(err)).splitlines()[0] if str(err) else type(err).__name__)
             return
+        sent_fmt = self._wire_format(clip, fmt)
         vad = turn is not None
         start = len(client.events)
         self.tap.meta(META_AUDIO_SOURCE_STARTED, source="file", path=path, **clip_facts(clip, sent_fmt))
         try:
             result = await stream_bytes(
                 client,
-                data,
+                encoded_blocks(path, sent_fmt, clip.rate),
                 fmt=fmt,
                 chunk_ms=o.chunk_ms,
                 realtime=o.realtime,
@@ -261,6 +263,9 @@ class HeadlessSend:
             )
         except TransportError as err:
             self._fail(str(err))
+            return
+        except Exception as err:  # noqa: BLE001 - a file that breaks mid-way: one line, like AudioError
+            self._fail(redact_text(str(err)).splitlines()[0] if str(err) else type(err).__name__)
             return
         resample = (
             ""
@@ -290,11 +295,10 @@ class HeadlessSend:
                 + (" (no speech detected?)" if vad and not turn_state.speech else "")
             )
 
-    def _encode(self, clip: Clip, fmt: AudioFormat) -> tuple[bytes, AudioFormat]:
+    def _wire_format(self, clip: AudioInfo, fmt: AudioFormat) -> AudioFormat:
         if self.opts.resample or fmt.encoding != "pcm16":
-            return encode_for(clip, fmt), fmt
-        raw = make_format("pcm16", clip.rate)  # the naive client: samples at the file's own rate
-        return encode_for(clip, raw), raw
+            return fmt
+        return make_format("pcm16", clip.rate)  # the naive client: samples at the file's own rate
 
     async def _wait_turn(
         self,

@@ -14,6 +14,7 @@ from rtinspect.audio.formats import latest_session
 from rtinspect.protocol import Dialect
 from rtinspect.protocol.session import transcription_config, turn_detection
 from rtinspect.tap import META_CONNECTION_CLOSED, Tapped
+from rtinspect.transport.client import audio_payload_bytes
 
 _TRANSCRIPT_DONE = "conversation.item.input_audio_transcription.completed"
 _TRANSCRIPT_FAILED = "conversation.item.input_audio_transcription.failed"
@@ -91,8 +92,8 @@ class Turn:
                 r.text += ev["delta"]
         elif kind in _AUDIO_DELTAS:
             r = self.responses.get(str(ev.get("response_id")))
-            if r is not None and isinstance(ev.get("delta"), str):
-                r.audio_bytes += len(ev["delta"]) * 3 // 4
+            if r is not None:
+                r.audio_bytes += audio_payload_bytes(ev, "delta")
 
     def finished(self, *, expect_response: bool, expect_commit: bool, transcribing: bool) -> bool:
         """Over when every response started has finished (and one came, if expected), and every
