@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     if result.error:
         raise UserError(result.error)
     diffs = compare(log.records, result.records) if args.compare else []
-    counts = summary_of(result.records)
+    counts = result.counts or summary_of(result.records)
     if args.json:
         out = {
             "target": label,

@@ -71,60 +71,101 @@ def _name(index: int, kind: str, ident: str) -> str:
     return f"{kind}-{index:02d}-{_SAFE.sub('_', ident)[:60]}.wav"
 
 
-def export_audio(log: SessionLog, out_dir: Path) -> AudioExport:
-    import soundfile as sf
+class _Wav:
+    """One WAV file written as the log is read (24 kHz mono PCM_16), opened on its first samples so
+    that no empty file is left behind; memory stays one block whatever the session's length."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.frames = 0
+        self.finished = False  # closed for good: a late chunk must not reopen (and truncate) it
+        self._file: Any = None
+
+    def write(self, pcm: np.ndarray) -> None:
+        if not len(pcm) or self.finished:
+            return
+        if self._file is None:
+            import soundfile as sf
+
+            self._file = sf.SoundFile(str(self.path), "w", RATE, 1, subtype="PCM_16", format="WAV")
+        self._file.write(pcm.astype("<i2", copy=False))
+        self.frames += len(pcm)
+
+    def close(self) -> bool:
+        """Close; True when the file holds audio."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        return self.frames > 0
+
+    def discard(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+
+def export_audio(log: SessionLog, out_dir: Path) -> AudioExport:
+    """One pass over the log: every chunk is decoded and written at once (nothing is held), input
+    audio per committed item, output audio per response, and the whole session in and out."""
     dialect = Dialect(log.dialect) if log.dialect in ("ga", "beta") else Dialect.GA
     formats = _Formats(dialect)
     result = AudioExport()
-    all_in: list[np.ndarray] = []
-    all_out: list[np.ndarray] = []
-    segment: list[np.ndarray] = []
-    inputs: list[tuple[str, list[np.ndarray]]] = []
-    outputs: dict[str, list[np.ndarray]] = {}
-    for rec in log.records:
-        ev = rec.event
-        if rec.dir == "server" and rec.type in ("session.created", "session.updated"):
-            formats.update(ev.get("session"))
-        elif rec.dir == "client" and rec.type == "input_audio_buffer.append":
-            pcm = _decode(ev.get("audio"), formats.input)
-            if pcm is None:
-                result.bad_chunks += 1
-                continue
-            segment.append(pcm)
-            all_in.append(pcm)
-        elif rec.dir == "server" and rec.type == "input_audio_buffer.committed":
-            inputs.append((str(ev.get("item_id") or f"commit{len(inputs) + 1}"), segment))
-            segment = []
-        elif rec.dir == "server" and rec.type == "input_audio_buffer.cleared":
-            segment = []
-        elif rec.dir == "server" and rec.type in _OUTPUT_DELTAS:
-            pcm = _decode(ev.get("delta"), formats.output)
-            if pcm is None:
-                result.bad_chunks += 1
-                continue
-            outputs.setdefault(str(ev.get("response_id") or "response"), []).append(pcm)
-            all_out.append(pcm)
-    if segment:
-        inputs.append(("uncommitted", segment))
     out_dir.mkdir(parents=True, exist_ok=True)
+    all_in, all_out = _Wav(out_dir / "input.wav"), _Wav(out_dir / "output.wav")
+    n_inputs = 0
+    segment = _Wav(out_dir / ".input-segment.partial.wav")  # renamed when the server commits it
+    outputs: dict[str, _Wav] = {}
+    per_turn: list[Path] = []
 
-    def write(name: str, parts: list[np.ndarray]) -> None:
-        if not parts:
-            return
-        data = np.concatenate(parts).astype("<i2", copy=False)
-        if not len(data):
-            return
-        path = out_dir / name
-        sf.write(str(path), data, RATE, subtype="PCM_16")
-        result.files.append(path)
+    def commit(ident: str | None) -> None:
+        nonlocal segment, n_inputs
+        if segment.close():
+            n_inputs += 1
+            target = out_dir / _name(n_inputs, "input", ident or f"commit{n_inputs}")
+            segment.path.replace(target)
+            per_turn.append(target)
+        segment = _Wav(out_dir / ".input-segment.partial.wav")
 
-    write("input.wav", all_in)
-    write("output.wav", all_out)
-    for n, (ident, parts) in enumerate(inputs, 1):
-        write(_name(n, "input", ident), parts)
-    for n, (ident, parts) in enumerate(outputs.items(), 1):
-        write(_name(n, "output", ident), parts)
-    result.input_ms = sum(len(p) for p in all_in) / (RATE / 1000)
-    result.output_ms = sum(len(p) for p in all_out) / (RATE / 1000)
+    try:
+        for rec in log.records:
+            ev = rec.event
+            if rec.dir == "server" and rec.type in ("session.created", "session.updated"):
+                formats.update(ev.get("session"))
+            elif rec.dir == "client" and rec.type == "input_audio_buffer.append":
+                pcm = _decode(ev.get("audio"), formats.input)
+                if pcm is None:
+                    result.bad_chunks += 1
+                    continue
+                segment.write(pcm)
+                all_in.write(pcm)
+            elif rec.dir == "server" and rec.type == "input_audio_buffer.committed":
+                commit(str(ev.get("item_id") or "") or None)
+            elif rec.dir == "server" and rec.type == "input_audio_buffer.cleared":
+                segment.discard()
+                segment = _Wav(out_dir / ".input-segment.partial.wav")
+            elif rec.dir == "server" and rec.type in _OUTPUT_DELTAS:
+                pcm = _decode(ev.get("delta"), formats.output)
+                if pcm is None:
+                    result.bad_chunks += 1
+                    continue
+                ident = str(ev.get("response_id") or "response")
+                wav = outputs.get(ident)
+                if wav is None:
+                    wav = outputs[ident] = _Wav(out_dir / _name(len(outputs) + 1, "output", ident))
+                wav.write(pcm)
+                all_out.write(pcm)
+            elif rec.dir == "server" and rec.type == "response.done":
+                resp = ev.get("response") if isinstance(ev.get("response"), dict) else {}
+                done = outputs.get(str(resp.get("id") or ""))
+                if done is not None:
+                    done.close()  # few files open at once, however many responses
+                    done.finished = True
+        commit("uncommitted")
+    finally:
+        segment.discard()
+        for wav in (all_in, all_out, *outputs.values()):
+            wav.close()
+    result.files = [w.path for w in (all_in, all_out) if w.frames] + per_turn
+    result.files += [w.path for w in outputs.values() if w.frames]
+    result.input_ms = all_in.frames / (RATE / 1000)
+    result.output_ms = all_out.frames / (RATE / 1000)
     return result

@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
+import json
 import math
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -215,7 +217,34 @@ def _session(entry: dict[str, Any], source: str, n: int) -> ImportedSession:
     )
 
 
-def session_to_har(log: Any) -> dict[str, Any]:
+def write_har(log: Any, path: Path) -> Path:
+    """``session_to_har`` written as it is read: one pass, one frame in memory at a time."""
+    doc = session_to_har(log, frames=False)
+    entry = doc["log"]["entries"][0]
+    t0 = entry.pop("_t0")
+    last_t = 0.0
+    with path.open("w", encoding="utf-8") as fh:
+        # everything up to the entry's last field, then the frames, then the entry's duration
+        prefix, _, _ = json.dumps(doc).rpartition("}]}}")
+        fh.write(prefix + ', "_webSocketMessages": [\n')
+        first = True
+        for rec in log.records:
+            if rec.dir not in ("client", "server"):
+                continue
+            last_t = rec.t
+            message = {
+                "type": "send" if rec.dir == "client" else "receive",
+                "time": round(t0 + rec.t, 6),
+                "opcode": 1,
+                "data": orjson.dumps(rec.event).decode(),
+            }
+            fh.write(("" if first else ",\n") + json.dumps(message))
+            first = False
+        fh.write(f'\n], "time": {round(last_t * 1000, 3)}}}]}}}}\n')
+    return path
+
+
+def session_to_har(log: Any, *, frames: bool = True) -> dict[str, Any]:
     """A HAR document with the session as one Chrome-style WebSocket entry (what DevTools imports).
 
     Binary frames are left out: the log keeps only their size and first bytes.
@@ -225,16 +254,20 @@ def session_to_har(log: Any) -> dict[str, Any]:
         t0 = _dt.datetime.fromisoformat(started.replace("Z", "+00:00")).timestamp()
     except ValueError:
         t0 = 0.0
-    messages = [
-        {
-            "type": "send" if rec.dir == "client" else "receive",
-            "time": round(t0 + rec.t, 6),
-            "opcode": 1,
-            "data": orjson.dumps(rec.event).decode(),
-        }
-        for rec in log.records
-        if rec.dir in ("client", "server")
-    ]
+    messages = (
+        [
+            {
+                "type": "send" if rec.dir == "client" else "receive",
+                "time": round(t0 + rec.t, 6),
+                "opcode": 1,
+                "data": orjson.dumps(rec.event).decode(),
+            }
+            for rec in log.records
+            if rec.dir in ("client", "server")
+        ]
+        if frames
+        else []
+    )
     url = scrub_url(str(log.header.get("url") or ""))
     headers = [{"name": k, "value": str(v)} for k, v in scrub_headers(log.headers).items()]
     entry = {
@@ -263,9 +296,12 @@ def session_to_har(log: Any) -> dict[str, Any]:
         "cache": {},
         "timings": {"send": 0, "wait": 0, "receive": 0},
         "startedDateTime": started,
-        "time": round((log.records[-1].t if log.records else 0.0) * 1000, 3),
+        "time": round((log.records[-1].t if frames and log.records else 0.0) * 1000, 3),
         "_webSocketMessages": messages,
     }
+    if not frames:  # write_har streams the frames and the duration itself
+        del entry["time"], entry["_webSocketMessages"]
+        entry["_t0"] = t0
     return {
         "log": {
             "version": "1.2",

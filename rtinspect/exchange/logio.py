@@ -1,13 +1,14 @@
-"""The session log as replay, import, export and the proxy use it: write a new one, read one whole.
+"""The session log as replay, import, export and the proxy use it: write a new one, read one.
 
 Thin layer over ``rtinspect.log`` (crash-safe, redacting writer; indexed reader) that adds what
-these commands need: parent folders created, and a whole session in memory (replay and export
-walk every event anyway; sessions are minutes long).
+these commands need: parent folders created, and ``SessionLog.records``, which reads the events
+from disk at each pass instead of holding them: a 1M-event log is ~1 GB of JSON, mostly audio,
+and export and replay only ever walk it in order. The index (23 bytes per event) stays in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,13 +44,43 @@ def open_writer(
     return LogWriter(path, url=url, dialect=dialect, model=model, headers=headers, on_stopped=on_stopped)
 
 
+class LogRecords:
+    """A log's events as a sequence read from disk: each ``for`` is a new pass in large blocks, an
+    index reads one line. Events come out scrubbed again: a log written by an older version, by hand
+    or by another tool may hold a key that every export must still leave out."""
+
+    def __init__(self, reader: LogReader) -> None:
+        self.reader = reader
+
+    def __len__(self) -> int:
+        return len(self.reader)
+
+    def __bool__(self) -> bool:
+        return len(self.reader) > 0
+
+    def __iter__(self) -> Iterator[Tapped]:
+        for rec in self.reader.iter_records():
+            yield Tapped(rec.t, rec.dir, scrub_for_log(rec.event))
+
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):  # a list, as for a list (callers slice small ranges)
+            start, stop, step = i.indices(len(self))
+            if step != 1:
+                return [self[j] for j in range(start, stop, step)]
+            return [
+                Tapped(r.t, r.dir, scrub_for_log(r.event)) for r in self.reader.iter_records(start, stop)
+            ]
+        rec = self.reader[i]
+        return Tapped(rec.t, rec.dir, scrub_for_log(rec.event))
+
+
 @dataclass
 class SessionLog:
-    """A whole recorded session in memory: header fields and the tapped events in order."""
+    """A recorded session: header fields and its events in order (a list, or ``LogRecords``)."""
 
     path: Path
     header: dict[str, Any]
-    records: list[Tapped] = field(default_factory=list)
+    records: Any = field(default_factory=list)  # list[Tapped] | LogRecords
     warning: str | None = None
 
     @property
@@ -71,13 +102,10 @@ class SessionLog:
 
 
 def read_log(path: str | Path) -> SessionLog:
-    """Read a log fully; a truncated last line or damaged lines are skipped and noted in ``warning``.
-
-    Events pass through the scrubber again: a log written by an older version, by hand or by
-    another tool may hold a key that every export must still leave out."""
+    """Open a log for reading in passes (see ``LogRecords``); a truncated last line or damaged
+    lines are skipped and noted in ``warning``."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"no such log file: {path}")
-    with LogReader.open(path) as reader:
-        records = [Tapped(r.t, r.dir, scrub_for_log(r.event)) for r in reader.iter_records()]
-        return SessionLog(path, dict(reader.header), records, reader.warning)
+    reader = LogReader.open(path)  # kept open with the SessionLog; closed when it is collected
+    return SessionLog(path, dict(reader.header), LogRecords(reader), reader.warning)

@@ -8,6 +8,7 @@ Audio never appears, only its duration; every line passes through ``redact_text`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from rtinspect.exchange.logio import SessionLog
@@ -56,18 +57,22 @@ def _user_text(item: dict[str, Any]) -> tuple[str | None, bool]:
     return (" ".join(texts) if texts else None), has_audio
 
 
-def render_markdown(log: SessionLog, findings: list[Any] | None = None) -> str:
+def render_markdown(
+    log: SessionLog, findings: list[Any] | Callable[[], list[Any] | None] | None = None
+) -> str:
+    """The transcript, in ONE pass over ``log.records`` (which may be a single-use stream); the
+    findings may be a callable, asked for only after that pass (the doctor can run beside it)."""
     h = log.header
     lines = [f"# Realtime session `{log.path.name}`", ""]
     lines += [
         f"- **URL**: `{redact_text(str(h.get('url')))}`",
         f"- **model**: `{h.get('model')}` · **dialect**: `{h.get('dialect')}` · **started**: {h.get('started')}",
-        f"- **events**: {sum(1 for r in log.records if r.dir == 'client')} client, "
-        f"{sum(1 for r in log.records if r.dir == 'server')} server, over "
-        f"{(log.records[-1].t if log.records else 0):.1f} s",
+        "",  # the event counts, known after the pass
     ]
     if log.warning:
         lines.append(f"- **log warning**: {log.warning}")
+    counts = {"client": 0, "server": 0, "meta": 0}
+    last_t = 0.0
     final_session: dict[str, Any] | None = None
     body: list[str] = []
     transcripts: dict[str, str | None] = {}
@@ -76,6 +81,8 @@ def render_markdown(log: SessionLog, findings: list[Any] | None = None) -> str:
     for rec in log.records:
         ev, t = rec.event, f"`{rec.t:7.2f}s`"
         type_ = rec.type
+        counts[rec.dir] = counts.get(rec.dir, 0) + 1
+        last_t = rec.t
         if rec.dir == "client" and type_ == "input_audio_buffer.append" and isinstance(ev.get("audio"), str):
             appended_bytes += len(ev["audio"]) * 3 // 4
         elif rec.dir == "client" and type_ == "conversation.item.create":
@@ -124,6 +131,9 @@ def render_markdown(log: SessionLog, findings: list[Any] | None = None) -> str:
             body.append(
                 f"{t} _connection closed: code {ev.get('code')} {ev.get('reason') or ''!r} by {ev.get('by')}_"
             )
+    lines[4] = f"- **events**: {counts['client']} client, {counts['server']} server, over {last_t:.1f} s"
+    if callable(findings):
+        findings = findings()
     if final_session:
         lines += ["", "## Session (as the server last reported it)", "", *_session_lines(final_session)]
     lines += ["", "## Conversation", ""]

@@ -125,14 +125,14 @@ def write_script(log: SessionLog, out_dir: Path, name: str = "repro") -> tuple[P
     """Write ``NAME.py`` and ``NAME-events.jsonl`` into ``out_dir``; returns both paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     script, events = out_dir / f"{name}.py", out_dir / f"{name}-events.jsonl"
-    client = [r for r in log.records if r.dir == "client"]
-    t0 = 0.0
+    count, last_t = 0, 0.0
     with open(events, "w", encoding="utf-8") as fh:
-        for rec in client:
-            fh.write(
-                json.dumps({"t": round(max(0.0, rec.t - t0), 6), "event": rec.event}, separators=(",", ":"))
-            )
+        for rec in log.records:  # one pass, one event at a time: a long session is mostly audio
+            if rec.dir != "client":
+                continue
+            fh.write(json.dumps({"t": round(max(0.0, rec.t), 6), "event": rec.event}, separators=(",", ":")))
             fh.write("\n")
+            count, last_t = count + 1, rec.t
     headers = {k: v for k, v in log.headers.items() if k.lower() == "openai-beta"}
     if log.dialect == "beta" and not headers:
         headers = {"OpenAI-Beta": "realtime=v1"}
@@ -140,8 +140,8 @@ def write_script(log: SessionLog, out_dir: Path, name: str = "repro") -> tuple[P
         "log_name": repr(log.path.name),
         "events_name": repr(events.name),
         "script_name": script.name,
-        "count": str(len(client)),
-        "duration": f"{client[-1].t if client else 0.0:.1f}",
+        "count": str(count),
+        "duration": f"{last_t:.1f}",
         "default_url": repr(_default_url(log)),
         "headers": repr(headers),
     }

@@ -7,6 +7,7 @@ model or ``intent``, and how the original ended (who closed, with which code).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -19,9 +20,25 @@ from rtinspect.tap import META_CONNECTION_CLOSED, META_CONNECTION_OPENED
 CARRIED_HEADERS = ("openai-beta",)
 
 
+class LogSends:
+    """The client events of a log with their times since the connection opened, read from disk at
+    each pass (a long session's appends are most of its bytes: they are never all in memory)."""
+
+    def __init__(self, log: SessionLog, base: float, count: int) -> None:
+        self.log, self.base, self.count = log, base, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[tuple[float, dict[str, Any]]]:
+        for rec in self.log.records:
+            if rec.dir == "client":
+                yield max(0.0, rec.t - self.base), rec.event
+
+
 @dataclass
 class ReplayPlan:
-    sends: list[tuple[float, dict[str, Any]]]  # seconds since the connection opened, event
+    sends: Any  # (seconds since the connection opened, event): a list, or LogSends
     dialect: str = "ga"
     model: str | None = None
     intent: str | None = None
@@ -35,24 +52,30 @@ class ReplayPlan:
 
 
 def plan_from_log(log: SessionLog) -> ReplayPlan:
+    """One pass over the log for what the replay needs; the events themselves stay on disk."""
     opened: dict[str, Any] = {}
     closed: dict[str, Any] = {}
-    sends: list[tuple[float, dict[str, Any]]] = []
+    count = 0
     skipped = 0
+    base: float | None = None
+    last_t = 0.0
     for rec in log.records:
+        last_t = rec.t
         if rec.dir == "client":
-            sends.append((max(0.0, rec.t), rec.event))
-        elif rec.type == META_CONNECTION_OPENED and not opened:
-            opened = rec.event
+            count += 1
+        elif rec.type == META_CONNECTION_OPENED:
+            if base is None:
+                base = rec.t
+            if not opened:
+                opened = rec.event
         elif rec.type == META_CONNECTION_CLOSED:
             closed = rec.event
         elif rec.dir == "meta" and rec.event.get("dir") == "client":
             skipped += 1
-    if not sends:
+    if not count:
         raise UserError(f"{log.path}: no client events to replay")
     # Times count from the connection's opening, so a pause before the app's first event is kept.
-    base = next((r.t for r in log.records if r.type == META_CONNECTION_OPENED), 0.0)
-    sends = [(max(0.0, t - base), event) for t, event in sends]
+    sends = LogSends(log, base or 0.0, count)
     headers_in = {**log.headers, **(opened.get("headers") or {})}
     headers = {k: str(v) for k, v in headers_in.items() if k.lower() in CARRIED_HEADERS}
     dialect = str(opened.get("dialect") or log.dialect or "ga")
@@ -74,6 +97,6 @@ def plan_from_log(log: SessionLog) -> ReplayPlan:
         closed_by=closed.get("by"),
         close_code=int(code) if isinstance(code, int) else None,
         close_reason=str(closed.get("reason") or ""),
-        duration=log.records[-1].t if log.records else 0.0,
+        duration=last_t,
         skipped_binary=skipped,
     )

@@ -25,7 +25,8 @@ SETTLE_MAX_S = 30.0  # never wait longer than this after the last event
 
 @dataclass
 class ReplayResult:
-    records: list[Tapped] = field(default_factory=list)
+    records: Any = field(default_factory=list)  # in memory without a recording, else read from it
+    counts: dict[str, int] = field(default_factory=dict)  # events per direction
     sent: int = 0
     unsent: int = 0  # events not sent because the connection had closed
     record_path: Path | None = None
@@ -54,8 +55,11 @@ async def run_replay(
     sinks: list[Sink] | None = None,
     quiet: float = QUIET_S,
 ) -> ReplayResult:
-    """Replay ``plan`` against ``target``; ``speed=None`` sends as fast as possible."""
-    result = ResultCollector()
+    """Replay ``plan`` against ``target``; ``speed=None`` sends as fast as possible.
+
+    With ``record``, the answers are not kept in memory: ``records`` reads them back from the log,
+    so a replay of a long session stays as small as a short one."""
+    result = ResultCollector(keep=record is None)
     tap = EventTap()
     tap.add_sink(result)
     writer = None
@@ -67,7 +71,7 @@ async def run_replay(
     for sink in sinks or []:
         tap.add_sink(sink)
     out = ReplayResult(record_path=Path(record) if record else None)
-    client = RealtimeClient(target, tap)
+    client = RealtimeClient(target, tap, keep_events=False)  # the collector follows the session
     try:
         try:
             await client.connect()
@@ -100,16 +104,26 @@ async def run_replay(
             await asyncio.wait_for(asyncio.shield(client.closed), 10)
     finally:
         if writer is not None:
+            tap.remove_sink(writer)  # a close that arrives later (the server stopping) is not written
             writer.close()
-    out.records = result.records
+    out.counts = dict(result.counts)
+    if writer is not None:
+        from rtinspect.exchange.logio import read_log
+
+        out.records = read_log(writer.path).records
+    else:
+        out.records = result.records
     return out
 
 
 class ResultCollector:
-    """Keeps every record and the time of the last server event, for settling."""
+    """Counts records (and keeps them, with ``keep``) and the time of the last server event, for
+    settling."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = True) -> None:
+        self.keep = keep
         self.records: list[Tapped] = []
+        self.counts = {"client": 0, "server": 0, "meta": 0}
         self.last_server = 0.0
         self.active_responses = 0
         self.pending_transcripts = 0
@@ -121,7 +135,9 @@ class ResultCollector:
         return self.active_responses > 0 or self.pending_transcripts > 0
 
     def __call__(self, rec: Tapped) -> None:
-        self.records.append(rec)
+        if self.keep:
+            self.records.append(rec)
+        self.counts[rec.dir] = self.counts.get(rec.dir, 0) + 1
         if rec.dir == "server":
             self.last_server = asyncio.get_running_loop().time()
             if rec.type == "response.created":
