@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from rtinspect.exchange.importer import import_file
 
     for session, path in import_file(args.source, args.out):
-        counts = {d: sum(1 for r in session.records if r.dir == d) for d in ("client", "server")}
+        counts = {d: session.count(d) for d in ("client", "server")}
         extra = f", {session.skipped} skipped" if session.skipped else ""
         print(
             f"{path}: {counts['client']} client and {counts['server']} server events "

@@ -16,6 +16,7 @@ Formats taken over (each checked against public code):
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -60,35 +61,6 @@ _EVENT_KEYS = ("event", "data", "message", "payload")
 _TIME_KEYS = ("t", "time", "timestamp", "ts")
 
 
-def parse_json_records(text: str, source: str) -> list[Any]:
-    """A JSON array, an object with an ``events`` list (a saved console session), or JSON Lines
-    -> a list of values."""
-    stripped = text.strip()
-    if stripped.startswith(("[", "{")):
-        try:
-            doc = orjson.loads(stripped)
-        except orjson.JSONDecodeError as err:
-            if stripped.startswith("["):
-                raise UserError(f"{source}: not valid JSON ({err})") from None
-            doc = None  # JSON Lines
-        if isinstance(doc, list):
-            return doc
-        if isinstance(doc, dict):
-            return list(doc["events"]) if isinstance(doc.get("events"), list) else [doc]
-    values: list[Any] = []
-    lines = [line for line in text.splitlines() if line.strip()]
-    for n, line in enumerate(lines, 1):
-        try:
-            values.append(orjson.loads(line))
-        except orjson.JSONDecodeError:
-            if n == len(lines) and n > 1:
-                break  # a truncated last line (the tool was killed mid-write): keep the rest
-            if n == 1 and len(lines) == 1:
-                raise UserError(f"{source}: not JSON or JSON Lines") from None
-            raise UserError(f"{source}: line {n} is not JSON") from None
-    return values
-
-
 def _seconds(value: Any) -> float | None:
     """A time value in seconds (relative or epoch), or None when it cannot be read."""
     if isinstance(value, bool):
@@ -129,15 +101,39 @@ def _unwrap(record: dict[str, Any]) -> tuple[str | None, dict[str, Any] | None, 
     return direction, event, _seconds(time_value)
 
 
-def read_event_log(values: list[Any], source: str) -> ImportedSession:
-    """One session from a list of records of any of the shapes above."""
-    if values and isinstance(values[0], dict) and "rtinspect_log" in values[0]:
-        raise UserError(f"{source} is already an rtinspect log; open it with 'rtinspect open'")
-    records: list[Tapped] = []
+class EventLogRecords:
+    """The records of an event log, made again at each pass from ``values()`` (a fresh stream of
+    the file's JSON values): nothing but the counters below is held between passes."""
+
+    def __init__(self, values: Callable[[], Iterable[Any]], t0: float) -> None:
+        self.values, self.t0 = values, t0
+
+    def __iter__(self) -> Iterator[Tapped]:
+        last = 0.0
+        for value in self.values():
+            if not isinstance(value, dict):
+                continue
+            direction, event, t = _unwrap(value)
+            if event is None:
+                continue
+            if direction is None:
+                direction = "client" if event["type"] in CLIENT_TYPES else "server"
+            last = max(last, t - self.t0) if t is not None else last
+            yield Tapped(last, direction, event)  # type: ignore[arg-type]
+
+
+def stream_event_log(values: Callable[[], Iterable[Any]], source: str) -> ImportedSession:
+    """One session from an event log of any of the shapes above, in two streaming passes: the
+    first finds the earliest time, dialect, model and counts; the records are made in the second
+    (as the log is written). Memory does not grow with the file."""
     skipped = 0
-    raw_times: list[float | None] = []
     shapes: set[str] = set()
-    for value in values:
+    t0: float | None = None
+    any_time = False
+    dialect = "ga"
+    model = None
+    counts = {"client": 0, "server": 0, "meta": 0}
+    for value in values():  # (an rtinspect log never gets here: the importer knows it by its header)
         if not isinstance(value, dict):
             skipped += 1
             continue
@@ -148,35 +144,27 @@ def read_event_log(values: list[Any], source: str) -> ImportedSession:
         shapes.add("wrapped" if event is not value else "raw")
         if direction is None:
             direction = "client" if event["type"] in CLIENT_TYPES else "server"
-        records.append(Tapped(0.0, direction, event))  # type: ignore[arg-type]
-        raw_times.append(t)
-    if not records:
-        raise UserError(f"{source}: no Realtime events found (expected JSON objects with a 'type')")
-    known = [t for t in raw_times if t is not None]
-    t0 = min(known) if known else 0.0
-    last = 0.0
-    timed: list[Tapped] = []
-    for rec, t in zip(records, raw_times, strict=True):
-        rel = max(last, t - t0) if t is not None else last
-        last = rel
-        timed.append(Tapped(rel, rec.dir, rec.event))
-    dialect = "ga"
-    if any(r.type in ("response.audio.delta", "response.text.delta", "conversation.created") for r in timed):
-        dialect = "beta"
-    model = None
-    for rec in timed:
-        if rec.type in ("session.created", "session.updated"):
-            session = rec.event.get("session")
+        counts[direction] += 1
+        if t is not None:
+            any_time = True
+            t0 = t if t0 is None else min(t0, t)
+        kind = event["type"]
+        if kind in ("response.audio.delta", "response.text.delta", "conversation.created"):
+            dialect = "beta"
+        if model is None and kind in ("session.created", "session.updated"):
+            session = event.get("session")
             if isinstance(session, dict) and isinstance(session.get("model"), str):
                 model = session["model"]
-                break
+    if not counts["client"] + counts["server"]:
+        raise UserError(f"{source}: no Realtime events found (expected JSON objects with a 'type')")
     return ImportedSession(
         name=source,
         url=None,
         headers={},
         dialect=dialect,
         model=model,
-        records=timed,
+        records=EventLogRecords(values, t0 or 0.0),  # type: ignore[arg-type]
         skipped=skipped,
-        format="+".join(sorted(shapes)) + (" (timed)" if known else " (no times)"),
+        format="+".join(sorted(shapes)) + (" (timed)" if any_time else " (no times)"),
+        counts=counts,
     )

@@ -16,6 +16,12 @@ class ImportedSession:
     headers: dict[str, str]
     dialect: str
     model: str | None
-    records: list[Tapped] = field(default_factory=list)
+    records: list[Tapped] = field(default_factory=list)  # or any re-iterable (streamed imports)
     skipped: int = 0  # lines or frames that could not be taken over
     format: str = ""
+    counts: dict[str, int] | None = None  # events per direction, when known without a pass
+
+    def count(self, direction: str) -> int:
+        if self.counts is not None:
+            return self.counts.get(direction, 0)
+        return sum(1 for r in self.records if r.dir == direction)
