@@ -11,7 +11,6 @@ asked for.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -96,12 +95,13 @@ class ProxyApp(RtInspectApp):
             getattr(self.proxy, "app_url", None) or f"{self.proxy.url}/v1/realtime?model={DEFAULT_MODEL}"
         )
         self.refresh_banner()
-        if self.proxy.upstream.startswith("wss://api.openai.com") and not os.environ.get("OPENAI_API_KEY"):
-            self.notify(
-                "OPENAI_API_KEY is not set: your app must send its own Authorization header",
-                severity="warning",
-                timeout=10,
-            )
+        # the key rule (lent only with --inject-key) and refused browser origins, as the headless banner
+        policy = getattr(self.proxy, "key_policy", None)
+        if policy:
+            self.notify(policy, timeout=10)
+        subscribe = getattr(self.proxy, "subscribe_notices", None)
+        if subscribe is not None:
+            subscribe(lambda line: self.notify(line, severity="warning", timeout=15))
 
     def _on_session(self, session: Any) -> None:
         """A new app connection (on the proxy's loop, which is ours): its view, queue and screen."""
