@@ -208,6 +208,6 @@ class ProxyApp(RtInspectApp):
 
 def run_proxy_tui(server: Any) -> int:
     """The ``rtinspect proxy`` TUI over a ``ProxyServer`` that is not started yet; the exit code."""
-    app = ProxyApp(server)
-    app.run()
-    return int(app.return_code or 0)
+    from rtinspect.tui.crash import run_app
+
+    return run_app(ProxyApp(server))  # an internal error: one line and a details file, no traceback
