@@ -98,7 +98,7 @@ class EmbeddedServer:
         sock = next(iter(self._server.sockets))
         self.port = sock.getsockname()[1]
 
-    async def stop(self, grace: float = 0.5) -> None:
+    async def stop(self, grace: float = 0.2) -> None:
         """Close every connection (1001), then stop the transcription workers (even mid-decode: stop
         stays fast). A client that does not answer the close within ``grace`` seconds (stalled, not
         reading) is cut, so that Ctrl-C stops at once rather than after websockets' 10 s close timeout."""
