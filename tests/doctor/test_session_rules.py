@@ -222,7 +222,7 @@ def test_other_session_errors_still_say_the_update_was_dropped() -> None:
 
 
 def test_locked_voice_fix_is_never_the_refused_change() -> None:
-    """cannot_update_voice (NOTES §11): the fix moves the voice to a new session's first update and
+    """cannot_update_voice (docs/protocol.md §11): the fix moves the voice to a new session's first update and
     keeps the rest of the update; it never repeats the voice change that was refused."""
     s = Synth()
     s.user_turn("item_u1")  # assistant audio exists from here on
