@@ -18,10 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _findings(log):  # noqa: ANN001, ANN202 - the doctor's findings, or None when it cannot run
-    try:
-        from rtinspect.doctor import diagnose
-    except ImportError:
-        return None
+    from rtinspect.doctor import diagnose
+
     try:
         return diagnose(log.records, log.dialect)
     except Exception as err:  # noqa: BLE001 - a doctor bug must not stop an export

@@ -61,11 +61,9 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host, number
 
 
-def _tui_entry():  # noqa: ANN202 - the TUI's entry point for proxied sessions, if it has one
-    try:
-        from rtinspect.tui.proxy import run_proxy_tui  # type: ignore[import-not-found]
-    except ImportError:
-        return None
+def _tui_entry():  # noqa: ANN202 - the TUI's entry point for proxied sessions (imported only when used)
+    from rtinspect.tui.proxy import run_proxy_tui
+
     return run_proxy_tui
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-from rtinspect.protocol import AUDIO_FIELDS
+from rtinspect.protocol.audio import AUDIO_FIELDS, INPUT_AUDIO_TYPES, PCM16, b64_decoded_len
 from rtinspect.secrets import redact_text
+from rtinspect.session.state import SessionState
 from rtinspect.tap import (
     META_BINARY_FRAME,
     META_CONNECTION_CLOSED,
@@ -30,14 +31,21 @@ def _short(text: str, limit: int = MAX_SUMMARY) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def summarize(event: dict[str, Any]) -> str:
-    """A few words about an event; safe for any shape (unknown events get an empty summary)."""
+def summarize(event: dict[str, Any], state: SessionState | None = None) -> str:
+    """A few words about an event; safe for any shape (unknown events get an empty summary).
+
+    Audio is measured in the format the session's fold says is in effect (``state``; pcm16 24 kHz
+    before any session is known), with ``protocol.audio``'s arithmetic.
+    """
     type_ = event.get("type")
     audio_field = AUDIO_FIELDS.get(type_) if isinstance(type_, str) else None
     if audio_field is not None:
         payload = event.get(audio_field)
-        size = len(payload) * 3 // 4 if isinstance(payload, str) else 0
-        return f"{size} bytes (~{size / 48:.0f} ms at pcm16 24 kHz)"
+        fmt = PCM16
+        if state is not None:
+            fmt = state.buffer.format if type_ in INPUT_AUDIO_TYPES else state.output_format
+        size = b64_decoded_len(payload)
+        return f"{size} bytes (~{fmt.ms_for_bytes(size):.0f} ms at {fmt.label})"
     if type_ == "error":
         err = event.get("error") if isinstance(event.get("error"), dict) else {}
         return _short(
@@ -109,19 +117,20 @@ class HeadlessPrinter:
 
     def follow(self, session: Any, what: str = "app connected") -> None:
         """Print a session's events, live doctor findings and closing summary (a hub subscriber)."""
-        session.tap.add_sink(self.sink_for(session.id))
+        state = SessionState(dialect=session.dialect)  # one fold: the lines and the summary read it
+        session.tap.add_sink(self.sink_for(session.id, state))
         for extra in (
             self.doctor_sink_for(session.id, session.dialect),
-            self.summary_sink_for(session.id, session.dialect),
+            self.summary_sink_for(session.id, session.dialect, state),
         ):
             if extra is not None:
                 session.tap.add_sink(extra)
         where = f", recording to {session.record_path}" if session.record_path else ""
         self.line(f"[{session.id}] {what}: {session.path}{where}")
 
-    def sink_for(self, session_id: int):  # noqa: ANN201 - returns a tap sink
+    def sink_for(self, session_id: int, state: SessionState | None = None):  # noqa: ANN201 - returns a tap sink
         def sink(rec: Tapped) -> None:
-            summary = summarize(rec.event)
+            summary = summarize(rec.event, state)
             self.line(
                 f"[{session_id}] {rec.t:9.3f} {_ARROWS.get(rec.dir, rec.dir)} {rec.type}  {summary}".rstrip()
             )
@@ -130,10 +139,8 @@ class HeadlessPrinter:
 
     def doctor_sink_for(self, session_id: int, dialect: str):  # noqa: ANN201 - returns a tap sink or None
         """The doctor, live: error/warning findings as they appear, the rest when the app disconnects."""
-        try:
-            from rtinspect.doctor import Doctor
-        except ImportError:
-            return None
+        from rtinspect.doctor import Doctor
+
         doctor = Doctor(dialect)
         shown: dict[Any, str] = {}  # ident -> severity last shown (a finding can escalate)
 
@@ -164,13 +171,13 @@ class HeadlessPrinter:
 
         return sink
 
-    def summary_sink_for(self, session_id: int, dialect: str):  # noqa: ANN201 - returns a tap sink or None
-        """Folds the session state as events pass; prints one summary line when the app disconnects."""
-        try:
-            from rtinspect.session.state import SessionState
-        except ImportError:
-            return None
-        state = SessionState(dialect=dialect)
+    def summary_sink_for(  # noqa: ANN201 - returns a tap sink
+        self, session_id: int, dialect: str, state: SessionState | None = None
+    ):
+        """Folds the session state as events pass (``state``, shared with the lines); prints one
+        summary line when the app disconnects."""
+        if state is None:
+            state = SessionState(dialect=dialect)
         broken: list[bool] = []
 
         def sink(rec: Tapped) -> None:

@@ -58,10 +58,7 @@ def cause_types(
     if message and message.startswith("Conversation already has an active response"):
         return ("response.create",)
     if param == "type":  # an unknown (or missing) client event type: one the fold does not know
-        from rtinspect.session.state import DISPATCH
-
-        known = DISPATCH["client"]
-        return tuple(t for t in st.last_client if t not in known)
+        return tuple(st.unknown_client)
     if param:
         for prefix, candidates in CAUSE_BY_PARAM_PREFIX:
             if param.startswith(prefix):

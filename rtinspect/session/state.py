@@ -126,6 +126,7 @@ class SessionState:
         # bookkeeping for matching answers to client events
         self.client_ids: dict[str, tuple[int, str]] = {}  # client event_id -> (pos, type)
         self.last_client: dict[str, int] = {}  # client type -> pos of its latest event
+        self.unknown_client: dict[str, int] = {}  # client types no handler knows -> latest pos
         self.pending_updates: list[SessionUpdate] = []  # sent, not yet answered
         self.pending_creates: list[int] = []  # response.create positions not yet answered
         self.pending_commit: int | None = None  # client commit awaiting input_audio_buffer.committed
@@ -173,6 +174,8 @@ class SessionState:
             handler = _META.get(etype)
         if handler is None:
             c.unhandled += 1
+            if direction == "client":
+                self.unknown_client[etype] = pos
             return set()
         if self._detecting and direction != "meta":
             found = dialect_of_event(event)
@@ -456,7 +459,7 @@ def fold(records: Iterable[Tapped | AudioRun], state: SessionState | None = None
     apply, apply_run = st.apply, st.apply_run
     for rec in records:
         if rec.__class__ is AudioRun:
-            apply_run(rec)  # type: ignore[arg-type]
+            apply_run(rec)
         else:
             apply(rec)  # type: ignore[arg-type]
     return st
