@@ -89,27 +89,10 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles(graph) == [["p.a", "p.b", "p.c"]]
 
 
-# The one cycle left on main when this test landed: the doctor's engine imports its rule modules,
-# which import ``Rule`` from the engine. The doctor's rework (issue 10, deliverable 3) moves ``Rule`` to
-# doctor/rule.py; delete this entry when it lands. No other cycle may appear.
-KNOWN_CYCLES = [
-    [
-        "rtinspect.doctor.audio_rules",
-        "rtinspect.doctor.buffer_rules",
-        "rtinspect.doctor.connection_rules",
-        "rtinspect.doctor.engine",
-        "rtinspect.doctor.function_rules",
-        "rtinspect.doctor.info_rules",
-        "rtinspect.doctor.response_rules",
-        "rtinspect.doctor.session_rules",
-    ]
-]
-
-
 def test_no_import_cycles_in_the_package() -> None:
     """Function-level imports count (they are how cycles hide); ``if TYPE_CHECKING`` ones do not."""
     graph = grimp.build_graph("rtinspect", exclude_type_checking_imports=True, cache_dir=None)
-    assert [c for c in _cycles(graph) if c not in KNOWN_CYCLES] == []
+    assert _cycles(graph) == []
 
 
 def _imports_project(node: ast.AST) -> bool:
