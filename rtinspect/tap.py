@@ -54,7 +54,8 @@ class AudioRun:
 
     ``events[k]`` is event k without its payload field (treat as read-only: events with nothing
     beside the payload share one dict); ``sizes[k]`` its payload's decoded bytes; ``payload(k)``
-    reads its base64 text.
+    reads its base64 text; ``prefixes[k]`` (when given) its first 4 base64 characters, enough to
+    screen for a file header (one container magic's first 3 bytes) without reading the payload.
     """
 
     type: str
@@ -65,6 +66,7 @@ class AudioRun:
     events: list[dict[str, Any]]
     field: str  # the payload's field name (``audio``, ``delta``)
     payload: Callable[[int], str]
+    prefixes: Sequence[bytes] | None = None
 
     def __len__(self) -> int:
         return len(self.events)

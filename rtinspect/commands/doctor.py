@@ -92,6 +92,7 @@ def diagnose_file(path: str) -> dict[str, Any]:
     """Worker: one log -> {path, events, dialect, note, findings: [json]} or {path, error}."""
     from rtinspect.doctor import Doctor
     from rtinspect.log import LogReader
+    from rtinspect.tap import AudioRun
 
     try:
         reader = LogReader.open(path)
@@ -101,8 +102,12 @@ def diagnose_file(path: str) -> dict[str, Any]:
         header = reader.header
         dialect = header.get("dialect") if header.get("dialect") in ("ga", "beta") else None
         doctor = Doctor(dialect, started=_epoch(header))
-        for rec in reader.iter_records():
-            doctor.feed(rec)
+        feed, feed_run = doctor.feed, doctor.feed_run
+        for rec in reader.iter_fold():  # audio comes in runs, payloads unread (most of a log)
+            if rec.__class__ is AudioRun:
+                feed_run(rec)  # type: ignore[arg-type]
+            else:
+                feed(rec)  # type: ignore[arg-type]
         doctor.finish()
         return {
             "path": path,

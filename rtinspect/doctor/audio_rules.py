@@ -11,12 +11,14 @@ import base64
 import binascii
 import statistics
 from collections import deque
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from rtinspect.doctor import audio_analysis as aa
 from rtinspect.doctor.finding import Finding, pretty_events
 from rtinspect.doctor.rule import Rule, Scope
-from rtinspect.tap import META_AUDIO_SOURCE_STARTED, Tapped
+from rtinspect.tap import META_AUDIO_SOURCE_STARTED, AudioRun, Tapped
 
 HEAD_MS = 5000
 TAIL_MS = 1500
@@ -35,6 +37,10 @@ def _b64(data: str) -> bytes:
         return base64.b64decode(data)
     except (binascii.Error, ValueError):
         return b""
+
+
+def _text(audio: str | Callable[[], str]) -> str:
+    return audio if audio.__class__ is str else audio()  # type: ignore[operator]
 
 
 def _rate_fix(scope: Scope, true_rate: int) -> str:
@@ -63,6 +69,7 @@ class WallClockRateRule(Rule):
     """
 
     HANDLES = {"input_audio_buffer.append": "on_append"}
+    RUNS = {"input_audio_buffer.append": "on_append_run"}
     GAP_S = 1.0
     MIN_SPAN_S = 2.5
     MIN_APPENDS = 25
@@ -74,6 +81,18 @@ class WallClockRateRule(Rule):
         self.ratios: list[float] = []
         self.first_pos = 0
         self.done = False
+
+    def on_append_run(self, scope: Scope, pos: int, run: AudioRun) -> list[Finding] | None:
+        """Each append in turn until the rule has decided (a few seconds into the stream)."""
+        if self.done:
+            return None
+        times, sizes, events = run.times, run.sizes, run.events
+        for k in range(len(run)):
+            scope.nbytes = int(sizes[k])
+            found = self.on_append(scope, pos + k, Tapped(float(times[k]), run.dir, events[k]))
+            if found or self.done:
+                return found
+        return None
 
     def on_append(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         if self.done:
@@ -133,13 +152,16 @@ class AudioContentRule(Rule):
     # bright. (A sped-up higher voice goes past 320 Hz, where the pitch check below takes it.)
     FAST_PITCH_HZ = (130.0, 190.0)
     FAST_CENTROID_HZ = 1150.0
+    RUNS = {"input_audio_buffer.append": "on_append_run"}
 
     def __init__(self) -> None:
         self.head = bytearray()
         self.head_pos: list[int] = []
         self.head_fmt: tuple[str, int] | None = None
         self.head_done = False
-        self.tail: deque[tuple[int, str, int]] = deque()
+        # (pos, base64 text or a reader of it, decoded bytes): a log's runs are read back only
+        # for the few appends that end up in the tail
+        self.tail: deque[tuple[int, str | Callable[[], str], int]] = deque()
         self.tail_bytes = 0
         self.odd: list[int] = []
         self.containers: list[int] = []
@@ -187,21 +209,46 @@ class AudioContentRule(Rule):
         audio: Any = rec.event.get("audio")
         if not isinstance(audio, str) or not audio:
             return None
+        return self._take(scope, pos, scope.nbytes, audio[:4], audio)
+
+    def on_append_run(self, scope: Scope, pos: int, run: AudioRun) -> list[Finding] | None:
+        """The run's appends, their payloads read back only where a check needs the samples:
+        the head, a header-like first 4 characters, and the appends left in the tail."""
+        sizes = run.sizes.tolist() if hasattr(run.sizes, "tolist") else list(run.sizes)
+        prefixes = run.prefixes
+        if prefixes is None:
+            prefixes = [run.payload(k)[:4].encode() for k in range(len(run))]
+        reader = run.payload
+        out: list[Finding] = []
+        for k, n in enumerate(sizes):
+            prefix = prefixes[k]
+            if not prefix:
+                continue  # an empty payload, as on_append skips it
+            found = self._take(scope, pos + k, n, prefix.decode("ascii"), partial(reader, k))
+            if found:
+                out.extend(found)
+        return out or None
+
+    def _take(
+        self, scope: Scope, pos: int, n: int, prefix: str, audio: str | Callable[[], str]
+    ) -> list[Finding] | None:
+        """One append of ``n`` bytes whose base64 text starts with ``prefix``; ``audio`` is the
+        text or a reader of it (called only when the samples are needed)."""
         out: list[Finding] = []
         self.last_append = pos
-        n = scope.nbytes
         fmt = _in_format(scope)
         bpm = scope.bytes_per_ms
         if fmt[0] == "pcm" and n % 2 and len(self.odd) < 10:
             self.odd.append(pos)
             if len(self.odd) in (1, 10):
                 out.append(self._odd())
-        name = aa.container_in(_b64(audio[:16])) if audio.startswith(aa.CONTAINER_B64_PREFIXES) else None
-        if name and len(self.containers) < 10:
-            self.containers.append(pos)
-            self.container_name = name
-            if len(self.containers) in (1, 10):
-                out.append(self._container())
+        if prefix.startswith(aa.CONTAINER_B64_PREFIXES):
+            name = aa.container_in(_b64(_text(audio)[:16]))
+            if name and len(self.containers) < 10:
+                self.containers.append(pos)
+                self.container_name = name
+                if len(self.containers) in (1, 10):
+                    out.append(self._container())
         self.tail.append((pos, audio, n))
         self.tail_bytes += n
         while self.tail and self.tail_bytes - self.tail[0][2] >= TAIL_MS * bpm:
@@ -211,7 +258,7 @@ class AudioContentRule(Rule):
                 self.head.clear()
                 self.head_pos.clear()
             self.head_fmt = fmt
-            self.head += _b64(audio)
+            self.head += _b64(_text(audio))
             self.head_pos.append(pos)
             if len(self.head) >= HEAD_MS * bpm:
                 self.head_done = True
@@ -445,7 +492,7 @@ class AudioContentRule(Rule):
         if self.speech_open is None or not scope.vad_on() or not self.tail:
             return []
         kind, rate = _in_format(scope)
-        data = b"".join(_b64(a) for _, a, _ in self.tail)
+        data = b"".join(_b64(_text(a)) for _, a, _ in self.tail)
         x = aa.decode(data, kind)
         last = x[-int(rate * 0.3) :]
         db = aa.frame_db(last, max(rate // 50, 1))

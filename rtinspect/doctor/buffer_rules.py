@@ -10,7 +10,7 @@ from rtinspect.doctor.finding import Finding, pretty_events
 from rtinspect.doctor.rule import Rule, Scope
 from rtinspect.protocol import Dialect
 from rtinspect.protocol.session import input_format
-from rtinspect.tap import Tapped
+from rtinspect.tap import AudioRun, Tapped
 
 _MS = re.compile(r"only has ([0-9.]+)\s*ms")
 COMMIT = {"type": "input_audio_buffer.commit"}
@@ -165,6 +165,11 @@ class SpeechRule(Rule):
         "response.audio.delta": "on_audio",
         "response.created": "on_response",
     }
+    RUNS = {
+        "input_audio_buffer.append": "on_append_run",
+        "response.output_audio.delta": "on_audio_run",
+        "response.audio.delta": "on_audio_run",
+    }
     NEVER_STOPPED_MS = 15_000  # a long sentence has pauses well before this
     ECHO_WINDOW_S = 1.5
 
@@ -236,17 +241,39 @@ class SpeechRule(Rule):
             self.audio_started_for = True
             self.response_audio_t = rec.t
 
+    def on_audio_run(self, scope: Scope, pos: int, run: AudioRun) -> None:
+        self.on_audio(
+            scope, pos, Tapped(float(run.times[0]), run.dir, run.events[0])
+        )  # only the first counts
+
     def on_append(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        return self._heard(scope.state.buffer.total_ms)
+
+    def on_append_run(self, scope: Scope, pos: int, run: AudioRun) -> list[Finding] | None:
+        """Each append with the buffer total just before it (the state's own running sum)."""
         if self.started is None or self.reported_for == self.started:
             return None
-        if scope.state.buffer.total_ms - self.started_at_ms < self.NEVER_STOPPED_MS:
+        b = scope.state.buffer
+        total, bpm = b.total_ms, b.bytes_per_ms
+        for n in run.sizes.tolist() if hasattr(run.sizes, "tolist") else run.sizes:
+            found = self._heard(total)
+            if found:
+                return found
+            total += n / bpm
+        return None
+
+    def _heard(self, total_ms: float) -> list[Finding] | None:
+        """An append arriving with ``total_ms`` of input audio before it."""
+        if self.started is None or self.reported_for == self.started:
+            return None
+        if total_ms - self.started_at_ms < self.NEVER_STOPPED_MS:
             return None
         self.reported_for = self.started
-        self.reported = self._never_stopped(scope, self.started)
+        self.reported = self._never_stopped(total_ms, self.started)
         return [self.reported]
 
-    def _never_stopped(self, scope: Scope, start: int) -> Finding:
-        ms = scope.state.buffer.total_ms - self.started_at_ms
+    def _never_stopped(self, total_ms: float, start: int) -> Finding:
+        ms = total_ms - self.started_at_ms
         return Finding(
             "warning",
             "speech-never-stopped",
@@ -281,7 +308,7 @@ class SpeechRule(Rule):
         if self.started is None or self.reported_for == self.started:
             return None
         if scope.state.buffer.total_ms - self.started_at_ms >= self.NEVER_STOPPED_MS:
-            return [self._never_stopped(scope, self.started)]
+            return [self._never_stopped(scope.state.buffer.total_ms, self.started)]
         return None
 
 
@@ -289,6 +316,7 @@ class FormatOrderRule(Rule):
     """Audio appended before the ``session.updated`` that changed the input format."""
 
     HANDLES = {"session.updated": "on_updated", "input_audio_buffer.append": "on_append"}
+    RUNS = {"input_audio_buffer.append": "on_append_run"}
 
     def __init__(self) -> None:
         self.first_append: int | None = None
@@ -296,6 +324,9 @@ class FormatOrderRule(Rule):
     def on_append(self, scope: Scope, pos: int, rec: Tapped) -> None:
         if self.first_append is None:
             self.first_append = pos
+
+    def on_append_run(self, scope: Scope, pos: int, run: AudioRun) -> None:
+        self.on_append(scope, pos, Tapped(float(run.times[0]), run.dir, run.events[0]))
 
     def on_updated(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         session: Any = rec.event.get("session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rtinspect.doctor.finding import Finding, pretty_events
 from rtinspect.doctor.rule import Rule, Scope
-from rtinspect.tap import META_CONNECTION_CLOSED, META_TRANSPORT_ERROR, Tapped
+from rtinspect.tap import META_CONNECTION_CLOSED, META_TRANSPORT_ERROR, AudioRun, Tapped
 
 # error code -> (doctor code, title, explanation)
 _KNOWN: dict[str, tuple[str, str, str]] = {
@@ -188,6 +188,7 @@ class ExpiryRule(Rule):
             "on_any",
         ),
     }
+    RUNS = {"input_audio_buffer.append": "on_run"}
     MARGIN_S = 120.0
 
     def __init__(self) -> None:
@@ -200,6 +201,16 @@ class ExpiryRule(Rule):
         if isinstance(exp, int | float) and exp > 0 and scope.started:
             self.expires_t = exp - scope.started
             self.created = pos
+
+    def on_run(self, scope: Scope, pos: int, run: AudioRun) -> list[Finding] | None:
+        """The first append of the run at or past the margin, as ``on_any`` would have met it."""
+        if self.expires_t is None or self.done:
+            return None
+        times = run.times
+        k = next((k for k in range(len(run)) if times[k] >= self.expires_t - self.MARGIN_S), None)
+        if k is None:
+            return None
+        return self.on_any(scope, pos + k, Tapped(float(times[k]), run.dir, run.events[k]))
 
     def on_any(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         if self.expires_t is None or self.done or rec.t < self.expires_t - self.MARGIN_S:

@@ -31,7 +31,7 @@ from rtinspect.protocol import Dialect
 from rtinspect.protocol.audio import b64_decoded_len
 from rtinspect.secrets import redact_text
 from rtinspect.session.state import SessionState
-from rtinspect.tap import Tapped
+from rtinspect.tap import AudioRun, Tapped
 
 Handler = Callable[[Scope, int, Tapped], "Iterable[Finding] | None"]
 # Order matters only for errors: specific rules claim them before the generic catch-all.
@@ -125,6 +125,41 @@ class Doctor:
                 continue
             if res:
                 self._keep(res, out)
+
+    def feed_run(self, run: AudioRun) -> list[Finding]:
+        """Diagnose and fold a run of audio events from a log (``LogReader.iter_fold``).
+
+        Most of a real log is audio: the rules that declare ``RUNS`` for the run's type take it in
+        one call, before it is folded; any other rule handling the type gets each event (payload
+        read back) with the state as ``feed`` would give it. ``changed`` is left as ``feed`` leaves it.
+        """
+        n = len(run)
+        pos = self._pos
+        typ = run.type
+        before, after = self._dispatch.get(typ, (self._every, _NO_HANDLERS))
+        out: list[Finding] = []
+        single: list[Handler] = []
+        for handler in before:
+            rule = getattr(handler, "__self__", None)
+            name = rule.RUNS.get(typ) if isinstance(rule, Rule) else None
+            if name is None:
+                single.append(handler)
+            else:
+                self._run([getattr(rule, name)], pos, run, out)  # type: ignore[list-item]
+        if not single and not after:
+            self._pos = pos + n
+            self.changed = self.state.apply_run(run)
+            return out
+        scope = self.scope
+        for k, rec in enumerate(run.records()):
+            self._pos = pos + k + 1
+            scope.nbytes = int(run.sizes[k])
+            if single:
+                self._run(single, pos + k, rec, out)
+            self.changed = self.state.apply(rec)
+            if after:
+                self._run(after, pos + k, rec, out)
+        return out
 
     def step(self, rec: Tapped) -> tuple[set[str], list[Finding]]:
         """``feed``, also returning the state areas the event changed (for views sharing the state)."""

@@ -101,6 +101,11 @@ class Rule:
     # Event type -> method run AFTER the event is folded (``scope.state`` includes it): for summaries
     # that read what the fold derived from the event itself (a response's cost, its turn).
     AFTER: dict[str, str] = {}
+    RUNS: dict[str, str] = {}
+    """Audio event type -> method ``(scope, pos, run) -> findings`` taking a whole ``AudioRun`` (a
+    recorded log's consecutive appends or deltas, sizes measured from the bytes) in one call, with
+    ``scope.state`` as it was before the run's first event (``pos``). A rule handling an audio type
+    without one gets the run's events one by one, payloads read back: exact, but slow."""
 
     def finish(self, scope: Scope) -> Iterable[Finding] | None:
         return None

@@ -76,6 +76,19 @@ class _ShiftedView:
         sh = self._shift
         return self._data[s.start + sh : s.stop + sh]
 
+    def prefixes(self, offs: list[int], poffs: list[int], pends: list[int], sizes: list[int]) -> np.ndarray:
+        """The first 4 characters of each measured payload (b"" elsewhere), gathered at once."""
+        at = np.array(offs, np.int64) + np.array(poffs, np.int64) + self._shift
+        width = np.minimum(np.array(pends, np.int64) - np.array(poffs, np.int64), 4)
+        width[np.array(sizes) < 0] = 0
+        buf = np.frombuffer(self._data, np.uint8)
+        try:
+            idx = np.minimum(at[:, None] + np.arange(4), len(buf) - 1)
+            out = buf[idx] * (np.arange(4) < width[:, None])
+        finally:
+            del buf  # a map cannot close while an array still views it
+        return np.ascontiguousarray(out, np.uint8).view("S4").ravel()
+
 
 class LogReader(Queries, FdOwner):
     """A recorded session: ``len(reader)`` events, ``reader[i] -> Tapped``, numpy index columns."""
@@ -425,13 +438,14 @@ class LogReader(Queries, FdOwner):
             run_key, run_first, events = -1, 0, []
             shared: dict[str, Any] = {}
             with _Span(self.fd, base, end - base) as data:
+                heads = data.prefixes(offs, poffs, pends, sizes)
                 for k in range(j):
                     o, ln = offs[k], lens[k]
                     if sizes[k] >= 0:  # a measured audio event
                         key = types[k] * 4 + dirs[k]
                         if key != run_key:
                             if events:
-                                yield self._run(cols, i + run_first, events, names)
+                                yield self._run(cols, i + run_first, events, names, heads, i)
                             run_key, run_first, events = key, k, []
                             shared = {"type": names[types[k]]}
                         if bare[k]:
@@ -457,7 +471,7 @@ class LogReader(Queries, FdOwner):
                             events.append(event)
                             continue
                     if events:
-                        yield self._run(cols, i + run_first, events, names)
+                        yield self._run(cols, i + run_first, events, names, heads, i)
                         events = []
                     run_key = -1
                     try:
@@ -469,11 +483,17 @@ class LogReader(Queries, FdOwner):
                         continue
                     yield Tapped(times[k], DIRECTIONS[dirs[k]], event)
                 if events:
-                    yield self._run(cols, i + run_first, events, names)
+                    yield self._run(cols, i + run_first, events, names, heads, i)
             i += j
 
     def _run(
-        self, cols: dict[str, np.ndarray], first: int, events: list[dict[str, Any]], names: list[str]
+        self,
+        cols: dict[str, np.ndarray],
+        first: int,
+        events: list[dict[str, Any]],
+        names: list[str],
+        heads: np.ndarray,
+        block: int,
     ) -> AudioRun:
         stop = first + len(events)
         name = names[int(cols["types"][first])]
@@ -486,6 +506,7 @@ class LogReader(Queries, FdOwner):
             events,
             AUDIO_FIELDS[name],
             self._payload_reader(first),
+            heads[first - block : stop - block],
         )
 
     def _payload_reader(self, first: int) -> Callable[[int], str]:

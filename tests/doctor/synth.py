@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import base64
 import copy
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rtinspect.doctor import Doctor, Finding, diagnose
-from rtinspect.tap import META_CONNECTION_CLOSED, META_CONNECTION_OPENED, Tapped
+from rtinspect.log import LogReader, LogWriter
+from rtinspect.tap import META_CONNECTION_CLOSED, META_CONNECTION_OPENED, AudioRun, Tapped
 
 GA_SESSION: dict[str, Any] = {
     "type": "realtime",
@@ -253,7 +256,11 @@ class Synth:
 
     # -- running -------------------------------------------------------------------------------
     def diagnose(self) -> list[Finding]:
-        return diagnose(self.recs, None if self.dialect is None else self.dialect)
+        found = diagnose(self.recs, None if self.dialect is None else self.dialect)
+        assert from_log(self.recs, self.dialect) == found, (
+            "a recorded log's audio runs must diagnose the same"
+        )
+        return found
 
     def codes(self, *, include_info: bool = False) -> set[str]:
         return {f.code for f in self.diagnose() if include_info or f.severity != "info"}
@@ -268,3 +275,22 @@ class Synth:
         for rec in self.recs:
             doctor.feed(rec)
         return doctor
+
+
+def from_log(recs: list[Tapped], dialect: str | None) -> list[Finding]:
+    """The findings of ``recs`` written to a log and read back as ``rtinspect doctor`` reads it:
+    audio in runs measured from the bytes (``LogReader.iter_fold``, ``Doctor.feed_run``)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "s.jsonl"
+        with LogWriter(path, dialect=dialect) as writer:
+            for rec in recs:
+                writer.write(rec)
+        with LogReader.open(path) as reader:
+            doctor = Doctor(dialect)
+            for item in reader.iter_fold():
+                if isinstance(item, AudioRun):
+                    doctor.feed_run(item)
+                else:
+                    doctor.feed(item)
+            doctor.finish()
+            return doctor.findings

@@ -251,7 +251,9 @@ class EventList(ScrollView, can_focus=True):
         total = len(self.model.index)
         text = f" no event matches the filter: 0 of {total:,} shown (f: change it, 1 2 3: directions)"
         style = self.get_component_rich_style("event-list--warning")
-        return Strip([Segment(text, style)]).apply_style(self.rich_style).crop_extend(0, width, self.rich_style)
+        return (
+            Strip([Segment(text, style)]).apply_style(self.rich_style).crop_extend(0, width, self.rich_style)
+        )
 
     def _type_col(self, width: int) -> int:
         names = self.model.index.type_names

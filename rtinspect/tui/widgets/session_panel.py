@@ -115,7 +115,9 @@ class SessionPanel(Vertical):
             is_diff = path in diffs
             mark = Content.styled("≠", "bold $error") if is_diff else Content("=" if path in asked else "")
             asked_v = (
-                short(asked[path], value_w) if path in asked else (short(diffs[path][0], value_w) if is_diff else "")
+                short(asked[path], value_w)
+                if path in asked
+                else (short(diffs[path][0], value_w) if is_diff else "")
             )
             held_v = short(held.get(path), value_w) if path in held else "—"
             style = "bold $error" if is_diff else ""

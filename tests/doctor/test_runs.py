@@ -1,0 +1,38 @@
+"""``rtinspect doctor`` reads a log's audio in runs measured from the bytes (payloads unread): it
+must find exactly what feeding every whole record finds. (Every ``Synth`` session checks the same
+in ``synth.Synth.diagnose``.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rtinspect.doctor import Doctor
+from rtinspect.log import LogReader
+from rtinspect.tap import AudioRun
+
+RECORDINGS = sorted((Path(__file__).resolve().parents[2] / "recordings").glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.name)
+def test_runs_diagnose_like_whole_records(path: Path) -> None:
+    with LogReader.open(path) as reader:
+        dialect = reader.header.get("dialect")
+        whole = Doctor(dialect)
+        for rec in reader.iter_records():
+            whole.feed(rec)
+        whole.finish()
+        runs = Doctor(dialect)
+        n_runs = 0
+        for item in reader.iter_fold():
+            if isinstance(item, AudioRun):
+                n_runs += 1
+                runs.feed_run(item)
+            else:
+                runs.feed(item)
+        runs.finish()
+        assert n_runs > 0 or "beta-header" in path.name
+        assert runs.findings == whole.findings
+        assert runs.events_seen == whole.events_seen
+        assert vars(runs.state) == vars(whole.state)
