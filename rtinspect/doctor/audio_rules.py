@@ -15,6 +15,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import numpy as np
+
 from rtinspect.doctor import audio_analysis as aa
 from rtinspect.doctor.finding import Finding, pretty_events
 from rtinspect.doctor.rule import Rule, Scope
@@ -212,21 +214,61 @@ class AudioContentRule(Rule):
         return self._take(scope, pos, scope.nbytes, audio[:4], audio)
 
     def on_append_run(self, scope: Scope, pos: int, run: AudioRun) -> list[Finding] | None:
-        """The run's appends, their payloads read back only where a check needs the samples:
-        the head, a header-like first 4 characters, and the appends left in the tail."""
-        sizes = run.sizes.tolist() if hasattr(run.sizes, "tolist") else list(run.sizes)
+        """The run's appends, their payloads read back only where a check needs the samples: the
+        head (one by one through ``_take`` until it is full), header-like first characters, and
+        the appends the tail keeps. Past the head, the rest is ``_take``'s bookkeeping in bulk."""
+        sizes = np.asarray(run.sizes, np.int64)
         prefixes = run.prefixes
         if prefixes is None:
             prefixes = [run.payload(k)[:4].encode() for k in range(len(run))]
-        reader = run.payload
+        heads = np.asarray(prefixes, "S4")
+        present = np.flatnonzero(heads != b"")  # an empty payload is skipped, as on_append skips it
         out: list[Finding] = []
-        for k, n in enumerate(sizes):
-            prefix = prefixes[k]
-            if not prefix:
-                continue  # an empty payload, as on_append skips it
-            found = self._take(scope, pos + k, n, prefix.decode("ascii"), partial(reader, k))
+        k0 = 0
+        while k0 < len(present) and not self.head_done:
+            k = int(present[k0])
+            found = self._take(
+                scope, pos + k, int(sizes[k]), heads[k].decode("ascii"), partial(run.payload, k)
+            )
             if found:
                 out.extend(found)
+            k0 += 1
+        present = present[k0:]
+        if not len(present):
+            return out or None
+        if _in_format(scope)[0] == "pcm" and len(self.odd) < 10:
+            for k in present[sizes[present] % 2 == 1][: 10 - len(self.odd)].tolist():
+                self.odd.append(pos + k)
+                if len(self.odd) in (1, 10):
+                    out.append(self._odd())
+        screen = present[np.isin(heads[present], np.array(aa.CONTAINER_B64_PREFIXES, "S4"))]
+        for k in screen.tolist():
+            name = aa.container_in(_b64(run.payload(k)[:16]))
+            if name and len(self.containers) < 10:
+                self.containers.append(pos + k)
+                self.container_name = name
+                if len(self.containers) in (1, 10):
+                    out.append(self._container())
+        # The tail ends as the longest suffix whose bytes after its first entry stay under the
+        # limit (what popping after every append leaves), found from the end; payloads unread.
+        limit = TAIL_MS * scope.bytes_per_ms
+        keep: list[tuple[int, str | Callable[[], str], int]] = []
+        acc = 0
+        for k in reversed(present.tolist()):
+            if keep and acc >= limit:
+                break
+            n = int(sizes[k])
+            keep.append((pos + k, partial(run.payload, k), n))
+            acc += n
+        else:
+            old = self.tail
+            while old and acc < limit:
+                entry = old.pop()
+                keep.append(entry)
+                acc += entry[2]
+        keep.reverse()
+        self.tail, self.tail_bytes = deque(keep), acc
+        self.last_append = pos + int(present[-1])
         return out or None
 
     def _take(

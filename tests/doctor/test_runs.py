@@ -36,3 +36,9 @@ def test_runs_diagnose_like_whole_records(path: Path) -> None:
         assert runs.findings == whole.findings
         assert runs.events_seen == whole.events_seen
         assert vars(runs.state) == vars(whole.state)
+        for a, b in zip(runs.rules, whole.rules, strict=True):  # rule state too (tails read back)
+            va, vb = dict(vars(a)), dict(vars(b))
+            if "tail" in va:
+                ta, tb = va.pop("tail"), vb.pop("tail")
+                assert [(p, a if isinstance(a, str) else a(), n) for p, a, n in ta] == list(tb)
+            assert va == vb, type(a).__name__
