@@ -359,7 +359,58 @@ async def healthy_ga_fast(s: Session) -> None:
     await s.settle(0.3)
 
 
+async def ga_commit_under_vad_accepted(s: Session) -> None:
+    # The client commits under server VAD with audio still buffered: the commit SUCCEEDS and makes a
+    # second user item (of trailing silence), which the model then answers.
+    await enable_transcription(s)
+    await s.stream(silence(300) + hello24() + silence(1200))
+    await s.wait("input_audio_buffer.committed")
+    await s.wait("response.done")
+    await s.stream(silence(400), realtime=False)
+    await s.send({"type": "input_audio_buffer.commit"})
+    await s.wait("input_audio_buffer.committed", count=2)
+    await s.settle(1.0)
+
+
+async def voice_first(s: Session, voice: str) -> None:
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "realtime",
+                "audio": {"input": {"transcription": GA_TRANSCRIBE}, "output": {"voice": voice}},
+            },
+        }
+    )
+    await s.wait("session.updated")
+
+
+async def ga_voice_locked(s: Session) -> None:
+    # The app changes the voice after the assistant has spoken: cannot_update_voice.
+    await enable_transcription(s)
+    await s.stream(silence(300) + hello24() + silence(1200))
+    await s.wait("response.done")
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.send(
+        {"type": "session.update", "session": {"type": "realtime", "audio": {"output": {"voice": "marin"}}}}
+    )
+    await s.wait("error")
+    await s.settle(0.3)
+
+
+async def ga_voice_first(s: Session) -> None:
+    # The healthy twin: the voice is set in the first update, before any response.
+    await voice_first(s, "marin")
+    await s.stream(silence(300) + hello24() + silence(1200))
+    await s.wait("response.done")
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.3)
+
+
 SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
+    "ga-commit-under-vad-accepted": (ga_commit_under_vad_accepted, Dialect.GA, False),
+    "ga-voice-locked": (ga_voice_locked, Dialect.GA, False),
+    "ga-voice-first": (ga_voice_first, Dialect.GA, False),
     "ga-16k-fast": (ga_16k_fast, Dialect.GA, False),
     "ga-16k-fast-resampled": (ga_16k_fast_resampled, Dialect.GA, False),
     "ga-16k-fast-app": (ga_16k_fast_app, Dialect.GA, False),

@@ -17,6 +17,7 @@ from typing import Any
 
 from rtinspect.doctor.engine import diagnose
 from rtinspect.doctor.finding import Finding
+from rtinspect.doctor.fixes import without
 from rtinspect.exchange.logio import SessionLog
 from rtinspect.replay.plan import ReplayPlan, plan_from_log
 from rtinspect.tap import Tapped
@@ -126,6 +127,15 @@ def patch(plan: ReplayPlan, records: list[Tapped], finding: Finding) -> ReplayPl
             sends[at] = (sends[at][0], fix)
         if code == "beta-interface-retired":  # the fix is GA: connect as GA
             return replace(plan, sends=sends, dialect="ga", headers={})
+    elif code == "session-voice-locked":
+        at = first_of(*SESSION_UPDATES)
+        if at is None:
+            raise _NotVerifiable("the refused update is not among the client events")
+        rest = without(without(dict(sends[at][1].get("session") or {}), "audio", "output", "voice"), "voice")
+        if any(k != "type" for k in rest):
+            sends[at] = (sends[at][0], {**sends[at][1], "session": rest})
+        else:
+            del sends[at]  # the update only changed the voice: in a new session it goes first
     elif code == "truncate-beyond-audio":
         raise _NotVerifiable(
             "the fix names an item of the original session and the milliseconds your player played: a re-run "

@@ -29,8 +29,10 @@ BROKEN: dict[str, set[str]] = {
     "ga-truncate-beyond-audio": {"truncate-beyond-audio"},
     "ga-16k-fast": {"audio-rate-mismatch"},  # from rtinspect's own audio.started meta
     "ga-16k-fast-app": {"audio-rate-mismatch"},  # no meta: from the audio itself
+    "ga-commit-under-vad-accepted": {"commit-under-server-vad"},  # the manual commit succeeded
+    "ga-voice-locked": {"session-voice-locked"},
 }
-HEALTHY = ["healthy-ga", "healthy-beta", "ga-16k-fast-resampled", "healthy-ga-fast"]
+HEALTHY = ["healthy-ga", "healthy-beta", "ga-16k-fast-resampled", "healthy-ga-fast", "ga-voice-first"]
 SESSION_FIXES = {
     "transcription-not-enabled",
     "session-value-out-of-range",

@@ -26,6 +26,7 @@ EXPECTED = {
         "transcription-not-enabled": "cleared",
     },
     "ga-wav-header": {"container-bytes-in-pcm": "not-verifiable"},
+    "ga-voice-locked": {"session-voice-locked": "cleared"},
 }
 
 
