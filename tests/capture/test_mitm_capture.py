@@ -53,6 +53,7 @@ async def main() -> None:
         await send({"type": "input_audio_buffer.append", "audio": base64.b64encode(bytes(9600)).decode()})
         await send({"type": "input_audio_buffer.commit"})
         await recv_until("input_audio_buffer.committed")
+        await recv_until("conversation.item.done")  # the committed audio's item, before ours
         await send({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
                     "content": [{"type": "input_text", "text": "the key is " + os.environ["APP_KEY"]}]}})
         await recv_until("conversation.item.done")

@@ -180,6 +180,7 @@ async def test_stream_shows_progress_and_stops(server) -> None:
         assert "streaming weather_16k_mono.wav" in status and "(A stops)" in status
         await pilot.press("A")
         await wait_until(pilot, lambda: app.controller.stream_task.done())
+        await pilot.pause(0.2)  # the last appends reach the list in the next 30 Hz batch
         sent = types(app).count("input_audio_buffer.append")
         await pilot.pause(0.3)
         assert types(app).count("input_audio_buffer.append") == sent  # nothing more after stopping
