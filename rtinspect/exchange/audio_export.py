@@ -1,7 +1,8 @@
 """Input and output audio of a recorded session as WAV files: per turn and for the whole session.
 
 Formats follow what the SERVER held at each moment (``session.created``/``updated``), not what
-the client asked for, since a rejected update leaves the old format in force. Everything is
+the client asked for, since a rejected update leaves the old format in force: the session's one fold
+(``SessionState``) says which, the same one every view reads. Everything is
 written as 24 kHz mono 16-bit WAV (G.711 is decoded and upsampled) so files line up and play
 anywhere. Input audio is cut into one file per committed item (the appends since the previous
 commit or clear); output audio is one file per response.
@@ -21,10 +22,10 @@ import numpy as np
 from rtinspect.audio.convert import decode_to_pcm16, pcm16_resample
 from rtinspect.exchange.logio import SessionLog
 from rtinspect.protocol import Dialect
-from rtinspect.protocol.session import AudioFormat, input_format, output_format
+from rtinspect.protocol.audio import OUTPUT_AUDIO_TYPES, AudioFormat
+from rtinspect.session.state import SessionState
 
 RATE = 24000
-_OUTPUT_DELTAS = ("response.output_audio.delta", "response.audio.delta")
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -47,24 +48,6 @@ def _decode(payload: Any, fmt: AudioFormat) -> np.ndarray | None:
     if fmt.rate != RATE and len(pcm):
         pcm = np.frombuffer(pcm16_resample(pcm, fmt.rate, RATE), dtype="<i2")
     return pcm
-
-
-class _Formats:
-    """The audio formats the server holds, updated as the session goes."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        self.dialect = dialect
-        self.input = AudioFormat("pcm16", RATE)
-        self.output = AudioFormat("pcm16", RATE)
-
-    def update(self, session: Any) -> None:
-        if not isinstance(session, dict):
-            return
-        try:
-            self.input = input_format(session, self.dialect)
-            self.output = output_format(session, self.dialect)
-        except (ValueError, KeyError, TypeError):
-            pass  # an odd format field keeps the previous one
 
 
 def _name(index: int, kind: str, ident: str) -> str:
@@ -107,7 +90,7 @@ def export_audio(log: SessionLog, out_dir: Path) -> AudioExport:
     """One pass over the log: every chunk is decoded and written at once (nothing is held), input
     audio per committed item, output audio per response, and the whole session in and out."""
     dialect = Dialect(log.dialect) if log.dialect in ("ga", "beta") else Dialect.GA
-    formats = _Formats(dialect)
+    state = SessionState(dialect=dialect)  # the formats the server holds, event by event
     result = AudioExport()
     out_dir.mkdir(parents=True, exist_ok=True)
     all_in, all_out = _Wav(out_dir / "input.wav"), _Wav(out_dir / "output.wav")
@@ -128,10 +111,9 @@ def export_audio(log: SessionLog, out_dir: Path) -> AudioExport:
     try:
         for rec in log.records:
             ev = rec.event
-            if rec.dir == "server" and rec.type in ("session.created", "session.updated"):
-                formats.update(ev.get("session"))
-            elif rec.dir == "client" and rec.type == "input_audio_buffer.append":
-                pcm = _decode(ev.get("audio"), formats.input)
+            state.apply(rec)
+            if rec.dir == "client" and rec.type == "input_audio_buffer.append":
+                pcm = _decode(ev.get("audio"), state.buffer.format)
                 if pcm is None:
                     result.bad_chunks += 1
                     continue
@@ -142,8 +124,8 @@ def export_audio(log: SessionLog, out_dir: Path) -> AudioExport:
             elif rec.dir == "server" and rec.type == "input_audio_buffer.cleared":
                 segment.discard()
                 segment = _Wav(out_dir / ".input-segment.partial.wav")
-            elif rec.dir == "server" and rec.type in _OUTPUT_DELTAS:
-                pcm = _decode(ev.get("delta"), formats.output)
+            elif rec.dir == "server" and rec.type in OUTPUT_AUDIO_TYPES:
+                pcm = _decode(ev.get("delta"), state.output_format)
                 if pcm is None:
                     result.bad_chunks += 1
                     continue
