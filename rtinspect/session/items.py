@@ -173,5 +173,5 @@ def on_transcription_failed(st: SessionState, rec: Tapped, pos: int) -> set[str]
     tr = _transcript(st, rec, pos)
     if tr is None:
         return set()
-    tr.status, tr.failed_pos, tr.error = "failed", pos, rec.event.get("error")
+    tr.status, tr.failed_pos, tr.failed_t, tr.error = "failed", pos, rec.t, rec.event.get("error")
     return {"items"}

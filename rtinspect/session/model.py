@@ -314,6 +314,7 @@ class InputTranscript:
     completed_pos: int | None = None
     completed_t: float | None = None
     failed_pos: int | None = None
+    failed_t: float | None = None
 
 
 @dataclass(slots=True)

@@ -283,7 +283,7 @@ class HeadlessSend:
             vad and bool((turn or {}).get("create_response", True))
         )
         done = await self._wait_turn(client, start, expect_response, vad or result.committed, transcribing)
-        turn_state = self._fold(client.events[start:])
+        turn_state = self._fold(client.events, start)
         for line in render_turn(turn_state, transcribing=transcribing, fix_hint=self._transcription_hint()):
             self._say(line)
         if turn_state.errors:
@@ -310,8 +310,8 @@ class HeadlessSend:
     ) -> bool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.opts.timeout
-        turn = Turn()
-        folded = start
+        turn = Turn(start)  # the whole connection is folded; the turn reads from ``start``
+        folded = 0
         while True:
             for rec in client.events[folded:]:  # incremental: each event is folded once
                 turn.fold(rec)
@@ -332,8 +332,8 @@ class HeadlessSend:
                 await client.wait_for(lambda r: True, timeout=min(remaining, 1.0), since=folded)
 
     @staticmethod
-    def _fold(events: list[Tapped]) -> Turn:
-        turn = Turn()
+    def _fold(events: list[Tapped], start: int) -> Turn:
+        turn = Turn(start)
         for rec in events:
             turn.fold(rec)
         return turn

@@ -1,112 +1,129 @@
 """Follow one turn of a live session from its events: when it is over, and what happened in it.
 
 Used by ``rtinspect send`` to know when to stop waiting and to print a readable account
-(VAD windows, transcripts, responses, errors, timings). Pure: it only reads ``Tapped`` records.
+(VAD windows, transcripts, responses, errors, timings). Pure: a view of the session's one fold
+(``SessionState``), which it feeds with the connection's ``Tapped`` records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rtinspect.audio.formats import latest_session
 from rtinspect.protocol import Dialect
 from rtinspect.protocol.session import transcription_config, turn_detection
-from rtinspect.tap import META_CONNECTION_CLOSED, Tapped
-from rtinspect.transport.client import audio_payload_bytes
-
-_TRANSCRIPT_DONE = "conversation.item.input_audio_transcription.completed"
-_TRANSCRIPT_FAILED = "conversation.item.input_audio_transcription.failed"
-_TEXT_DELTAS = ("response.output_text.delta", "response.text.delta")
-_AUDIO_TRANSCRIPT_DELTAS = ("response.output_audio_transcript.delta", "response.audio_transcript.delta")
-_AUDIO_DELTAS = ("response.output_audio.delta", "response.audio.delta")
+from rtinspect.session.model import CloseInfo
+from rtinspect.session.state import SessionState
+from rtinspect.tap import Tapped
 
 
 @dataclass
 class Response:
+    """One response as ``send`` reports it (read from the session's fold)."""
+
     id: str
     created_t: float
     done_t: float | None = None
     status: str | None = None
     status_details: Any = None
     text: str = ""
-    audio_bytes: int = 0
+    audio_ms: float = 0.0  # in the output format the session held (protocol.audio arithmetic)
 
 
-@dataclass
 class Turn:
-    """What one streamed file produced."""
+    """What one streamed file produced: a view of the session's one fold from event ``start`` on.
 
-    speech: list[tuple[int | None, int | None]] = field(default_factory=list)  # VAD windows, ms
-    committed: dict[str, float] = field(default_factory=dict)  # item_id -> t
-    transcripts: dict[str, tuple[float, str | None, str | None]] = field(
-        default_factory=dict
-    )  # id -> t, text, error
-    responses: dict[str, Response] = field(default_factory=dict)
-    errors: list[Tapped] = field(default_factory=list)
-    failed_steps: set[str] = field(default_factory=set)  # client event_ids the server answered with an error
-    closed: Tapped | None = None
-    count: int = 0
+    ``fold`` every event of the connection from the first (so formats and items are known); the
+    report reads only what happened at or after ``start``. The speech windows, commits,
+    transcripts, responses and errors are ``SessionState``'s, never a second fold.
+    """
+
+    def __init__(self, start: int = 0, state: SessionState | None = None) -> None:
+        self.state = state if state is not None else SessionState()
+        self.start = start
+        self.count = 0
 
     def fold(self, rec: Tapped) -> None:
+        self.state.apply(rec)
         self.count += 1
-        ev, kind = rec.event, rec.type
-        if rec.dir == "meta":
-            if kind == META_CONNECTION_CLOSED:
-                self.closed = rec
-            return
-        if rec.dir != "server":
-            return
-        if kind == "error":
-            self.errors.append(rec)
-            err = ev.get("error") if isinstance(ev.get("error"), dict) else {}
-            if isinstance(err.get("event_id"), str):
-                self.failed_steps.add(err["event_id"])
-        elif kind == "input_audio_buffer.speech_started":
-            self.speech.append((ev.get("audio_start_ms"), None))
-        elif kind == "input_audio_buffer.speech_stopped":
-            start = self.speech.pop()[0] if self.speech and self.speech[-1][1] is None else None
-            self.speech.append((start, ev.get("audio_end_ms")))
-        elif kind == "input_audio_buffer.committed":
-            self.committed[str(ev.get("item_id"))] = rec.t
-        elif kind in (_TRANSCRIPT_DONE, _TRANSCRIPT_FAILED):
-            err = ev.get("error") if isinstance(ev.get("error"), dict) else None
-            message = (err or {}).get("message") if kind == _TRANSCRIPT_FAILED else None
-            text = ev.get("transcript") if kind == _TRANSCRIPT_DONE else None
-            self.transcripts[str(ev.get("item_id"))] = (
-                rec.t,
-                text,
-                message or ("failed" if err is not None else None),
-            )
-        elif kind == "response.created":
-            rid = str((ev.get("response") or {}).get("id"))
-            self.responses[rid] = Response(rid, rec.t)
-        elif kind == "response.done":
-            resp = ev.get("response") or {}
-            r = self.responses.setdefault(str(resp.get("id")), Response(str(resp.get("id")), rec.t))
-            r.done_t, r.status, r.status_details = rec.t, resp.get("status"), resp.get("status_details")
-        elif kind in _TEXT_DELTAS or kind in _AUDIO_TRANSCRIPT_DELTAS:
-            r = self.responses.get(str(ev.get("response_id")))
-            if r is not None and isinstance(ev.get("delta"), str):
-                r.text += ev["delta"]
-        elif kind in _AUDIO_DELTAS:
-            r = self.responses.get(str(ev.get("response_id")))
-            if r is not None:
-                r.audio_bytes += audio_payload_bytes(ev, "delta")
+
+    @property
+    def speech(self) -> list[tuple[int | float | None, int | float | None]]:
+        """VAD windows (ms) that started, or stopped, in this turn."""
+        return [
+            (w.audio_start_ms, w.audio_end_ms)
+            for w in self.state.buffer.speech
+            if max(w.started_pos or -1, w.stopped_pos or -1) >= self.start
+        ]
+
+    @property
+    def committed(self) -> dict[str, float]:
+        """item_id -> t of each commit in this turn."""
+        return {str(c.item_id): c.t for c in self.state.buffer.commits if c.pos >= self.start}
+
+    @property
+    def transcripts(self) -> dict[str, tuple[float, str | None, str | None]]:
+        """item_id -> (t, text, error) of each input transcript that completed or failed in this turn."""
+        out: dict[str, tuple[float, str | None, str | None]] = {}
+        for item in self.state.items.values():
+            tr = item.transcript
+            if tr is None:
+                continue
+            if tr.status == "completed" and (tr.completed_pos or -1) >= self.start:
+                out[item.id] = (tr.completed_t or 0.0, tr.text, None)
+            elif tr.status == "failed" and (tr.failed_pos or -1) >= self.start:
+                err = tr.error if isinstance(tr.error, dict) else None
+                message = (err or {}).get("message")
+                out[item.id] = (tr.failed_t or 0.0, None, message or "failed")
+        return out
+
+    @property
+    def responses(self) -> dict[str, Response]:
+        out: dict[str, Response] = {}
+        for r in self.state.responses.values():
+            first = r.created_pos if r.created_pos is not None else r.done_pos
+            if first is None or first < self.start:
+                continue
+            created = r.created_t if r.created_t is not None else (r.done_t or 0.0)
+            text = r.text + r.audio_transcript if r.created_t is not None else ""
+            out[r.id] = Response(r.id, created, r.done_t, r.status, r.status_details, text, r.audio_ms)
+        return out
+
+    @property
+    def errors(self) -> list[Tapped]:
+        """The ``error`` events of this turn (as records, for ``describe_error``)."""
+        return [
+            Tapped(e.t, "server", {"type": "error", "error": e.error})
+            for e in self.state.errors
+            if e.pos >= self.start
+        ]
+
+    @property
+    def failed_steps(self) -> set[str]:
+        """Client event_ids the server answered with an error (session.errors' attribution)."""
+        return {e.event_id for e in self.state.errors if e.pos >= self.start and e.event_id is not None}
+
+    @property
+    def closed(self) -> CloseInfo | None:
+        return self.state.connection.closed
 
     def finished(self, *, expect_response: bool, expect_commit: bool, transcribing: bool) -> bool:
         """Over when every response started has finished (and one came, if expected), and every
         committed item has its transcript outcome when transcription is on."""
         if self.closed is not None:
             return True
-        if any(r.done_t is None for r in self.responses.values()):
+        responses = self.responses
+        if any(r.done_t is None for r in responses.values()):
             return False
-        if expect_response and not self.responses:
+        if expect_response and not responses:
             return False
-        if expect_commit and not self.committed:
+        committed = self.committed
+        if expect_commit and not committed:
             return False
-        return not (transcribing and any(i not in self.transcripts for i in self.committed))
+        transcripts = self.transcripts
+        return not (transcribing and any(i not in transcripts for i in committed))
 
 
 def session_summary(
@@ -147,7 +164,7 @@ def render_turn(turn: Turn, *, transcribing: bool, fix_hint: str | None = None) 
     for r in turn.responses.values():
         when = f", response +{r.created_t - t0:.1f} s" if t0 is not None else ""
         took = f", done +{r.done_t - r.created_t:.1f} s" if r.done_t is not None else ", never finished"
-        audio = f", {r.audio_bytes / 48000:.2f} s audio" if r.audio_bytes else ""
+        audio = f", {r.audio_ms / 1000:.2f} s audio" if r.audio_ms else ""
         details = r.status_details.get("reason") if isinstance(r.status_details, dict) else None
         status = f"{r.status}{' (' + str(details) + ')' if details else ''}"
         text = f' "{r.text}"' if r.text else ""

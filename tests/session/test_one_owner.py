@@ -179,3 +179,53 @@ def test_turn_latency_is_one_figure_for_the_status_bar_and_the_turns() -> None:
     assert (turn.input_end_by, turn.stopped_t, turn.item_id, turn.response.id) == ("vad", 1.0, "i1", "r1")
     assert turn.latency == pytest.approx(0.45)
     assert m.stats.last_latency == pytest.approx(0.45)
+
+
+def test_sends_turn_report_reads_the_fold_from_its_start() -> None:
+    """``send``'s per-file report is a view of the one fold: events before ``start`` (an earlier file)
+    are not reported, and G.711 output audio reads in its own format (it read bytes / 48000)."""
+    from rtinspect.transport.turns import Turn, render_turn
+
+    sess = _session()
+    sess["audio"]["output"]["format"] = {"type": "audio/pcmu"}
+    half_second = base64.b64encode(bytes(4000)).decode()  # 0.5 s at 8 kHz, 1 byte a sample
+    recs = [
+        Tapped(0.0, "server", {"type": "session.created", "session": sess}),
+        Tapped(
+            0.5, "server", {"type": "response.created", "response": {"id": "old", "status": "in_progress"}}
+        ),
+        Tapped(0.6, "server", {"type": "response.done", "response": {"id": "old", "status": "completed"}}),
+        Tapped(
+            1.0,
+            "server",
+            {"type": "input_audio_buffer.speech_started", "audio_start_ms": 300, "item_id": "i1"},
+        ),
+        Tapped(
+            2.0,
+            "server",
+            {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 1300, "item_id": "i1"},
+        ),
+        Tapped(
+            2.1, "server", {"type": "input_audio_buffer.committed", "item_id": "i1", "previous_item_id": None}
+        ),
+        Tapped(
+            2.2, "server", {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}}
+        ),
+        Tapped(
+            2.3, "server", {"type": "response.output_audio.delta", "response_id": "r1", "delta": half_second}
+        ),
+        Tapped(
+            2.4,
+            "server",
+            {"type": "response.output_audio_transcript.delta", "response_id": "r1", "delta": "hi"},
+        ),
+        Tapped(2.9, "server", {"type": "response.done", "response": {"id": "r1", "status": "completed"}}),
+    ]
+    turn = Turn(start=3)
+    for r in recs:
+        turn.fold(r)
+    assert turn.speech == [(300, 1300)] and list(turn.committed) == ["i1"]
+    assert list(turn.responses) == ["r1"] and turn.responses["r1"].audio_ms == pytest.approx(500.0)
+    assert turn.finished(expect_response=True, expect_commit=True, transcribing=False)
+    lines = render_turn(turn, transcribing=False)
+    assert any('"hi"' in line and "0.50 s audio" in line for line in lines), lines
