@@ -4,6 +4,7 @@ transcriber): the "done when" path, the actions, recording and the one-refresh-p
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -166,7 +167,21 @@ async def test_findings_appear_live(server) -> None:
         tabs.active = "tab-findings"
         await pilot.pause()
         table = app.screen.query_one("#findings-table", DataTable)
-        assert "session-value-out-of-range" in [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        codes = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert "session-value-out-of-range" in codes
+        # apply the fix: Enter opens the editor prefilled with it, valid, and Ctrl+S sends it
+        table.focus()
+        table.move_cursor(row=codes.index("session-value-out-of-range"))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "EditorScreen")
+        editor = app.screen
+        fixed = json.loads(editor.query_one("#code", TextArea).text)
+        assert fixed["type"] == "session.update"
+        assert fixed["session"]["audio"]["input"]["format"]["rate"] == 24000
+        editor.validate_now()
+        assert editor.problems == [] and editor.parse_error is None
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: types(app).count("session.updated") >= 1)
 
 
 async def test_stream_shows_progress_and_stops(server) -> None:

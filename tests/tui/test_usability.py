@@ -4,6 +4,7 @@ the footer's ? and q, the palette's sending entries, JSON highlighting."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sessions import broken_session, settled, tone_b64, write_log
@@ -203,3 +204,23 @@ async def test_help_documents_the_filter_language(tmp_path: Path) -> None:
         await settled(pilot)
         text = app.screen.query_one("Markdown").source
         assert "Filter language" in text and "N of M shown" in text and "id:item_123" in text
+
+
+async def test_enter_on_a_finding_saves_its_fix_beside_a_recorded_log(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settled(pilot)
+        app.screen.query_one("TabbedContent").active = "tab-findings"
+        app.screen.focus_pane("panels")
+        await settled(pilot)
+        codes = [f.code for f in app.model.findings]
+        row = codes.index("session-value-out-of-range")
+        table = app.screen.query_one("#findings-table")
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        await settled(pilot)
+        saved = list(tmp_path.glob("s.fix-session-value-out-of-range*.json"))
+        assert len(saved) == 1
+        fixed = json.loads(saved[0].read_text())
+        assert fixed["type"] == "session.update"
+        assert fixed["session"]["audio"]["input"]["format"]["rate"] == 24000

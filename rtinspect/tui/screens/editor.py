@@ -185,7 +185,7 @@ class EditorScreen(ModalScreen[None]):
         return BETA_TEMPLATES if self.model.dialect == "beta" else GA_TEMPLATES
 
     def compose(self) -> ComposeResult:
-        if self.mode == "session":
+        if self.mode == "session" and self.initial is None:
             initial = session_prefill(self.model)
             title = f"session.update ({self.model.dialect.upper()}) — prefilled from the effective session"
         else:

@@ -324,6 +324,12 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
             self.state_to(message.event)
         self._set_subtitle()
 
+    @on(FindingsPanel.ApplyFix)
+    def _apply_fix(self, message: FindingsPanel.ApplyFix) -> None:
+        from rtinspect.tui.screens.applyfix import apply_fix
+
+        apply_fix(self, message.finding)
+
     @on(FindingsPanel.Jump)
     def _jump(self, message: FindingsPanel.Jump) -> None:
         if not self.events.select_event(message.event):

@@ -9,12 +9,14 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from rtinspect.doctor.finding import Finding
 from rtinspect.inspector.model import SessionModel
 
 MAX_ROWS = 500  # a synthetic log can yield 10^5 findings; a table of them helps nobody
@@ -33,6 +35,15 @@ class FindingsPanel(Vertical):
         def __init__(self, event: int) -> None:
             self.event = event
             super().__init__()
+
+    class ApplyFix(Message):
+        """Enter on a finding with a fix: apply it (the screen decides how: editor or file)."""
+
+        def __init__(self, finding: Finding) -> None:
+            self.finding = finding
+            super().__init__()
+
+    BINDINGS = [Binding("j", "jump", "Jump")]
 
     def __init__(self, model: SessionModel, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -72,8 +83,9 @@ class FindingsPanel(Vertical):
             return
         f = self._shown[row]
         text = f"[{SEV_STYLE.get(f.severity, 'b')}]{escape(f.title)}[/]\n{escape(f.explanation)}\n"
-        if getattr(f, "fix", None):
-            text += f"\n[b]Fix:[/]\n{escape(f.fix)}"
+        if f.fix:
+            how = "open it in the editor" if self.model.live else "save it beside the log"
+            text += f"\n[b]Fix[/] (Enter: {how}; j: jump to the event):\n{escape(f.fix)}"
         self.query_one("#finding-text", Static).update(Content.from_markup(text))
 
     @on(DataTable.RowHighlighted, "#findings-table")
@@ -82,8 +94,20 @@ class FindingsPanel(Vertical):
 
     @on(DataTable.RowSelected, "#findings-table")
     def _selected(self, event: DataTable.RowSelected) -> None:
+        """Enter: apply the finding's fix when it has one, else jump to its first event."""
         row = event.cursor_row
         if 0 <= row < len(self._shown):
-            evs = list(getattr(self._shown[row], "events", ()) or ())
-            if evs:
-                self.post_message(self.Jump(int(evs[0])))
+            finding = self._shown[row]
+            if finding.fix:
+                self.post_message(self.ApplyFix(finding))
+            else:
+                self._jump_to(finding)
+
+    def action_jump(self) -> None:
+        row = self.query_one("#findings-table", DataTable).cursor_row
+        if 0 <= row < len(self._shown):
+            self._jump_to(self._shown[row])
+
+    def _jump_to(self, finding: Finding) -> None:
+        if finding.events:
+            self.post_message(self.Jump(int(finding.events[0])))
