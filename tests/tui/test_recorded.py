@@ -34,11 +34,11 @@ async def test_findings_panel_shows_the_cause_and_jumps_to_it(broken_log: Path) 
         codes = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
         assert "session-value-out-of-range" in codes
         assert "commit-under-server-vad" in codes
-        # select the first finding: the list jumps to the first event it points at
+        # select the first finding: j jumps to the first event it points at (Enter applies its fix)
         row = codes.index("session-value-out-of-range")
         table.focus()
         table.move_cursor(row=row)
-        await pilot.press("enter")
+        await pilot.press("j")
         await pilot.pause()
         events = app.screen.query_one(EventList)
         assert events.selected_event == 2
