@@ -102,12 +102,15 @@ class Session:
 Script = Callable[[Session], Awaitable[None]]
 
 
+FAULTS: dict[str, tuple[str, ...]] = {"ga-keepalive-1011": ("dropped_connection",)}  # embedded-server faults
+
+
 async def record(
     name: str, script: Script, *, dialect: Dialect = Dialect.GA, legacy_beta: bool = False
 ) -> Path:
     out = HERE / f"{name}.jsonl"
     # The server runs on its own thread so its VAD/ASR work never delays the client's real-time pacing.
-    server = ServerThread(legacy_beta=legacy_beta).start()
+    server = ServerThread(legacy_beta=legacy_beta, faults=FAULTS.get(name, ())).start()
     target = Target.embedded(server.url, dialect=dialect)
     tap = EventTap()
     writer = LogWriter(out, url=target.url, dialect=dialect.value, model=target.model, headers=target.headers)
@@ -407,7 +410,17 @@ async def ga_voice_first(s: Session) -> None:
     await s.settle(0.3)
 
 
+async def ga_keepalive_1011(s: Session) -> None:
+    # The connection drops mid-response with 1011 "keepalive ping timeout" (the server's dropped_connection
+    # fault: what a websockets peer reports when its pings go unanswered).
+    await enable_transcription(s)
+    await s.stream(silence(300) + hello24() + silence(1200))
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.shield(s.c.closed), 15)
+
+
 SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
+    "ga-keepalive-1011": (ga_keepalive_1011, Dialect.GA, False),
     "ga-commit-under-vad-accepted": (ga_commit_under_vad_accepted, Dialect.GA, False),
     "ga-voice-locked": (ga_voice_locked, Dialect.GA, False),
     "ga-voice-first": (ga_voice_first, Dialect.GA, False),

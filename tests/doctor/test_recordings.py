@@ -31,6 +31,7 @@ BROKEN: dict[str, set[str]] = {
     "ga-16k-fast-app": {"audio-rate-mismatch"},  # no meta: from the audio itself
     "ga-commit-under-vad-accepted": {"commit-under-server-vad"},  # the manual commit succeeded
     "ga-voice-locked": {"session-voice-locked"},
+    "ga-keepalive-1011": {"keepalive-timeout"},  # the embedded server's dropped_connection fault
 }
 HEALTHY = ["healthy-ga", "healthy-beta", "ga-16k-fast-resampled", "healthy-ga-fast", "ga-voice-first"]
 SESSION_FIXES = {
