@@ -13,6 +13,7 @@ from typing import Any
 
 from rtinspect.exchange.logio import SessionLog
 from rtinspect.secrets import redact_text
+from rtinspect.session.state import SessionState
 from rtinspect.tap import META_CONNECTION_CLOSED, META_TRANSPORT_ERROR
 
 _TEXT_DONE = {
@@ -77,15 +78,15 @@ def render_markdown(
     body: list[str] = []
     transcripts: dict[str, str | None] = {}
     pending_user: dict[str, int] = {}  # item id -> index in body of its placeholder line
-    appended_bytes = 0
+    # the session's one fold: a commit's audio in the format it was appended under (never a fixed 48)
+    state = SessionState(dialect=h.get("dialect") if h.get("dialect") in ("ga", "beta") else None)
     for rec in log.records:
         ev, t = rec.event, f"`{rec.t:7.2f}s`"
         type_ = rec.type
         counts[rec.dir] = counts.get(rec.dir, 0) + 1
         last_t = rec.t
-        if rec.dir == "client" and type_ == "input_audio_buffer.append" and isinstance(ev.get("audio"), str):
-            appended_bytes += len(ev["audio"]) * 3 // 4
-        elif rec.dir == "client" and type_ == "conversation.item.create":
+        state.apply(rec)
+        if rec.dir == "client" and type_ == "conversation.item.create":
             item = ev.get("item") if isinstance(ev.get("item"), dict) else {}
             text, _ = _user_text(item)
             if text is not None:
@@ -98,8 +99,9 @@ def render_markdown(
         elif rec.dir == "server" and type_ == "input_audio_buffer.committed":
             item_id = str(ev.get("item_id"))
             pending_user[item_id] = len(body)
-            body.append(f"{t} **user** (audio, {appended_bytes / 48:.0f} ms appended): _no transcript_")
-            appended_bytes = 0
+            commits = state.buffer.commits
+            ms = commits[-1].ms if commits else 0.0
+            body.append(f"{t} **user** (audio, {ms:.0f} ms appended): _no transcript_")
         elif rec.dir == "server" and type_ == "conversation.item.input_audio_transcription.completed":
             item_id = str(ev.get("item_id"))
             transcripts[item_id] = ev.get("transcript")
