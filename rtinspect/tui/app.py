@@ -119,6 +119,14 @@ class RtInspectApp(App[int]):
         if self.main is not None:
             self.main.status_bar.refresh_status()
 
+    @property
+    def exit_note(self) -> str | None:
+        """Printed after the terminal is restored: where a live session was recorded."""
+        ctl = self.controller
+        if ctl is None or ctl.record_path is None:
+            return None
+        return f"rtinspect: session recorded to {ctl.record_path} (rtinspect open {ctl.record_path})"
+
     def sync_recording(self) -> None:
         if self.main is None:
             return

@@ -42,4 +42,7 @@ def run_app(app: App[Any], *, headless: bool = False) -> int:
     line = getattr(app, "crash_line", None)
     if line:
         print(line, file=sys.stderr)
+    note = getattr(app, "exit_note", None)  # e.g. where the session was recorded
+    if note:
+        print(note, file=sys.stderr)
     return int(app.return_code or 0)

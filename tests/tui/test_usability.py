@@ -224,3 +224,38 @@ async def test_enter_on_a_finding_saves_its_fix_beside_a_recorded_log(tmp_path: 
         fixed = json.loads(saved[0].read_text())
         assert fixed["type"] == "session.update"
         assert fixed["session"]["audio"]["input"]["format"]["rate"] == 24000
+
+
+async def test_a_resolved_finding_shows_by_which_event(tmp_path: Path) -> None:
+    """The doctor marks a finding cured by a later event (resolved_by): the panel keeps it, marked
+    '✓ fixed', its title saying which event resolved it, and the explanation how."""
+    from dataclasses import replace
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settled(pilot)
+        fold = app.model.fold
+        first = fold.findings[0]
+        fold._findings = [replace(first, resolved_by=40, resolution="a later session.update fixed it")]
+        fold._findings_dirty = False
+        app.screen.query_one("TabbedContent").active = "tab-findings"
+        app.screen.panels_changed()
+        await settled(pilot)
+        table = app.screen.query_one("#findings-table")
+        row = [str(c) for c in table.get_row_at(0)]
+        assert row[0] == "✓ fixed" and row[1].endswith("(resolved by #40)")
+        text = str(app.screen.query_one("#finding-text").render())
+        assert "resolved by event #40: a later session.update fixed it" in text
+
+
+def test_quitting_a_recorded_live_session_says_where(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    model, _ = open_model(write_log(tmp_path / "s.jsonl", broken_session()))
+    app = RtInspectApp(model)
+    assert app.exit_note is None  # a recorded log: nothing to say
+    app.controller = SimpleNamespace(record_path=tmp_path / "live.jsonl")  # type: ignore[assignment]
+    assert (
+        app.exit_note
+        == f"rtinspect: session recorded to {tmp_path / 'live.jsonl'} (rtinspect open {tmp_path / 'live.jsonl'})"
+    )

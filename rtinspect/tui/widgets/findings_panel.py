@@ -70,8 +70,13 @@ class FindingsPanel(Vertical):
         for f in findings:
             evs = list(getattr(f, "events", ()) or ())
             ev_text = ", ".join(f"#{e}" for e in evs[:3]) + (" …" if len(evs) > 3 else "")
-            sev = Content.from_markup(f"[{SEV_STYLE.get(f.severity, 'b')}]{f.severity}[/]")
-            table.add_row(sev, f.title, ev_text, f.code)
+            if f.resolved_by is None:
+                sev = Content.from_markup(f"[{SEV_STYLE.get(f.severity, 'b')}]{f.severity}[/]")
+                title = f.title  # a plain string: DataTable measures it for the column width
+            else:  # cured by a later event: kept (it shows what went wrong first) and marked
+                sev = Content.styled("✓ fixed", "$success")
+                title = f"{f.title} (resolved by #{f.resolved_by})"
+            table.add_row(sev, title, ev_text, f.code)
         if findings:
             table.move_cursor(row=min(max(row, 0), len(findings) - 1))
             self._explain(table.cursor_row)
@@ -83,6 +88,9 @@ class FindingsPanel(Vertical):
             return
         f = self._shown[row]
         text = f"[{SEV_STYLE.get(f.severity, 'b')}]{escape(f.title)}[/]\n{escape(f.explanation)}\n"
+        if f.resolved_by is not None:
+            how = f": {escape(f.resolution)}" if f.resolution else ""
+            text = f"[$success]✓ resolved by event #{f.resolved_by}{how}[/]\n" + text
         if f.fix:
             how = "open it in the editor" if self.model.live else "save it beside the log"
             text += f"\n[b]Fix[/] (Enter: {how}; j: jump to the event):\n{escape(f.fix)}"
