@@ -38,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a bad flag as one line and exit status 2, like every other user error."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UserError(f"{self.prog}: {message} (see '{self.prog} --help')")
+        raise UserError(f"{message} (see '{self.prog} --help')")
 
 
 def build_parser() -> argparse.ArgumentParser:
