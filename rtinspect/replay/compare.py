@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -43,7 +44,8 @@ class Profile:
     close: dict[str, Any] | None = None
 
 
-def profile(records: list[Tapped]) -> Profile:
+def profile(records: Iterable[Tapped]) -> Profile:
+    """One pass over ``records`` (an iterator is enough: nothing is kept but the profile)."""
     prof = Profile()
     ids = IdNamer()
     current_audio: float | None = None
@@ -123,8 +125,13 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def compare(original: list[Tapped], replay: list[Tapped]) -> list[Difference]:
+def compare(
+    original: Iterable[Tapped], replay: Iterable[Tapped], *, labels: tuple[str, str] = ("original", "replay")
+) -> list[Difference]:
+    """The differences of ``replay`` from ``original``; ``labels`` name the two in the messages
+    (the compare view calls them healthy and broken)."""
     a, b = profile(original), profile(replay)
+    ref, other = labels
     diffs: list[Difference] = []
     matcher = difflib.SequenceMatcher(None, a.types, b.types, autojunk=False)
     original_closed_by_app = (a.close or {}).get("by") == "client"
@@ -135,9 +142,9 @@ def compare(original: list[Tapped], replay: list[Tapped]) -> list[Difference]:
             continue  # answers the original app never waited for: it had closed by then
         left, right = a.types[i1:i2], b.types[j1:j2]
         if op == "delete":
-            msg = f"server events #{i1 + 1}-{i2} of the original are missing: {', '.join(left)}"
+            msg = f"server events #{i1 + 1}-{i2} of the {ref} are missing: {', '.join(left)}"
         elif op == "insert":
-            msg = f"replay has extra server events after #{i1}: {', '.join(right)}"
+            msg = f"{other} has extra server events after #{i1}: {', '.join(right)}"
         else:
             msg = f"server events #{i1 + 1}-{i2} differ: {', '.join(left)} -> {', '.join(right)}"
         diffs.append(Difference("events", msg, left, right))

@@ -180,3 +180,25 @@ def test_editor(snap_compare, server, size: tuple[int, int]) -> None:
         await pilot.pause()
 
     assert snap_compare(live_app(server), terminal_size=size, run_before=run_before)
+
+
+def compare_app() -> Any:
+    from rtinspect.inspector.compare import compare_logs
+    from rtinspect.tui.screens.compare import CompareApp
+
+    rec = Path(__file__).resolve().parents[2] / "recordings"
+    return CompareApp(compare_logs(rec / "ga-rate-16000.jsonl", rec / "healthy-ga.jsonl"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_compare(snap_compare, size: tuple[int, int]) -> None:
+    """rtinspect open ga-rate-16000.jsonl --compare healthy-ga.jsonl: side by side by turn, the
+    differences above (errors and session first), the first divergence (the 16 kHz session.update)
+    selected and marked ▶, the two events under the cursor summarised at the bottom."""
+
+    async def run_before(pilot: Any) -> None:
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    assert snap_compare(compare_app(), terminal_size=size, run_before=run_before)

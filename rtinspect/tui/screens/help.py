@@ -90,6 +90,18 @@ Sending (commit, response.create, the editor, audio) is off: your app owns the s
 event injected behind its back would get answers it never asked for.
 """
 
+COMPARE = """
+## Compare two sessions (`rtinspect open BROKEN.jsonl --compare HEALTHY.jsonl`)
+Broken on the left, healthy on the right, turn by turn; ≠ marks rows that differ, + rows only one
+session has, ▶ the first event where they diverge. Above: the differences (as `replay --compare`).
+| key | does |
+|---|---|
+| d | back to the first divergence |
+| n / N | next / previous row that differs |
+| ↑ ↓ PgUp PgDn | move; the two events under the cursor are summarised at the bottom |
+| q | quit |
+"""
+
 PANELS = """
 ## Panels
 - **Session**: the effective session the server holds beside what the client asked in its last
@@ -110,12 +122,16 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 90%; border: round $accent; background: $surface; }
     """
 
-    def __init__(self, live: bool, proxy: bool = False) -> None:
+    def __init__(self, live: bool, proxy: bool = False, compare: bool = False) -> None:
         super().__init__()
         self.live = live
         self.proxy = proxy
+        self.compare = compare
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
+            if self.compare:
+                yield Markdown(COMPARE + "\nPress Escape or q to close this page.")
+                return
             mode = PROXY if self.proxy else LIVE if self.live else RECORDED
             yield Markdown(HELP + FILTER + mode + PANELS)
