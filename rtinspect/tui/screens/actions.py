@@ -327,6 +327,17 @@ class LiveActions:
         event = self.query_one("EventList").selected_event  # type: ignore[attr-defined]
         if event is None:
             return
+        from rtinspect.inspector.vad_audio import selected_window_audio
+
+        window = selected_window_audio(self.model, event)  # a speech_started/stopped: its window
+        if isinstance(window, str):
+            self.notify(window, severity="warning")
+            return
+        if window is not None:
+            label, pcm, rate = window
+            self.notify(f"playing {label}")
+            self.run_worker(lambda: play_pcm(pcm, rate), thread=True, exclusive=True, group="play")
+            return
         found = collect_audio(self.model, event)
         if found is None:
             self.notify("no recorded audio for this event's item", severity="warning")

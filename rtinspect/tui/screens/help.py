@@ -74,7 +74,7 @@ RECORDED = """
 | , / . | step back / forward one event: the panels then show the state AT the cursor |
 | < / > | seek back / forward 5 % on the timeline (or click the timeline), same |
 | F | panels: state at the cursor ("state at #N / total") or the final state |
-| P | play the recorded audio of the selected event's item |
+| P | play the recorded audio of the selected event's item; on a speech_started/stopped, its VAD window |
 | S | save the log as a new file |
 """
 
@@ -107,7 +107,7 @@ PANELS = """
 - **Session**: the effective session the server holds beside what the client asked in its last
   `session.update`; rows marked ≠ differ (e.g. transcription asked in a wrong shape and absent).
 - **Buffer**: input audio since the last commit, commits and clears, input level and VAD speech
-  windows, output audio per response, transcript status per user item.
+  windows (each with its level sparkline), output audio per response, transcript status per user item.
 - **Findings**: the doctor's diagnoses with the fix to paste; Enter jumps to the events.
 - Status bar: connection and dialect, endpoint, time left, last turn latency, tokens and cost, recording.
 

@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.widgets import Sparkline, Static
 
 from rtinspect.inspector.model import SessionModel
+from rtinspect.inspector.vad_audio import WindowLevels
 
 TRANSCRIPT_STYLE = {
     "completed": "$success",
@@ -50,6 +51,7 @@ class BufferPanel(VerticalScroll):
     def __init__(self, model: SessionModel, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.model = model
+        self.window_levels = WindowLevels()  # each VAD window's level sparkline, read once from the log
 
     def compose(self) -> ComposeResult:
         yield Static("", id="buffer-summary")
@@ -86,6 +88,9 @@ class BufferPanel(VerticalScroll):
                     f"  {w.audio_start_ms}–{w.audio_end_ms if w.audio_end_ms is not None else '…'} ms"
                     f"  item={w.item_id}\n"
                 )
+                spark = self.window_levels.line(self.model, b, w, min(48, width - 4))  # P plays it
+                if spark:
+                    lists.append((f"    {spark}\n", "$success"))
         users = [it for it in state.items.values() if it.transcript is not None or it.role == "user"]
         if users:
             lists.append(("user items: transcript\n", "bold"))
