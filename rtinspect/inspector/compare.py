@@ -34,6 +34,7 @@ from rtinspect.protocol import AUDIO_FIELDS
 from rtinspect.replay.compare import Difference, compare
 from rtinspect.replay.normalize import IdNamer, normalize
 from rtinspect.session.state import fold
+from rtinspect.tap import Tapped
 
 Status = Literal["same", "differ", "only"]
 
@@ -212,5 +213,5 @@ def compare_logs(broken: str | os.PathLike[str], healthy: str | os.PathLike[str]
     )
 
 
-def _stream(reader: LogReader) -> Iterator:  # type: ignore[type-arg]
+def _stream(reader: LogReader) -> Iterator[Tapped]:
     return reader.iter_records()
