@@ -5,7 +5,9 @@ sounddevice, and only inside functions; importing this package never needs PortA
 
 The names below load on first use (PEP 562): the server and the doctor import
 ``rtinspect.audio.convert`` for the codecs, and that must not drag in asyncio through the
-streaming modules.
+streaming modules. The function ``levels`` is not among them: its name is its submodule's, and a
+package attribute cannot be both (whichever loaded first would win): use
+``rtinspect.audio.levels.levels``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ _SOURCES = {
         "ulaw_encode",
     ),
     "formats": ("G711_ALAW", "G711_ULAW", "PCM16_24K", "AudioFormat", "make_format"),
-    "levels": ("Levels", "level_track", "levels", "waveform"),
+    "levels": ("Levels", "level_track", "waveform"),
     "load": ("AudioError", "Clip", "load_audio"),
     "pacing": ("Pacer", "chunk_bytes", "chunks"),
     "stream": ("StreamResult", "stream_bytes", "stream_file"),

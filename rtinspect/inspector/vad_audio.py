@@ -16,9 +16,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-# through the package's lazy API first: loading the submodule alone would leave the package
-# attribute ``rtinspect.audio.levels`` naming the module instead of the function it exports
-from rtinspect.audio import levels as _bound  # noqa: F401
 from rtinspect.audio.levels import SILENT_DBFS, levels
 from rtinspect.inspector.index import ReaderIndex
 from rtinspect.inspector.model import SessionModel

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rtinspect.audio import levels
+from rtinspect.audio.levels import levels
 from rtinspect.inspector.loader import open_model
 from rtinspect.inspector.model import SessionModel
 from rtinspect.inspector.pointfold import fold_log

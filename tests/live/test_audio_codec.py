@@ -20,13 +20,13 @@ from rtinspect.audio import (
     chunks,
     decode_to_pcm16,
     encode_for,
-    levels,
     make_format,
     silence,
     ulaw_decode,
     ulaw_encode,
     waveform,
 )
+from rtinspect.audio.levels import levels
 
 ALL_PCM = np.arange(-32768, 32768, dtype=np.int16)
 
