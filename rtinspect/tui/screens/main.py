@@ -296,7 +296,10 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         text = self._list_subtitle()
         if text != self._subtitle:  # a border change costs a layout pass: only when it changed
             self._subtitle = text
-            self.query_one("#left").border_subtitle = text
+            # a screen being replaced (proxy mode switches sessions) can still get a frame after its
+            # children went: the next screen sets its own subtitle
+            for left in self.query("#left"):
+                left.border_subtitle = text
 
     def _list_subtitle(self) -> str:
         m = self.model
