@@ -126,18 +126,8 @@ def load_audio(path: str | os.PathLike[str]) -> Clip:
     """Decode ``path`` with libsndfile (WAV int/float, FLAC, OGG, MP3 where it can)."""
     import soundfile as sf
 
-    p = Path(path)
+    _check_file(path)
     name = str(path)
-    if not p.exists():
-        raise AudioError(f"{name}: no such file")
-    if p.is_dir():
-        raise AudioError(f"{name}: is a directory, not an audio file")
-    try:
-        size = p.stat().st_size
-    except OSError as err:
-        raise AudioError(f"{name}: cannot read ({err.strerror or err})") from None
-    if size == 0:
-        raise AudioError(f"{name}: empty file, no audio in it")
     try:
         with sf.SoundFile(name) as f:
             info = f"{f.format} {f.subtype}"
