@@ -45,7 +45,7 @@ from websockets.frames import Opcode
 from websockets.http11 import Request, Response
 
 from rtinspect.origin import check_origin
-from rtinspect.proxy.server import ProxySession, _dialect_of
+from rtinspect.proxy.server import ProxySession, handshake_dialect
 from rtinspect.proxy.sessions import SessionCallback, SessionHub
 from rtinspect.proxy.upstream import HANDSHAKE_HEADERS
 from rtinspect.secrets import scrub_headers, scrub_url
@@ -314,7 +314,7 @@ class Collector:
             upstream=safe_url,
             headers=scrub_headers([(k, v) for k, v in pairs if k.lower() not in HANDSHAKE_HEADERS]),
             model=query.get("model") or query.get("deployment"),
-            dialect=_dialect_of(pairs),
+            dialect=handshake_dialect(pairs),
             tap=EventTap(clock=clock),
             record_path=self.hub.record_path(n),
         )

@@ -68,12 +68,9 @@ def _tui_entry():  # noqa: ANN202 - the TUI's entry point for proxied sessions (
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-    import contextlib
-    import signal
 
     from rtinspect.proxy import DEFAULT_UPSTREAM, ProxyServer
-    from rtinspect.proxy.printer import HeadlessPrinter
+    from rtinspect.proxy.printer import HeadlessPrinter, run_headless
 
     host, port = parse_listen(args.listen)
     if args.inject_key and args.upstream != "embedded" and not os.environ.get("OPENAI_API_KEY"):
@@ -98,23 +95,15 @@ def run(args: argparse.Namespace) -> int:
 
     server.subscribe(printer.follow)
 
-    async def main() -> None:
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # stop cleanly on SIGTERM too
-            task = asyncio.current_task()
-            if task is not None:
-                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-        try:
-            await server.start()
-        except OSError as err:
-            raise UserError(str(err.strerror or err)) from None
-        except ImportError:
-            raise UserError("the embedded server is not available in this build") from None
+    def banner() -> list[str]:
         upstream = server.upstream if args.upstream else DEFAULT_UPSTREAM
-        printer.line(f"rtinspect proxy listening on {server.url} -> {upstream}")
-        printer.line(f"point your app at {server.url}/v1/realtime?model=... (Ctrl-C stops)")
-        printer.line(server.key_policy)
+        lines = [
+            f"rtinspect proxy listening on {server.url} -> {upstream}",
+            f"point your app at {server.url}/v1/realtime?model=... (Ctrl-C stops)",
+            server.key_policy,
+        ]
         if server.allow_origins:
-            printer.line("browser pages allowed from: " + ", ".join(server.allow_origins))
+            lines.append("browser pages allowed from: " + ", ".join(server.allow_origins))
         if host not in ("127.0.0.1", "localhost", "::1"):
             print(
                 f"rtinspect: warning: listening on {host}, not loopback: other machines can reach "
@@ -122,13 +111,6 @@ def run(args: argparse.Namespace) -> int:
                 + (" and spend the injected key" if server.inject_key else ""),
                 file=sys.stderr,
             )
-        try:
-            await server.serve_forever()
-        finally:
-            await server.stop()
+        return lines
 
-    try:
-        asyncio.run(main())
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        printer.line("rtinspect proxy stopped")
-    return 0
+    return run_headless(server, printer, banner=banner, stopped="rtinspect proxy stopped")

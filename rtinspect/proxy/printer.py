@@ -6,9 +6,14 @@ and every line passes through ``redact_text`` so no credential can reach the ter
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 import sys
-from typing import Any, TextIO
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, TextIO
 
+from rtinspect.errors import UserError
 from rtinspect.protocol.audio import AUDIO_FIELDS, INPUT_AUDIO_TYPES, PCM16, b64_decoded_len
 from rtinspect.secrets import redact_text
 from rtinspect.session.state import SessionState
@@ -196,3 +201,40 @@ class HeadlessPrinter:
                 broken.append(True)
 
         return sink
+
+
+class Listener(Protocol):
+    """What ``run_headless`` drives: the proxy and the capture collector."""
+
+    async def start(self) -> Any: ...
+    async def serve_forever(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+def run_headless(
+    listener: Listener, printer: HeadlessPrinter, *, banner: Callable[[], Iterable[str]], stopped: str
+) -> int:
+    """Serve until Ctrl-C or SIGTERM, printing ``banner()`` once the listener listens (so the lines
+    can name its real port) and ``stopped`` at the end. A port in use is the user's one-line error."""
+
+    async def main() -> None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # stop cleanly on SIGTERM too
+            task = asyncio.current_task()
+            if task is not None:
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            await listener.start()
+        except OSError as err:
+            raise UserError(str(err.strerror or err)) from None
+        for text in banner():
+            printer.line(text)
+        try:
+            await listener.serve_forever()
+        finally:
+            await listener.stop()
+
+    try:
+        asyncio.run(main())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        printer.line(stopped)
+    return 0

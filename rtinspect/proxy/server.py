@@ -30,7 +30,9 @@ from websockets.protocol import CLOSED
 
 from rtinspect.exchange.logio import Recorder
 from rtinspect.origin import check_origin
+from rtinspect.protocol import Dialect
 from rtinspect.protocol.audio import MAX_FRAME_BYTES
+from rtinspect.protocol.dialect import detect_dialect
 from rtinspect.proxy.relay import RelayClientConnection, RelayServerConnection, wait_both_closed
 from rtinspect.proxy.sessions import SessionCallback, SessionHub
 from rtinspect.proxy.upstream import (
@@ -151,11 +153,9 @@ class ProxySession:
         self.closed.set()
 
 
-def _dialect_of(headers: list[tuple[str, str]]) -> str:
-    for name, value in headers:
-        if name.lower() == "openai-beta" and "realtime" in value:
-            return "beta"
-    return "ga"
+def handshake_dialect(headers: list[tuple[str, str]]) -> str:
+    """The dialect an app's handshake asks for (the protocol's beta-header rule; GA otherwise)."""
+    return (detect_dialect(headers=headers) or Dialect.GA).value
 
 
 def _secrets_in(headers: list[tuple[str, str]]) -> tuple[bytes, ...]:
@@ -331,7 +331,7 @@ class ProxyServer:
             upstream=scrub_url(url),
             headers=scrub_headers([(k, v) for k, v in raw if k.lower() not in HANDSHAKE_HEADERS]),
             model=query.get("model"),
-            dialect=_dialect_of(raw),
+            dialect=handshake_dialect(raw),
             record_path=self.hub.record_path(n),
         )
         self.hub.open(session, proxy=True, key_injected=injected)

@@ -154,17 +154,7 @@ def on_text_delta(st: SessionState, rec: Tapped, pos: int) -> set[str]:
 
 
 def on_text_done(st: SessionState, rec: Tapped, pos: int) -> set[str]:
-    ev = rec.event
-    resp = _response(st, ev.get("response_id"), pos, rec.t)
-    text = _s(ev.get("text"))
-    if resp is None or text is None:
-        return set()
-    if not resp.text_parts:
-        resp.text_parts.append(text)
-    item = st.items.get(_s(ev.get("item_id")) or "")
-    if item is not None and not item.text:
-        item.text = text
-    return {"responses"}
+    return _part_done(st, rec, pos, "text", "text_parts", "text", keep_item=True)
 
 
 def on_audio_delta(st: SessionState, rec: Tapped, pos: int) -> set[str]:
@@ -209,16 +199,27 @@ def on_transcript_delta(st: SessionState, rec: Tapped, pos: int) -> set[str]:
 
 
 def on_transcript_done(st: SessionState, rec: Tapped, pos: int) -> set[str]:
+    return _part_done(st, rec, pos, "transcript", "transcript_parts", "audio_transcript", keep_item=False)
+
+
+def _part_done(
+    st: SessionState, rec: Tapped, pos: int, field: str, parts: str, item_field: str, *, keep_item: bool
+) -> set[str]:
+    """A text or transcript ``.done``: its whole text stands for the deltas when none came (a client
+    may subscribe to done events only), and lands on the item (the text only if the item has none
+    yet: an item's content, folded in ``items.py``, joins all its text parts, which one part's done
+    would cut)."""
     ev = rec.event
     resp = _response(st, ev.get("response_id"), pos, rec.t)
-    text = _s(ev.get("transcript"))
+    text = _s(ev.get(field))
     if resp is None or text is None:
         return set()
-    if not resp.transcript_parts:
-        resp.transcript_parts.append(text)
+    got: list[str] = getattr(resp, parts)
+    if not got:
+        got.append(text)
     item = st.items.get(_s(ev.get("item_id")) or "")
-    if item is not None:
-        item.audio_transcript = text
+    if item is not None and not (keep_item and getattr(item, item_field)):
+        setattr(item, item_field, text)
     return {"responses"}
 
 
