@@ -18,6 +18,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from rtinspect.audio.load import load_audio
 from rtinspect.log import LogWriter
 from rtinspect.protocol import Dialect
 from rtinspect.server import ServerThread
+from rtinspect.server import script as server_scripts
 from rtinspect.tap import META_AUDIO_SOURCE_STARTED, EventTap
 from rtinspect.transport import RealtimeClient, Target, TransportError
 
@@ -102,7 +104,16 @@ class Session:
 Script = Callable[[Session], Awaitable[None]]
 
 
+def server_script(name: str) -> server_scripts.Script | None:
+    data = SERVER_SCRIPTS.get(name)
+    return server_scripts.from_data(data, source=name) if data is not None else None
+
+
 FAULTS: dict[str, tuple[str, ...]] = {"ga-keepalive-1011": ("dropped_connection",)}  # embedded-server faults
+SERVER_SCRIPTS: dict[str, dict[str, Any]] = {}  # embedded-server scripts (rtinspect.server.script), by session
+MODELS: dict[str, str] = {  # the ?model= a session connects with (default: rtinspect's)
+    "ga-transcribe-model-as-session": "gpt-4o-transcribe",
+}
 
 
 async def record(
@@ -110,8 +121,14 @@ async def record(
 ) -> Path:
     out = HERE / f"{name}.jsonl"
     # The server runs on its own thread so its VAD/ASR work never delays the client's real-time pacing.
-    server = ServerThread(legacy_beta=legacy_beta, faults=FAULTS.get(name, ())).start()
-    target = Target.embedded(server.url, dialect=dialect)
+    server = ServerThread(
+        legacy_beta=legacy_beta, faults=FAULTS.get(name, ()), script=server_script(name)
+    ).start()
+    target = (
+        Target.embedded(server.url, dialect=dialect, model=MODELS[name])
+        if name in MODELS
+        else Target.embedded(server.url, dialect=dialect)
+    )
     tap = EventTap()
     writer = LogWriter(out, url=target.url, dialect=dialect.value, model=target.model, headers=target.headers)
     tap.add_sink(writer.write)
@@ -419,7 +436,83 @@ async def ga_keepalive_1011(s: Session) -> None:
         await asyncio.wait_for(asyncio.shield(s.c.closed), 15)
 
 
+async def push_to_talk(s: Session) -> None:
+    """A push-to-talk app: transcription on, server VAD off; it commits and asks for the answer itself."""
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "realtime",
+                "audio": {"input": {"transcription": GA_TRANSCRIBE, "turn_detection": None}},
+            },
+        }
+    )
+    await s.wait("session.updated")
+
+
+def room_noise(ms: int, rms: float = 100.0, seed: int = 7) -> bytes:
+    """Room noise (about -50 dBFS) at 24 kHz: what a microphone gives when nobody speaks."""
+    rng = np.random.default_rng(seed)
+    return np.round(rng.normal(0.0, rms, 24 * ms)).astype("<i2").tobytes()
+
+
+async def ptt_turn(s: Session, pcm: bytes, n: int) -> None:
+    """One press of the button: the audio, a commit, a response.create; until the n-th answer and transcript."""
+    await s.stream(pcm, realtime=False)
+    await s.send({"type": "input_audio_buffer.commit"})
+    await s.send({"type": "response.create"})
+    await s.wait("response.done", count=n)
+    await s.wait("conversation.item.input_audio_transcription.completed", count=n)
+
+
+async def ga_transcript_empty(s: Session) -> None:
+    # The user speaks once; then the button is pressed and released with nobody speaking: the app commits a
+    # second of room noise and asks for an answer. The transcription model hears no words: transcript "".
+    await push_to_talk(s)
+    await ptt_turn(s, silence(200) + hello24() + silence(300), 1)
+    await ptt_turn(s, room_noise(1000), 2)
+    await s.settle(0.3)
+
+
+async def ga_push_to_talk(s: Session) -> None:
+    # The healthy twin: the same app, and the user speaks both times the button is down.
+    await push_to_talk(s)
+    await ptt_turn(s, silence(200) + hello24() + silence(300), 1)
+    await ptt_turn(s, silence(200) + hello24() + silence(300), 2)
+    await s.settle(0.3)
+
+
+async def ga_transcribe_model_as_session(s: Session) -> None:
+    # The app connects with ?model=gpt-4o-transcribe, meaning to get text of what is said, and sends its
+    # update at once: the server refuses the model right after the upgrade (error, then close 4000).
+    with contextlib.suppress(TransportError):
+        await s.send({"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}})
+    await s.wait("error")
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.shield(s.c.closed), 5)
+
+
+async def ga_transcribe_model_in_transcription(s: Session) -> None:
+    # The healthy twin: ?model=gpt-realtime, and gpt-4o-transcribe where it belongs, in
+    # audio.input.transcription.
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {"type": "realtime", "audio": {"input": {"transcription": {"model": "gpt-4o-transcribe"}}}},
+        }
+    )
+    await s.wait("session.updated")
+    await s.stream(silence(300) + hello24() + silence(1200))
+    await s.wait("response.done")
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.3)
+
+
 SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
+    "ga-transcript-empty": (ga_transcript_empty, Dialect.GA, False),
+    "ga-push-to-talk": (ga_push_to_talk, Dialect.GA, False),
+    "ga-transcribe-model-as-session": (ga_transcribe_model_as_session, Dialect.GA, False),
+    "ga-transcribe-model-in-transcription": (ga_transcribe_model_in_transcription, Dialect.GA, False),
     "ga-keepalive-1011": (ga_keepalive_1011, Dialect.GA, False),
     "ga-commit-under-vad-accepted": (ga_commit_under_vad_accepted, Dialect.GA, False),
     "ga-voice-locked": (ga_voice_locked, Dialect.GA, False),

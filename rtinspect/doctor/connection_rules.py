@@ -108,7 +108,7 @@ class ErrorRule(Rule):
     def on_close(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         code = rec.event.get("code")
         reason = str(rec.event.get("reason") or "")
-        if code in (None, 1000, 1005) or "beta_api_shape_disabled" in reason:
+        if pos in scope.claimed or code in (None, 1000, 1005) or "beta_api_shape_disabled" in reason:
             return None
         if code == 1011 and "keepalive" in reason.lower():
             return [_keepalive(pos, rec.event.get("by"), reason)]

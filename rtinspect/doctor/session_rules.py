@@ -425,16 +425,22 @@ class TranscriptionOffRule(Rule):
 class TranscriptionModelRule(Rule):
     """A transcription-only model (gpt-4o-mini-transcribe, whisper-1...) used as the session's model:
     it belongs in ``audio.input.transcription.model``; the session needs a realtime model (or a
-    transcription session opened with ``?intent=transcription``)."""
+    transcription session opened with ``?intent=transcription``). The ``invalid_model`` error and the close
+    4000 that refuse such a ``?model=`` are this cause, so they join this finding instead of their own."""
 
     HANDLES = {
         META_CONNECTION_OPENED: "on_open",
         "session.created": "on_session",
         "session.update": "on_update",
+        "error": "on_error",
+        META_CONNECTION_CLOSED: "on_close",
     }
 
     def __init__(self) -> None:
         self.done = False
+        self.model: object = None
+        self.where = ""
+        self.events: list[int] = []
 
     def on_open(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         model = rec.event.get("model")
@@ -452,42 +458,59 @@ class TranscriptionModelRule(Rule):
             return None
         return self._check(scope, pos, session.get("model"), "session.update's model")
 
+    def on_error(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        if not self.done or (rec.event.get("error") or {}).get("code") != "invalid_model":
+            return None
+        scope.claimed.add(pos)
+        self.events.append(pos)
+        return [self._finding()]
+
+    def on_close(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
+        if not self.done or "invalid_model" not in str(rec.event.get("reason") or ""):
+            return None
+        scope.claimed.add(pos)
+        self.events.append(pos)
+        return [self._finding()]
+
     def _check(self, scope: Scope, pos: int, model: object, where: str) -> list[Finding] | None:
         if self.done or not fixes.is_transcription_model(model):
             return None
         self.done = True
-        return [
-            Finding(
-                "error",
-                "transcription-model-as-session-model",
-                f"{model} is a transcription model, used as the session model",
-                f"{where} is {model!r}, a transcription-only model: it cannot hold a conversation or answer. "
-                "For a voice agent, connect with ?model=gpt-realtime and put the transcription model in "
-                "audio.input.transcription; to only transcribe, open a transcription session "
-                "(?intent=transcription) with session.type 'transcription'.",
-                (pos,),
-                pretty_events(
-                    [
-                        "connect to wss://api.openai.com/v1/realtime?model=gpt-realtime, then:",
-                        {
-                            "type": "session.update",
-                            "session": {
-                                "type": "realtime",
-                                "audio": {"input": {"transcription": {"model": model}}},
-                            },
+        self.model, self.where, self.events = model, where, [pos]
+        return [self._finding()]
+
+    def _finding(self) -> Finding:
+        model, where = self.model, self.where
+        return Finding(
+            "error",
+            "transcription-model-as-session-model",
+            f"{model} is a transcription model, used as the session model",
+            f"{where} is {model!r}, a transcription-only model: it cannot hold a conversation or answer. "
+            "For a voice agent, connect with ?model=gpt-realtime and put the transcription model in "
+            "audio.input.transcription; to only transcribe, open a transcription session "
+            "(?intent=transcription) with session.type 'transcription'.",
+            tuple(self.events),
+            pretty_events(
+                [
+                    "connect to wss://api.openai.com/v1/realtime?model=gpt-realtime, then:",
+                    {
+                        "type": "session.update",
+                        "session": {
+                            "type": "realtime",
+                            "audio": {"input": {"transcription": {"model": model}}},
                         },
-                        "or, to transcribe only: ?intent=transcription and",
-                        {
-                            "type": "session.update",
-                            "session": {
-                                "type": "transcription",
-                                "audio": {"input": {"transcription": {"model": model}}},
-                            },
+                    },
+                    "or, to transcribe only: ?intent=transcription and",
+                    {
+                        "type": "session.update",
+                        "session": {
+                            "type": "transcription",
+                            "audio": {"input": {"transcription": {"model": model}}},
                         },
-                    ]
-                ),
-            )
-        ]
+                    },
+                ]
+            ),
+        )
 
 
 RULES: list[type[Rule]] = [

@@ -32,8 +32,27 @@ BROKEN: dict[str, set[str]] = {
     "ga-commit-under-vad-accepted": {"commit-under-server-vad"},  # the manual commit succeeded
     "ga-voice-locked": {"session-voice-locked"},
     "ga-keepalive-1011": {"keepalive-timeout"},  # the embedded server's dropped_connection fault
+    "ga-transcript-empty": {"transcript-empty"},  # a committed second of room noise
+    "ga-transcribe-model-as-session": {"transcription-model-as-session-model"},  # ?model=gpt-4o-transcribe
 }
-HEALTHY = ["healthy-ga", "healthy-beta", "ga-16k-fast-resampled", "healthy-ga-fast", "ga-voice-first"]
+HEALTHY = [
+    "healthy-ga",
+    "healthy-beta",
+    "ga-16k-fast-resampled",
+    "healthy-ga-fast",
+    "ga-voice-first",
+    "ga-push-to-talk",  # twin of ga-transcript-empty
+    "ga-transcribe-model-in-transcription",  # twin of ga-transcribe-model-as-session
+]
+# What each broken recording's finding points at: the types of the events it names, in order.
+EVENTS: dict[tuple[str, str], list[str]] = {
+    ("ga-transcript-empty", "transcript-empty"): ["conversation.item.input_audio_transcription.completed"],
+    ("ga-transcribe-model-as-session", "transcription-model-as-session-model"): [
+        "rtinspect.connection.opened",
+        "error",
+        "rtinspect.connection.closed",
+    ],
+}
 SESSION_FIXES = {
     "transcription-not-enabled",
     "session-value-out-of-range",
@@ -69,6 +88,24 @@ def test_broken_recording_names_cause_and_fix(name: str, capsys: pytest.CaptureF
             )
             assert validate_client_event(fix, dialect) == [], f["fix"]
     assert code == (1 if any(f["severity"] == "error" for f in found.values()) else 0)
+
+
+def _records(name: str) -> list:
+    with LogReader.open(REC / f"{name}.jsonl") as reader:
+        return list(reader.iter_records())
+
+
+@pytest.mark.parametrize(("name", "code"), sorted(EVENTS))
+def test_finding_points_at_the_events_that_show_it(name: str, code: str) -> None:
+    records = _records(name)
+    (finding,) = [f for f in diagnose(records, records[0].event.get("dialect")) if f.code == code]
+    assert [records[p].type for p in finding.events] == EVENTS[(name, code)]
+    if code == "transcript-empty":
+        assert all(records[p].event["transcript"] == "" for p in finding.events)
+    if code == "transcription-model-as-session-model":
+        opened, error, closed = (records[p].event for p in finding.events)
+        assert opened["model"] == "gpt-4o-transcribe" and error["error"]["code"] == "invalid_model"
+        assert closed["code"] == 4000
 
 
 @pytest.mark.parametrize("name", HEALTHY)

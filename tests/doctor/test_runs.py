@@ -20,7 +20,9 @@ def test_runs_diagnose_like_whole_records(path: Path) -> None:
     with LogReader.open(path) as reader:
         dialect = reader.header.get("dialect")
         whole = Doctor(dialect)
+        appends = 0
         for rec in reader.iter_records():
+            appends += rec.type == "input_audio_buffer.append"
             whole.feed(rec)
         whole.finish()
         runs = Doctor(dialect)
@@ -32,7 +34,7 @@ def test_runs_diagnose_like_whole_records(path: Path) -> None:
             else:
                 runs.feed(item)
         runs.finish()
-        assert n_runs > 0 or "beta-header" in path.name
+        assert n_runs > 0 or appends == 0  # sessions refused at connect time send no audio
         assert runs.findings == whole.findings
         assert runs.events_seen == whole.events_seen
         assert vars(runs.state) == vars(whole.state)
