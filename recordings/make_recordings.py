@@ -508,7 +508,144 @@ async def ga_transcribe_model_in_transcription(s: Session) -> None:
     await s.settle(0.3)
 
 
+ECHO_DELAY_MS = 80  # speaker to microphone: output buffering plus the air
+BYTES_PER_MS = 48  # pcm16 mono at 24 kHz, the GA default both ways
+
+
+class VoiceApp:
+    """A voice app as users write one: the microphone streamed in real time (40 ms chunks) and the replies
+    played through a speaker in real time, as they arrive.
+
+    ``echo``: the microphone also hears the speaker (no headphones, no echo cancellation), at that gain,
+    ``ECHO_DELAY_MS`` later. On ``speech_started`` while a reply plays the app stops playback (barge-in) and,
+    when ``truncate``, sends ``conversation.item.truncate`` at the milliseconds played once the cut response is
+    done (the item then holds all the audio the server sent, so the played position is always inside it).
+    ``barge_in``: the user speaks these samples over the first reply, ``barge_after_ms`` after it starts playing.
+    """
+
+    def __init__(
+        self,
+        s: Session,
+        *,
+        echo: float = 0.0,
+        truncate: bool = True,
+        barge_in: bytes = b"",
+        barge_after_ms: int = 400,
+    ) -> None:
+        self.s = s
+        self.echo = echo
+        self.truncate = truncate
+        self.barge_in = barge_in
+        self.barge_after_ms = barge_after_ms
+        self.mic = bytearray()  # what the user still has to say, then silence
+        self.queue = bytearray()  # reply audio received, not yet played
+        self.item: str | None = None  # the reply item playing
+        self.played: dict[str, int] = {}  # reply item -> bytes played
+        self.cut: list[tuple[str, int]] = []  # interrupted replies: (item, ms played), truncated at response.done
+        self.speaker = bytearray(ECHO_DELAY_MS * BYTES_PER_MS)  # what the speaker played, delayed for the echo
+        self.seen = 0
+        self.replies = 0
+        self.barge_at: int | None = None  # chunk at which the user speaks over the reply
+
+    async def _react(self, k: int) -> None:
+        events = self.s.c.events
+        new, self.seen = events[self.seen :], len(events)
+        for rec in new:
+            ev = rec.event
+            if rec.type == "response.output_audio.delta":
+                if ev["item_id"] != self.item:
+                    self.item = ev["item_id"]
+                    self.played.setdefault(self.item, 0)
+                    self.replies += 1
+                    if self.barge_in and self.replies == 1:
+                        self.barge_at = k + self.barge_after_ms // CHUNK_MS
+                self.queue += base64.b64decode(ev["delta"])
+            elif rec.type == "input_audio_buffer.speech_started" and self.queue and self.item:
+                self.queue.clear()  # the user speaks: stop playback
+                if self.truncate:
+                    self.cut.append((self.item, self.played[self.item] // BYTES_PER_MS))
+            elif rec.type == "response.done" and self.cut:
+                for item_id, ms in self.cut:
+                    await self.s.send(
+                        {
+                            "type": "conversation.item.truncate",
+                            "item_id": item_id,
+                            "content_index": 0,
+                            "audio_end_ms": ms,
+                        }
+                    )
+                self.cut.clear()
+        if self.barge_at is not None and k >= self.barge_at:
+            self.mic += self.barge_in
+            self.barge_at = None
+
+    async def run(self, speech: bytes, *, until: Callable[[], bool], max_s: float) -> None:
+        """Say ``speech``, then keep the microphone open (silence, or the speaker's echo) until ``until()``
+        holds or ``max_s`` seconds have passed."""
+        self.mic += speech
+        size = CHUNK_MS * BYTES_PER_MS
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for k in range(int(max_s * 1000 / CHUNK_MS)):
+            await self._react(k)
+            if until():
+                return
+            said = bytes(self.mic[:size]).ljust(size, b"\0")
+            del self.mic[:size]
+            if self.item is not None:
+                self.played[self.item] += min(size, len(self.queue))
+            played = bytes(self.queue[:size]).ljust(size, b"\0")
+            del self.queue[:size]
+            self.speaker += played
+            heard = np.frombuffer(said, "<i2").astype(np.float32)
+            if self.echo:
+                heard += self.echo * np.frombuffer(bytes(self.speaker[:size]), "<i2").astype(np.float32)
+            del self.speaker[:size]
+            chunk = np.clip(np.round(heard), -32768, 32767).astype("<i2").tobytes()
+            await self.s.send({"type": "input_audio_buffer.append", "audio": base64.b64encode(chunk).decode()})
+            await asyncio.sleep(max(0.0, start + (k + 1) * CHUNK_MS / 1000 - loop.time()))
+
+    def count(self, typ: str) -> int:
+        return sum(1 for r in self.s.c.events if r.type == typ)
+
+
+def cancelled_by_turn(s: Session) -> int:
+    return sum(
+        1
+        for r in s.c.events
+        if r.type == "response.done"
+        and ((r.event.get("response") or {}).get("status_details") or {}).get("reason") == "turn_detected"
+    )
+
+
+async def barge_in_session(s: Session, *, truncate: bool) -> None:
+    # Server VAD with interrupt_response (the default): the user speaks over the first reply while it plays.
+    # It closes the microphone once the interruption is committed, and waits for the answer to it.
+    await enable_transcription(s)
+    app = VoiceApp(s, truncate=truncate, barge_in=hello24()[: 700 * BYTES_PER_MS] + silence(300))
+    await app.run(
+        silence(200) + hello24() + silence(300),
+        until=lambda: app.count("input_audio_buffer.committed") >= 2,
+        max_s=12,
+    )
+    await s.wait("response.done", count=2)
+    await app.run(b"", until=lambda: not app.cut, max_s=1)  # the healthy app's truncate, if it is due
+    await s.settle(0.3)
+
+
+async def ga_barge_in_no_truncate(s: Session) -> None:
+    # The app stops playback when the user speaks, and forgets to truncate the cut reply.
+    await barge_in_session(s, truncate=False)
+
+
+async def ga_barge_in_truncate(s: Session) -> None:
+    # The healthy twin: the same app truncates the cut reply at the milliseconds it played.
+    await barge_in_session(s, truncate=True)
+
+
 SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
+    "ga-barge-in-no-truncate": (ga_barge_in_no_truncate, Dialect.GA, False),
+    "ga-barge-in-truncate": (ga_barge_in_truncate, Dialect.GA, False),
     "ga-transcript-empty": (ga_transcript_empty, Dialect.GA, False),
     "ga-push-to-talk": (ga_push_to_talk, Dialect.GA, False),
     "ga-transcribe-model-as-session": (ga_transcribe_model_as_session, Dialect.GA, False),

@@ -34,6 +34,7 @@ BROKEN: dict[str, set[str]] = {
     "ga-keepalive-1011": {"keepalive-timeout"},  # the embedded server's dropped_connection fault
     "ga-transcript-empty": {"transcript-empty"},  # a committed second of room noise
     "ga-transcribe-model-as-session": {"transcription-model-as-session-model"},  # ?model=gpt-4o-transcribe
+    "ga-barge-in-no-truncate": {"barge-in-without-truncate"},  # the user spoke over the reply
 }
 HEALTHY = [
     "healthy-ga",
@@ -43,6 +44,7 @@ HEALTHY = [
     "ga-voice-first",
     "ga-push-to-talk",  # twin of ga-transcript-empty
     "ga-transcribe-model-in-transcription",  # twin of ga-transcribe-model-as-session
+    "ga-barge-in-truncate",  # twin of ga-barge-in-no-truncate
 ]
 # What each broken recording's finding points at: the types of the events it names, in order.
 EVENTS: dict[tuple[str, str], list[str]] = {
@@ -52,6 +54,7 @@ EVENTS: dict[tuple[str, str], list[str]] = {
         "error",
         "rtinspect.connection.closed",
     ],
+    ("ga-barge-in-no-truncate", "barge-in-without-truncate"): ["response.done"],
 }
 SESSION_FIXES = {
     "transcription-not-enabled",
@@ -106,6 +109,24 @@ def test_finding_points_at_the_events_that_show_it(name: str, code: str) -> None
         opened, error, closed = (records[p].event for p in finding.events)
         assert opened["model"] == "gpt-4o-transcribe" and error["error"]["code"] == "invalid_model"
         assert closed["code"] == 4000
+    if code == "barge-in-without-truncate":
+        (done,) = (records[p].event["response"] for p in finding.events)
+        assert done["status"] == "cancelled" and done["status_details"]["reason"] == "turn_detected"
+        assert not any(r.type == "conversation.item.truncate" for r in records)
+
+
+def test_barge_in_twin_truncates_the_cut_reply_inside_its_audio() -> None:
+    """The healthy twin cut the same way, and truncated that item at a played position the server took."""
+    records = _records("ga-barge-in-truncate")
+    (done,) = [
+        r.event["response"]
+        for r in records
+        if r.type == "response.done" and r.event["response"]["status"] == "cancelled"
+    ]
+    (truncate,) = [r.event for r in records if r.type == "conversation.item.truncate"]
+    assert truncate["item_id"] == done["output"][0]["id"] and truncate["audio_end_ms"] > 0
+    assert any(r.type == "conversation.item.truncated" for r in records)
+    assert not any(r.type == "error" for r in records)
 
 
 @pytest.mark.parametrize("name", HEALTHY)
