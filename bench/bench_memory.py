@@ -8,7 +8,8 @@ Measures, each in its own process (``os.wait4`` gives that process's own peak RS
   like a voice session: ~55 % ``input_audio_buffer.append`` of 20-40 ms pcm16, ~25 %
   ``response.output_audio.delta``, the rest VAD, items, transcripts and response lifecycle events
   (``import`` reads the same session written as another tool's JSON Lines, realtime-console style,
-  and ``import`` of the rtinspect log itself must refuse at once).
+  and ``import`` of the rtinspect log itself must refuse at once); ``import-har``: ``import`` of the
+  same session saved as a Chrome DevTools HAR (one JSON document, one socket entry holding every frame).
 
 Target: each at most 300 MB. ``--baseline REF`` runs the same commands on another commit (e.g. the
 one before the streaming work) in the same run, for the before/after figures; a baseline run is
@@ -127,6 +128,23 @@ def make_logs(folder: Path, lines: int) -> tuple[Path, Path]:
     return log, foreign
 
 
+def make_har(folder: Path, lines: int) -> Path:
+    """The same session as a Chrome DevTools HAR: one Realtime socket entry holding every frame (a
+    HAR is one JSON document; DevTools writes a socket's frames into its entry), after a page entry."""
+    har = folder / "devtools.har"
+    t0 = 1_764_000_000.0
+    with har.open("wb") as f:
+        page = {"request": {"method": "GET", "url": "https://app.example/", "headers": []}, "response": {"status": 200, "content": {"size": 5, "text": "hello"}}}  # fmt: skip
+        sock = {"_resourceType": "websocket", "request": {"method": "GET", "url": "wss://api.openai.com/v1/realtime?model=gpt-realtime", "headers": [{"name": "Authorization", "value": "Bearer sk-bench-not-a-key-0123456789"}]}, "startedDateTime": "2025-11-24T16:00:00.000Z"}  # fmt: skip
+        head = orjson.dumps({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": [page, sock]}})  # fmt: skip
+        f.write(head[: -len(b"}]}}")] + b', "_webSocketMessages": [\n')
+        for n, (t, direction, event) in enumerate(session_events(lines)):
+            frame = {"type": "send" if direction == "client" else "receive", "time": t0 + t, "opcode": 1, "data": orjson.dumps(event).decode()}  # fmt: skip
+            f.write((b",\n" if n else b"") + orjson.dumps(frame))
+        f.write(b"\n]}]}}\n")
+    return har
+
+
 # -- measuring ---------------------------------------------------------------------------------------
 def _rss_mb(pid: int) -> float:
     try:
@@ -176,7 +194,7 @@ def main() -> None:
     p.add_argument("--baseline", metavar="REF", help="also run the commands on this commit, for comparison")
     p.add_argument("--cap-mb", type=float, default=3000, help="stop a run above this RSS (baseline safety)")
     p.add_argument("--timeout", type=float, default=1200, help="stop a run after this many seconds")
-    p.add_argument("--only", nargs="*", default=None, help="send export replay import refuse")
+    p.add_argument("--only", nargs="*", default=None, help="send export replay import refuse import-har")
     p.add_argument("--keep", action="store_true", help="keep the generated inputs")
     args = p.parse_args()
 
@@ -189,9 +207,10 @@ def main() -> None:
         wav = folder / "two-hours.wav"
         make_wav(wav, args.wav_minutes)
         log, foreign = make_logs(folder, args.lines)
+        har = make_har(folder, args.lines)
         print(f"inputs in {time.monotonic() - t0:.0f} s: {wav.name} {wav.stat().st_size / 2**20:.0f} MB "
               f"({args.wav_minutes:g} min), {log.name} {log.stat().st_size / 2**20:.0f} MB ({args.lines:,} lines), "
-              f"{foreign.name} {foreign.stat().st_size / 2**20:.0f} MB")  # fmt: skip
+              f"{foreign.name} {foreign.stat().st_size / 2**20:.0f} MB, {har.name} {har.stat().st_size / 2**20:.0f} MB")  # fmt: skip
         if args.baseline:
             base_tree = folder / "baseline"
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(base_tree), args.baseline], check=True)  # fmt: skip
@@ -202,8 +221,9 @@ def main() -> None:
             "replay": ["replay", str(log), "--as-fast-as-possible", "--compare", "--record", "{out}/replay.jsonl"],
             "import": ["import", str(foreign), "-o", "{out}/imported.jsonl"],
             "refuse": ["import", str(log), "-o", "{out}/refused.jsonl"],
+            "import-har": ["import", str(har), "-o", "{out}/har.jsonl"],
         }
-        print(f"{'command':<8} {'tree':<22} {'peak RSS':>10} {'time':>8}  result")
+        print(f"{'command':<10} {'tree':<22} {'peak RSS':>10} {'time':>8}  result")
         for name, cmd in runs.items():
             if args.only and name not in args.only:
                 continue
@@ -214,7 +234,7 @@ def main() -> None:
                 rss, took, how = measure(argv, pythonpath=tree, cap_mb=args.cap_mb, timeout=args.timeout, env=env)
                 mark = "" if tree else ("  ok" if rss <= TARGET_MB else f"  OVER {TARGET_MB} MB")
                 at_least = ">=" if how.startswith("stopped") else "  "
-                print(f"{name:<8} {label:<22} {at_least}{rss:7.0f} MB {took:7.1f}s  {how}{mark}", flush=True)
+                print(f"{name:<10} {label:<22} {at_least}{rss:7.0f} MB {took:7.1f}s  {how}{mark}", flush=True)
                 shutil.rmtree(out, ignore_errors=True)
     finally:
         if base_tree is not None:

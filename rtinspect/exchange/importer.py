@@ -3,7 +3,8 @@
 Bounded memory: an rtinspect log is recognised from its first line (the same check ``open``
 makes), never by reading the file; JSON Lines are read a line at a time and a JSON array or a
 saved session's ``events`` list an item at a time (``ijson``), in two passes (times and counts,
-then the records as they are written). A HAR is read whole: browsers save one per page.
+then the records as they are written). A HAR is one JSON document too, walked the same way
+(``har.read_har_file``): a frame at a time, however long the session it holds.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import orjson
 
 from rtinspect.errors import UserError
 from rtinspect.exchange.eventlog import stream_event_log
-from rtinspect.exchange.har import looks_like_har, read_har
+from rtinspect.exchange.har import looks_like_har, read_har_file
 from rtinspect.exchange.logio import open_writer
 from rtinspect.exchange.model import ImportedSession
 from rtinspect.log.format import LogFormatError, read_header
@@ -125,15 +126,6 @@ def _items(path: Path, source: str) -> Iterator[Any]:
         raise UserError(f"{source}: not valid JSON ({str(err).splitlines()[0][:120]})") from None
 
 
-def _document(path: Path, source: str) -> Any:
-    try:
-        return orjson.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
-    except orjson.JSONDecodeError as err:
-        raise UserError(f"{source}: not valid JSON ({err})") from None
-    except OSError as err:
-        raise UserError(f"cannot read {path}: {err.strerror}") from None
-
-
 def _is_har_document(path: Path) -> bool:
     """Whether the document's top level has a ``log`` object (read as a stream, stopping early)."""
     import ijson
@@ -161,9 +153,8 @@ def read_sessions(path: str | Path) -> list[ImportedSession]:
     kind, _first = _sniff(path)
     source = path.name
     if kind == "document" and _is_har_document(path):
-        doc = _document(path, source)
-        if looks_like_har(doc):
-            sessions = read_har(doc, source)
+        sessions = read_har_file(path, source)
+        if sessions is not None:
             if not sessions:
                 raise UserError(
                     f"{source}: no Realtime WebSocket in this HAR (save it from the DevTools Network tab "

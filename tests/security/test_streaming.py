@@ -118,3 +118,66 @@ def test_an_rtinspect_log_is_refused_from_its_first_line(tmp_path: Path) -> None
     foreign = tmp_path / "foreign.jsonl"  # a record that merely has such a key is not a log
     foreign.write_text('{"rtinspect_log": "x", "type": "session.created"}\n')
     assert read_sessions(foreign)[0].count("server") == 1
+
+
+def _voice_har(path: Path, frames: int) -> Path:
+    """A HAR as DevTools saves a voice session: one Realtime socket holding every frame (appends of
+    base64 audio), written a frame at a time, after a page entry with a response body."""
+    audio = "AAAA" * 400
+    with path.open("w") as f:
+        f.write('{"log": {"version": "1.2", "entries": [')
+        f.write(
+            json.dumps({"request": {"url": "https://app/"}, "response": {"content": {"text": "x" * 10_000}}})
+        )
+        f.write(
+            ', {"request": {"url": "wss://api.openai.com/v1/realtime?model=gpt-realtime", "headers": []},'
+        )
+        f.write(' "startedDateTime": "2026-01-01T00:00:00Z", "_webSocketMessages": [')
+        f.write(json.dumps({"type": "receive", "time": 1767225600.0, "opcode": 1, "data": '{"type":"session.created"}'}))  # fmt: skip
+        for i in range(frames):
+            data = json.dumps({"type": "input_audio_buffer.append", "audio": audio, "event_id": f"e{i}"})
+            f.write(",\n" + json.dumps({"type": "send", "time": 1767225600.0 + 0.02 * i, "opcode": 1, "data": data}))  # fmt: skip
+        f.write("]}]}}")
+    return path
+
+
+def test_har_import_streams_one_frame_at_a_time(tmp_path: Path) -> None:
+    """A HAR is one JSON document; its frames are walked as a stream: importing 15 MB holds a small
+    fraction of it (traced Python allocations: ~2 MB for 15 MB, where reading it whole took more than
+    the file), and every frame arrives, in order, with its time."""
+    import tracemalloc
+
+    src = _voice_har(tmp_path / "voice.har", 9000)
+    assert src.stat().st_size > 15_000_000
+    tracemalloc.start()
+    try:
+        [(session, out)] = import_file(src, tmp_path / "voice.jsonl")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < src.stat().st_size / 4, (peak, src.stat().st_size)
+    assert session.count("client") == 9000 and session.count("server") == 1
+    records = [r for r in read_log(out).records if r.dir == "client"]
+    assert [r.event["event_id"] for r in records] == [f"e{i}" for i in range(9000)]
+    assert records[-1].t == pytest.approx(0.02 * 8999, abs=1e-3)
+
+
+def test_har_walk_is_by_depth_not_by_key_names(tmp_path: Path) -> None:
+    """Keys named like ijson's prefixes ("item", "log", "entries") deep inside a HAR are data, not
+    structure: only log.entries[i]._webSocketMessages[j] are frames."""
+    frame = {"type": "receive", "time": 2.0, "opcode": 1, "data": '{"type":"session.created"}'}
+    decoy = {"type": "send", "time": 1.0, "opcode": 1, "data": '{"type":"decoy"}'}
+    doc = {
+        "log": {
+            "pages": [{"log": {"entries": [{"_webSocketMessages": [decoy]}]}}],
+            "entries": [
+                {"request": {"url": "wss://h/v1/realtime"}, "_webSocketMessages": {"item": decoy}},
+                {"request": {"url": "wss://h/v1/realtime", "item": {"entries": [decoy]}}, "_webSocketMessages": [frame]},
+            ],
+        }
+    }  # fmt: skip
+    src = tmp_path / "decoy.har"
+    src.write_text(json.dumps(doc))
+    [session] = read_sessions(src)
+    assert [r.event["type"] for r in session.records if r.dir != "meta"] == ["session.created"]
+    assert session.name.startswith("socket 1: wss://h/v1/realtime")
