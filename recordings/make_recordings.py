@@ -110,7 +110,14 @@ def server_script(name: str) -> server_scripts.Script | None:
 
 
 FAULTS: dict[str, tuple[str, ...]] = {"ga-keepalive-1011": ("dropped_connection",)}  # embedded-server faults
-SERVER_SCRIPTS: dict[str, dict[str, Any]] = {}  # embedded-server scripts (rtinspect.server.script), by session
+# embedded-server scripts (rtinspect.server.script), by session
+PREAMBLE_SCRIPT = {"rules": [{"preamble": "Let me check that."}]}  # gpt-realtime-2 style, every turn
+SERVER_SCRIPTS: dict[str, dict[str, Any]] = {
+    "ga-tool-loop": {"rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}, "repeat": 12}]},
+    "ga-tool-once": {"rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+    "ga-preamble-first-item-only": PREAMBLE_SCRIPT,
+    "ga-preamble-whole-response": PREAMBLE_SCRIPT,
+}
 MODELS: dict[str, str] = {  # the ?model= a session connects with (default: rtinspect's)
     "ga-transcribe-model-as-session": "gpt-4o-transcribe",
 }
@@ -643,7 +650,134 @@ async def ga_barge_in_truncate(s: Session) -> None:
     await barge_in_session(s, truncate=True)
 
 
+WEATHER_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Get the current weather for a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+PARIS = {"name": "get_weather", "arguments": {"city": "Paris"}}
+LOOP_CALLS = 12  # the field case called 190 times; 12 show the loop and keep the file small
+
+
+async def tool_session(s: Session) -> None:
+    """An agent framework's session: a tool, server VAD; it answers every function call with the tool's
+    output and one response.create (after that response's response.done), until an answer in words."""
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "realtime",
+                "tools": [WEATHER_TOOL],
+                "tool_choice": "auto",
+                "audio": {"input": {"transcription": GA_TRANSCRIBE}},
+            },
+        }
+    )
+    await s.wait("session.updated")
+    await s.stream(
+        silence(300) + speech("weather_16k_mono.wav", "", 24000) + silence(600),
+        until="input_audio_buffer.committed",
+    )
+    for n in range(1, LOOP_CALLS + 3):
+        await s.wait("response.done", count=n)
+        done = [r for r in s.c.events if r.type == "response.done"][n - 1].event["response"]
+        calls = [o for o in done.get("output") or [] if o.get("type") == "function_call"]
+        if not calls:
+            break
+        for call in calls:
+            await s.send(
+                {
+                    "type": "conversation.item.create",
+                    "item": {
+                        "type": "function_call_output",
+                        "call_id": call["call_id"],
+                        "output": '{"city": "Paris", "temp_c": 18, "sky": "clear"}',
+                    },
+                }
+            )
+        await s.send({"type": "response.create"})
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.3)
+
+
+async def ga_tool_loop(s: Session) -> None:
+    # The model calls get_weather(Paris) again after every output (the server script's repeat: 12).
+    await tool_session(s)
+
+
+async def ga_tool_once(s: Session) -> None:
+    # The healthy twin: the same framework; the model calls once and answers with the output.
+    await tool_session(s)
+
+
+async def preamble_session(s: Session, *, move_on_early: bool) -> None:
+    """A voice chat app, push-to-talk, that also takes typed messages. The model speaks a preamble, then
+    the answer, in one response. ``move_on_early``: the app takes the first finished message
+    (``response.output_item.done``) as the end of the answer, so the user's typed follow-up goes out at once,
+    while the response is still active."""
+    await push_to_talk(s)
+    await s.stream(silence(200) + hello24() + silence(300), realtime=False)
+    await s.send({"type": "input_audio_buffer.commit"})
+    await s.send({"type": "response.create"})
+    if move_on_early:
+        await s.wait("response.output_item.done")
+    else:
+        await s.wait("response.done")
+    await s.send(
+        {
+            "type": "conversation.item.create",
+            "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "And tomorrow?"}]},
+        }
+    )
+    await s.send({"type": "response.create"})
+    await s.wait("response.done", count=1 if move_on_early else 2)
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.5)
+
+
+async def ga_preamble_first_item_only(s: Session) -> None:
+    await preamble_session(s, move_on_early=True)
+
+
+async def ga_preamble_whole_response(s: Session) -> None:
+    # The healthy twin: the app waits for response.done (and plays every message item) before the next turn.
+    await preamble_session(s, move_on_early=False)
+
+
+ECHO_GAIN = 0.5  # a laptop speaker next to its microphone, no echo cancellation
+ECHOES = 2  # speech_started this many times on the assistant's own voice, then the user gives up
+
+
+async def echo_session(s: Session, *, gain: float) -> None:
+    """A voice app on a laptop: the microphone streams in real time, replies play through the speaker.
+    With ``gain`` the microphone hears the speaker: server VAD takes the assistant's voice for the user."""
+    await enable_transcription(s)
+    app = VoiceApp(s, echo=gain)
+    if gain:
+        until = lambda: app.count("input_audio_buffer.speech_stopped") > ECHOES  # noqa: E731
+    else:
+        until = lambda: app.count("response.done") >= 1  # noqa: E731
+    await app.run(silence(200) + hello24() + silence(300), until=until, max_s=10)
+    await s.settle(0.5)
+
+
+async def ga_echo_self_interruption(s: Session) -> None:
+    await echo_session(s, gain=ECHO_GAIN)
+
+
+async def ga_echo_headphones(s: Session) -> None:
+    # The healthy twin: the same app with headphones (no echo path).
+    await echo_session(s, gain=0.0)
+
+
 SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
+    "ga-echo-self-interruption": (ga_echo_self_interruption, Dialect.GA, False),
+    "ga-echo-headphones": (ga_echo_headphones, Dialect.GA, False),
+    "ga-tool-loop": (ga_tool_loop, Dialect.GA, False),
+    "ga-tool-once": (ga_tool_once, Dialect.GA, False),
+    "ga-preamble-first-item-only": (ga_preamble_first_item_only, Dialect.GA, False),
+    "ga-preamble-whole-response": (ga_preamble_whole_response, Dialect.GA, False),
     "ga-barge-in-no-truncate": (ga_barge_in_no_truncate, Dialect.GA, False),
     "ga-barge-in-truncate": (ga_barge_in_truncate, Dialect.GA, False),
     "ga-transcript-empty": (ga_transcript_empty, Dialect.GA, False),

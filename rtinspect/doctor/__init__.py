@@ -18,12 +18,12 @@ cures is kept as resolved (``Finding.resolved_by``). Rules live one family per m
   speech-never-stopped, echo-self-interruption, audio-before-format-update
 - response_rules: response-already-active, cancel-not-active, response-failed/-incomplete/
   -cancelled, transcription-failed, truncate-beyond-audio, transcript-empty, barge-in-without-truncate,
-  multiple-assistant-messages
+  multiple-assistant-messages, assistant-preamble (info)
 - function_rules: function-call-unanswered, function-output-without-response,
   function-outputs-separate-responses, tool-call-loop
 - connection_rules: rate-limited, quota-exceeded, authentication-failed, session-expired,
   session-expiring, invalid-model, invalid-client-event, server-error, connection-closed, keepalive-timeout,
-  transport-error
+  authentication-missing, transport-error
 - info_rules (info only): transcript-after-response, turn-latency, usage-cost
 - engine: malformed-events (events no rule could read)
 """

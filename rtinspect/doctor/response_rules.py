@@ -328,13 +328,43 @@ class BargeInRule(Rule):
 
 
 class PreambleRule(Rule):
-    """One response with several assistant message items (gpt-realtime-2 preambles: a spoken
-    preamble, then the answer): a client that keeps only the first item drops the answer."""
+    """One response with several assistant message items (gpt-realtime-2 preambles: a spoken preamble,
+    then the answer, docs/protocol.md §11). A client that keeps only the first item takes the preamble for
+    the whole answer; it shows on the wire when the client moves on (asks for the next response, adds the
+    next turn, commits, or cancels) after the first message item is done and before ``response.done``: a
+    warning, with those events. A client that waited for ``response.done`` gets an info note only (whether
+    it plays every item is not on the wire)."""
 
+    HANDLES = {
+        "response.output_item.done": "on_item_done",
+        "response.create": "on_move",
+        "conversation.item.create": "on_move",
+        "input_audio_buffer.commit": "on_move",
+        "response.cancel": "on_move",
+    }
     AFTER = {"response.done": "on_done"}
+    MAX_OPEN = 100  # responses whose first message is done and whose response.done has not come
+
+    def __init__(self) -> None:
+        self.first_done: dict[str, int] = {}  # response id -> its first assistant message's output_item.done
+        self.moved: dict[str, int] = {}  # response id -> the client event that moved on before response.done
+
+    def on_item_done(self, scope: Scope, pos: int, rec: Tapped) -> None:
+        item = rec.event.get("item") or {}
+        rid = str(rec.event.get("response_id") or "")
+        if item.get("type") != "message" or item.get("role") != "assistant" or not rid:
+            return
+        if rid not in self.first_done and len(self.first_done) < self.MAX_OPEN:
+            self.first_done[rid] = pos
+
+    def on_move(self, scope: Scope, pos: int, rec: Tapped) -> None:
+        rid = scope.state.active_response_id
+        if rid is not None and rid in self.first_done and rid not in self.moved:
+            self.moved[rid] = pos
 
     def on_done(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         rid = str((rec.event.get("response") or {}).get("id") or "")
+        first, moved = self.first_done.pop(rid, None), self.moved.pop(rid, None)
         resp = scope.state.responses.get(rid)
         if resp is None:
             return None
@@ -347,19 +377,35 @@ class PreambleRule(Rule):
         ]
         if len(messages) < 2:
             return None
+        if moved is None or first is None:
+            return [
+                Finding(
+                    "info",
+                    "assistant-preamble",
+                    f"response {rid} spoke {len(messages)} assistant messages (a preamble, then the answer)",
+                    f"The response produced {len(messages)} assistant message items ({', '.join(messages)}). "
+                    "The client waited for response.done before moving on; make sure it plays and shows every "
+                    "item, not only output[0].",
+                    (pos,),
+                    None,
+                    key=rid,
+                )
+            ]
         return [
             Finding(
                 "warning",
                 "multiple-assistant-messages",
-                f"response {rid} has {len(messages)} assistant messages",
+                f"response {rid} has {len(messages)} assistant messages; the client moved on after the first",
                 f"The response produced {len(messages)} assistant message items ({', '.join(messages)}): newer "
-                "models speak a short preamble, then the answer, in one response. A client that reads only the "
-                "first output item (output[0], or the first response.output_item.added) plays the preamble and "
-                "drops the answer. Handle every output item by output_index until response.done.",
-                (pos,),
+                "models speak a short preamble, then the answer, in one response. The client acted as if the first "
+                "item were the whole answer: it sent its next event after that item was done, before response.done, "
+                "so the answer was dropped (or cut). Handle every output item by output_index, and treat only "
+                "response.done as the end of the response.",
+                (first, moved, pos),
                 pretty_events(
                     [
-                        "for item in response.output (by output_index): play/show each message, not just output[0]",
+                        "for item in response.output (by output_index): play/show each message, not just output[0];",
+                        "send the next turn after response.done, not after the first response.output_item.done",
                     ]
                 ),
                 key=rid,

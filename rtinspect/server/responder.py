@@ -1,8 +1,11 @@
 """One model response, played out the way the live API streams it, but local and deterministic.
 
 What it says is its ``Plan`` (decided in ``responses.plan`` once the user's words are known): words, a tool
-call, a script's error or a fault (``faults``). Words say plainly that they come from rtinspect's local
-server; the audio is the user's own audio of that turn (a short tone for text input). Deltas are paced
+call, a script's error or a fault (``faults``), optionally after a preamble: gpt-realtime-2 style, a first
+assistant message item ("Let me check that.") then the answer or the call as the next output item of the
+same response, each item with its own events in output order (docs/protocol.md §11). Words say plainly that
+they come from rtinspect's local server; the audio is the user's own audio of that turn (a short tone for
+text input, and for a preamble). Deltas are paced
 (audio about 4x faster than real time, in 100 ms chunks) so that ``response.cancel`` and VAD interruption
 have time to land.
 """
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from rtinspect.protocol import Dialect
 from rtinspect.server import faults, proto
-from rtinspect.server.audio import from_pcm16_24k
+from rtinspect.server.audio import from_pcm16_24k, tone
 from rtinspect.server.events import (
     DELTA_NAMES,
     assistant_content_type,
@@ -43,6 +46,7 @@ CHUNK_MS = 100
 CHUNK_DELAY_S = 0.025  # 100 ms of audio every 25 ms: 4x real time
 WORD_DELAY_S = 0.02
 MAX_ECHO_MS = 10_000
+PREAMBLE_MS_PER_WORD = 200  # the preamble's audio: a tone about as long as its words spoken
 PREFIX = "[rtinspect local server] "
 
 
@@ -55,6 +59,7 @@ class Plan:
     delay_s: float = 0.0  # before the first delta
     fault: Fault | None = None
     error: dict[str, Any] | None = None  # a script's error: sent as an ``error``, and the response fails
+    preamble: str | None = None  # a first message item before the answer (or call), in the same response
 
 
 class ResponseRun:
@@ -179,14 +184,21 @@ class ResponseRun:
         elif fault == "dropped_connection":
             await self.conn.drop(*faults.DROPPED_CLOSE)
             return
-        elif plan.call is not None:
-            status = await self._function_call(plan.call)
         else:
-            if fault in faults.INCOMPLETE:
-                self.cut = fault
-                self.max_words = faults.INCOMPLETE_WORDS
-            text = plan.text
-            status = await self._message(text)
+            if plan.preamble:
+                await self._message(plan.preamble, tone(PREAMBLE_MS_PER_WORD * len(plan.preamble.split())))
+            if self.reason is not None:
+                pass
+            elif plan.call is not None:
+                status = await self._function_call(plan.call)
+            else:
+                if fault in faults.INCOMPLETE:
+                    self.cut = fault
+                    self.max_words = faults.INCOMPLETE_WORDS
+                text = plan.text
+                status = await self._message(text, self.echo_pcm)
+            if plan.preamble:
+                text = f"{plan.preamble} {text}".strip()
         if self.cut is not None and status != "failed":
             details = faults.incomplete_details(self.cut)
         if self.reason is not None:
@@ -204,12 +216,14 @@ class ResponseRun:
         done = self._response(status, status_details=details, usage=self.usage)
         await send(event("response.done", response=done))
 
-    async def _message(self, text: str) -> str:
+    async def _message(self, text: str, pcm: bytes) -> str:
+        """One assistant message item (the next output item of the response), spoken from ``pcm``."""
         send, d = self.conn.send, self.dialect
         with_audio = "audio" in self.modalities
         it = item(d, type="message", status="in_progress", role="assistant", content=[])
-        common = {"response_id": self.id, "item_id": it["id"], "output_index": 0}
-        await send(event("response.output_item.added", response_id=self.id, output_index=0, item=it))
+        index = len(self.output)
+        common = {"response_id": self.id, "item_id": it["id"], "output_index": index}
+        await send(event("response.output_item.added", response_id=self.id, output_index=index, item=it))
         await self._add_to_conversation(it)
         part: dict[str, Any] = (
             {"type": "audio", "transcript": ""} if with_audio else {"type": "text", "text": ""}
@@ -224,7 +238,7 @@ class ResponseRun:
         audio_sent = b""
         if with_audio:
             out_fmt = proto.output_format(self.conn.session, d)
-            audio = from_pcm16_24k(self.echo_pcm, out_fmt)
+            audio = from_pcm16_24k(pcm, out_fmt)
             step = int(out_fmt.bytes_per_ms * CHUNK_MS)
             chunks = [audio[i : i + step] for i in range(0, len(audio), step)] or [b""]
             if self.cut:  # cut the audio where the words were cut
@@ -283,8 +297,9 @@ class ResponseRun:
         call_id = new_id("call")
         arguments = json.dumps(call.arguments)
         it = item(d, type="function_call", status="in_progress", name=name, call_id=call_id, arguments="")
-        common = {"response_id": self.id, "item_id": it["id"], "output_index": 0, "call_id": call_id}
-        await send(event("response.output_item.added", response_id=self.id, output_index=0, item=dict(it)))
+        index = len(self.output)
+        common = {"response_id": self.id, "item_id": it["id"], "output_index": index, "call_id": call_id}
+        await send(event("response.output_item.added", response_id=self.id, output_index=index, item=dict(it)))
         await self._add_to_conversation(it)
         sent = ""
         for i in range(0, len(arguments), 16):
@@ -312,9 +327,10 @@ class ResponseRun:
         await self.conn.send(event(added, previous_item_id=previous, item=dict(it)))
 
     async def _finish_item(self, it: dict[str, Any]) -> None:
-        self.output = [dict(it)]
+        index = len(self.output)
+        self.output.append(dict(it))
         await self.conn.send(
-            event("response.output_item.done", response_id=self.id, output_index=0, item=dict(it))
+            event("response.output_item.done", response_id=self.id, output_index=index, item=dict(it))
         )
         if self.dialect == Dialect.GA and not self.out_of_band:
             await self.conn.send(

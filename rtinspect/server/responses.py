@@ -139,6 +139,8 @@ async def plan(conn: Connection, last_user: dict[str, Any] | None, params: dict[
         result.fault = script.turn_fault(turn, faults.RESPONSE_FAULTS)
     if rule is not None and rule.first_audio_delay_ms is not None:
         result.delay_s = rule.first_audio_delay_ms / 1000.0
+    if rule is not None and rule.preamble is not None:
+        result.preamble = rule.preamble
     if result.fault is not None and result.fault.name == "slow_first_audio":
         result.delay_s = max(result.delay_s, result.fault.delay_s)
     tools = params.get("tools", conn.session.get("tools"))

@@ -15,12 +15,20 @@ A script is a YAML or JSON file (or the same data as a dict)::
         say: "Sorry for the wait."       # the answer's words
       - match: "forbidden"
         error: {code: invalid_value, message: "Nope."}   # an error event, the response fails
+      - match: "flight"
+        preamble: "Let me check that."  # gpt-realtime-2 style: a spoken preamble, then the answer (or call),
+        say: "Your flight is on time."   # as two output items of one response
+      - match: "loop"
+        call: {name: get_weather, arguments: {city: Paris}}
+        repeat: 12                       # a model that loops: the same call up to 12 times for one message
       - say: "Anything else."            # no condition: every turn
 
 The first rule whose conditions all hold is used; with none, the built-in rule answers
 (``rtinspect.server.tools``). A rule that would call a tool already called for this user message is skipped,
-so a script cannot make a framework loop either. Bad scripts raise ``UserError`` with one line naming the
-rule and the field.
+so a script cannot make a framework loop by accident; ``repeat: N`` is the explicit opt-in, for a test of
+what a client does when a model does loop: the rule calls its tool up to N times for one user message, then
+is skipped (and the model answers with the outputs). Bad scripts raise ``UserError`` with one line naming
+the rule and the field.
 """
 
 from __future__ import annotations
@@ -37,8 +45,8 @@ from rtinspect.server import faults
 from rtinspect.server.faults import Fault
 from rtinspect.server.tools import Turn
 
-RULE_FIELDS = ("match", "turn", "say", "call", "error", "fault", "first_audio_delay_ms")
-ACTIONS = ("say", "call", "error", "fault", "first_audio_delay_ms")
+RULE_FIELDS = ("match", "turn", "say", "call", "error", "fault", "first_audio_delay_ms", "preamble", "repeat")
+ACTIONS = ("say", "call", "error", "fault", "first_audio_delay_ms", "preamble")
 TOP_FIELDS = ("rules", "session_expires_after_s", "faults")
 
 
@@ -53,13 +61,15 @@ class Rule:
     error: dict[str, Any] | None = None
     fault: Fault | None = None
     first_audio_delay_ms: float | None = None
+    preamble: str | None = None  # words of a first assistant message, before the answer or call
+    repeat: int = 1  # how many times this rule may call its tool for one user message
 
     def applies(self, turn: Turn) -> bool:
         if self.turn is not None and self.turn != turn.number:
             return False
         if self.match is not None and not self.match.search(turn.words or ""):
             return False
-        return not (self.call is not None and self.call in turn.called)
+        return not (self.call is not None and turn.called.count(self.call) >= self.repeat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +227,19 @@ def _rule(data: Any, where: str, source: str) -> Rule:
             raise bad(f"fault: {exc}") from None
         if fields["fault"].name == "session_expired":
             raise bad("fault: session_expired is for the whole session: use session_expires_after_s")
+    if "preamble" in data:
+        if not isinstance(data["preamble"], str) or not data["preamble"].strip():
+            raise bad("preamble must be the words of the preamble (a non-empty string)")
+        if "error" in data or "fault" in data:
+            raise bad("preamble goes with say or call (or the built-in answer), not error or fault")
+        fields["preamble"] = data["preamble"]
+    if "repeat" in data:
+        repeat = data["repeat"]
+        if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
+            raise bad("repeat must be a positive integer (the most calls of the tool for one user message)")
+        if "call" not in data:
+            raise bad("repeat needs call: it is how many times the rule calls its tool for one message")
+        fields["repeat"] = repeat
     if "first_audio_delay_ms" in data:
         delay = data["first_audio_delay_ms"]
         if not _number(delay) or delay < 0:

@@ -107,22 +107,33 @@ def test_barge_in_without_truncate_on_a_websocket() -> None:
     assert "barge-in-without-truncate" not in ok.codes()
 
 
-def test_two_assistant_messages_in_one_response() -> None:
-    s = Synth()
+def _preamble_response(s: Synth, *, move_on: bool) -> None:
+    """A preamble then the answer in one response; ``move_on``: the client sends its next turn right after
+    the first message item is done (it took the preamble for the whole answer)."""
     s.server("response.created", response={"id": "resp_1", "status": "in_progress", "output": []})
     for i, item in enumerate(("item_pre", "item_answer")):
-        s.server(
-            "response.output_item.added",
-            response_id="resp_1",
-            output_index=i,
-            item={"id": item, "type": "message", "role": "assistant", "content": [{"type": "output_audio"}]},
-        )
+        msg = {"id": item, "type": "message", "role": "assistant", "content": [{"type": "output_audio"}]}
+        s.server("response.output_item.added", response_id="resp_1", output_index=i, item=msg)
+        s.server("response.output_item.done", response_id="resp_1", output_index=i, item=msg)
+        if move_on and i == 0:
+            s.client("response.create")
     s.server("response.done", response={"id": "resp_1", "status": "completed", "output": []})
+
+
+def test_two_assistant_messages_in_one_response() -> None:
+    s = Synth()
+    _preamble_response(s, move_on=True)
     f = s.find("multiple-assistant-messages")
-    assert "item_pre" in f.explanation and "item_answer" in f.explanation
-    ok = Synth()
-    ok.response(rid="resp_1")
-    assert "multiple-assistant-messages" not in ok.codes()
+    assert f.severity == "warning" and "item_pre" in f.explanation and "item_answer" in f.explanation
+    types = [s.recs[p].type for p in f.events]
+    assert types == ["response.output_item.done", "response.create", "response.done"]
+    ok = Synth()  # the same response; the client waited for response.done: an info note only
+    _preamble_response(ok, move_on=False)
+    assert "multiple-assistant-messages" not in ok.codes(include_info=True)
+    assert ok.find("assistant-preamble").severity == "info"
+    one = Synth()
+    one.response(rid="resp_1")
+    assert not {"multiple-assistant-messages", "assistant-preamble"} & one.codes(include_info=True)
 
 
 def test_transcription_model_used_as_the_session_model() -> None:
