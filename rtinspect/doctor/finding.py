@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+# Characters of an explanation kept: it quotes values from the session (an error's message, what was
+# asked and what the server holds), and one of them may be a huge or deeply nested value.
+MAX_EXPLANATION = 4_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,12 @@ class Finding:
     key: str = ""
     resolved_by: int | None = None
     resolution: str | None = None
+
+    def __post_init__(self) -> None:
+        text = self.explanation
+        if len(text) > MAX_EXPLANATION:
+            cut = f"{text[:MAX_EXPLANATION]}… ({len(text) - MAX_EXPLANATION:,} more characters)"
+            object.__setattr__(self, "explanation", cut)
 
     @property
     def ident(self) -> tuple[str, str]:

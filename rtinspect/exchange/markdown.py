@@ -14,6 +14,7 @@ from typing import Any
 from rtinspect.exchange.logio import SessionLog
 from rtinspect.secrets import redact_text
 from rtinspect.session.state import SessionState
+from rtinspect.shown import capped
 from rtinspect.tap import META_CONNECTION_CLOSED, META_TRANSPORT_ERROR
 
 _TEXT_DONE = {
@@ -37,7 +38,7 @@ def _session_lines(session: dict[str, Any]) -> list[str]:
         "turn detection": inp.get("turn_detection", session.get("turn_detection")),
         "input transcription": inp.get("transcription", session.get("input_audio_transcription")),
     }
-    lines = [f"| {k} | `{json.dumps(v)}` |" for k, v in rows.items()]
+    lines = [f"| {k} | `{json.dumps(capped(v))}` |" for k, v in rows.items()]
     instructions = session.get("instructions")
     if isinstance(instructions, str) and instructions:
         short = instructions if len(instructions) <= 200 else instructions[:199] + "…"
@@ -112,7 +113,7 @@ def render_markdown(
                 body[pending_user[item_id]] = line
         elif rec.dir == "server" and type_ == "conversation.item.input_audio_transcription.failed":
             err = ev.get("error") if isinstance(ev.get("error"), dict) else {}
-            body.append(f"{t} ⚠ transcription failed: {redact_text(str(err.get('message') or err))}")
+            body.append(f"{t} ⚠ transcription failed: {redact_text(str(capped(err.get('message') or err)))}")
         elif rec.dir == "server" and type_ in _TEXT_DONE:
             body.append(f"{t} **assistant**: {redact_text(str(ev.get(_TEXT_DONE[type_])))}")
         elif rec.dir == "server" and type_ == "response.done":
@@ -120,12 +121,12 @@ def render_markdown(
             usage = resp.get("usage") if isinstance(resp.get("usage"), dict) else {}
             extra = f", {usage.get('total_tokens')} tokens" if usage.get("total_tokens") is not None else ""
             details = resp.get("status_details")
-            why = f" ({json.dumps(details)})" if details and resp.get("status") != "completed" else ""
+            why = f" ({json.dumps(capped(details))})" if details and resp.get("status") != "completed" else ""
             body.append(f"{t} _response {resp.get('status')}{why}{extra}_")
         elif rec.dir == "server" and type_ == "error":
             err = ev.get("error") if isinstance(ev.get("error"), dict) else {}
             param = f" (param `{err.get('param')}`)" if err.get("param") else ""
-            message = redact_text(str(err.get("message"))).replace("\n", " ")
+            message = redact_text(str(capped(err.get("message")))).replace("\n", " ")
             body.append(f"{t} ❌ **error** `{err.get('code')}`{param}: {message}")
         elif type_ == META_TRANSPORT_ERROR:
             body.append(f"{t} ❌ transport error: {redact_text(str(ev.get('message')))}")

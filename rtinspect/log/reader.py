@@ -16,6 +16,7 @@ from __future__ import annotations
 import mmap
 import operator
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from rtinspect.log.format import FdOwner, LogFormatError, open_log_fd, read_head
 from rtinspect.log.query import Queries
 from rtinspect.log.scan import COLUMNS, DTYPES, Batch, TypeTable, scan_chunk
 from rtinspect.protocol.audio import AUDIO_FIELDS
+from rtinspect.shown import capped
 from rtinspect.tap import DIRECTIONS, AudioRun, Tapped
 
 CHUNK_BYTES = 16 << 20
@@ -38,6 +40,18 @@ READ_SPAN = 4 << 20  # bytes per pread when streaming records
 _CUT = b"\\u0000"
 FOLD_SPAN = 16 << 20  # bytes mapped at a time by iter_fold (most of them never touched)
 MMAP_MIN = 1 << 20  # smaller index steps read with pread
+# Levels of nesting an event keeps when read. The JSON parser takes up to 1024, but everything that
+# reads an event (the scrubber, the fold, the doctor, exports) walks it recursively, and Python's
+# recursion limit is 1000: a line nested 990 deep crashed them all. No Realtime event nests near 100.
+READ_DEPTH = 100
+
+
+def _within_depth(event: dict[str, Any], line: bytes | memoryview) -> dict[str, Any]:
+    """``event``, or a copy whose levels below ``READ_DEPTH`` are one note ("… 890 more levels"),
+    when the line holds enough brackets to nest that deep (counted in C: most lines have a handful)."""
+    if isinstance(line, bytes) and line.count(b"{") + line.count(b"[") <= READ_DEPTH:
+        return event
+    return capped(event, READ_DEPTH, max_items=sys.maxsize)  # type: ignore[no-any-return]
 
 
 class _Span:
@@ -355,7 +369,7 @@ class LogReader(Queries, FdOwner):
             return None
         with self._lock:
             t, d = float(self._cols["times"][i]), int(self._cols["dirs"][i])
-        return Tapped(t, DIRECTIONS[d], event)
+        return Tapped(t, DIRECTIONS[d], _within_depth(event, line))
 
     def iter_records(
         self, start: int = 0, stop: int | None = None, *, skip_damaged: bool = True
@@ -400,7 +414,7 @@ class LogReader(Queries, FdOwner):
                             f"{self.path}: event {i + k} is damaged: not a valid JSON event"
                         ) from None
                     continue
-                yield Tapped(t, names[d], event)
+                yield Tapped(t, names[d], _within_depth(event, line))
             i += j
 
     def __iter__(self) -> Iterator[Tapped]:
@@ -481,7 +495,7 @@ class LogReader(Queries, FdOwner):
                     except (orjson.JSONDecodeError, KeyError, TypeError):
                         self._damaged.add(i + k)
                         continue
-                    yield Tapped(times[k], DIRECTIONS[dirs[k]], event)
+                    yield Tapped(times[k], DIRECTIONS[dirs[k]], _within_depth(event, data[o : o + ln]))
                 if events:
                     yield self._run(cols, i + run_first, events, names, heads, i)
             i += j

@@ -78,3 +78,59 @@ def test_internal_error_is_one_line_exit_70_and_a_scrubbed_details_file(tmp_path
     assert details.is_file() and details.is_relative_to(tmp_path / "state")
     text = details.read_text()
     assert "RuntimeError" in text and "on_mount" in text and "canaryCRASH" not in text
+
+
+NESTED = 990  # orjson parses up to 1024 levels: an event this deep is a readable line
+
+
+@pytest.mark.parametrize("opener", [b'{"a":', b"["], ids=["objects", "arrays"])
+async def test_a_deeply_nested_event_renders_capped_and_at_once(tmp_path: Path, opener: bytes) -> None:
+    """Selecting an event nested 990 deep shows it within a second, in the JSON text and in the tree,
+    with the levels below the cap said in place; the app then still answers keys at once."""
+    import time
+
+    from textual.widgets import TextArea
+
+    from rtinspect.shown import MAX_DEPTH
+    from rtinspect.tui.widgets.event_tree import EventTree
+
+    closer = b"}" if opener.startswith(b"{") else b"]"
+    path = write_log(tmp_path / "deep.jsonl", broken_session())
+    with path.open("ab") as f:
+        deep = opener * NESTED + b"1" * (opener.startswith(b"{")) + closer * NESTED
+        f.write(b'{"t":99.0,"dir":"server","type":"x.deep","event":{"type":"x.deep","v":' + deep + b"}}\n")
+    model, reader = open_model(path)
+    app = RtInspectApp(model, reader=reader, endpoint=str(path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        events = app.screen.query_one(EventList)
+        events.focus()
+        last = len(model.index) - 1
+        started = time.monotonic()
+        events.select_event(last)
+        await pilot.pause()
+        text = app.screen.query_one("#detail-json", TextArea).text
+        assert time.monotonic() - started < 1.0
+        hidden = NESTED - (MAX_DEPTH - 1)  # the event object is the first level, "v" the second
+        assert f"… {hidden} more levels" in text, text[-300:]
+        assert text.count("\n") < 4 * MAX_DEPTH
+        started = time.monotonic()
+        await pilot.press("z")  # the foldable tree
+        await pilot.pause()
+        tree = app.screen.query_one(EventTree)
+        assert time.monotonic() - started < 1.0
+        assert tree.nodes_built <= MAX_DEPTH + 1
+        labels = []
+        node = tree.root
+        while node.children:
+            node = node.children[-1]
+            labels.append(str(node.label))
+        assert f"… {hidden} more levels" in labels[-1], labels[-3:]
+        await pilot.press("z")
+        started = time.monotonic()
+        events.focus()
+        await pilot.press("up")
+        await pilot.pause()
+        assert events.selected_event == last - 1 and time.monotonic() - started < 1.0
+        assert app.is_running and app.return_code is None

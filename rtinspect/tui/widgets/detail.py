@@ -2,7 +2,8 @@
 
 A read-only ``TextArea(language="json")`` gives highlighting, scrolling and selection for free; the
 text it shows has audio replaced by ``<audio 40.0 ms, 1920 bytes, -23 dBFS>`` first, so the
-highlighter never sees a base64 wall.
+highlighter never sees a base64 wall; and it is ``capped`` before anything else, so an event nested
+1000 deep shows 32 levels and "… 958 more levels" instead of hanging the view.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.widgets import TextArea
 from rtinspect.inspector.model import SessionModel
 from rtinspect.inspector.summary import elide_audio
 from rtinspect.secrets import scrub_event
+from rtinspect.shown import capped
 from rtinspect.tui.widgets.event_tree import EventTree
 from rtinspect.tui.widgets.line import Line
 
@@ -87,7 +89,7 @@ class EventDetail(Vertical):
         head.update(
             f"#{event}  t={rec.t:.3f}s  {DIR_LABEL.get(rec.dir, rec.dir)}  [b]{escape(rec.type)}[/b]{extra}"
         )
-        shown = elide_audio(scrub_event(rec.event), rec.type, self.model.bytes_per_ms_at(event, rec.type))
+        shown = elide_audio(scrub_event(capped(rec.event)), rec.type, self.model.bytes_per_ms_at(event, rec.type))
         if self.tree_view:  # only the view on screen is built
             self.event_tree.show_event(rec.type, shown)
         else:

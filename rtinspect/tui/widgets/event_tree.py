@@ -3,7 +3,8 @@
 The JSON text view is best for reading and copying; a tree is best for a deep event (a session,
 a response with its output items) where only one branch matters. The event arrives with audio
 already summarised (``elide_audio``); strings are cut here too, and a huge container shows its
-first items only, so a tree never costs more than ``MAX_NODES`` nodes.
+first items only, so a tree never costs more than ``MAX_NODES`` nodes; and it is ``capped`` (depth),
+so an event nested 1000 deep is a 32-level tree ending in "… 958 more levels", not a hang.
 Keys: ↑ ↓ move, space/enter fold or unfold, → unfold, ← fold (or go to the parent), shift+space all.
 """
 
@@ -16,6 +17,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
+
+from rtinspect.shown import capped
 
 MAX_NODES = 3_000  # nodes built for one event at most
 MAX_ITEMS = 200  # children shown per object or array
@@ -61,6 +64,7 @@ class EventTree(Tree[Any]):
 
     def show_event(self, type_: str, event: Any) -> None:
         """Rebuild the tree for one (already elided) event."""
+        event = capped(event)
         self.clear()
         self.nodes_built = 0
         root = self.root
