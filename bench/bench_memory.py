@@ -9,7 +9,9 @@ Measures, each in its own process (``os.wait4`` gives that process's own peak RS
   ``response.output_audio.delta``, the rest VAD, items, transcripts and response lifecycle events
   (``import`` reads the same session written as another tool's JSON Lines, realtime-console style,
   and ``import`` of the rtinspect log itself must refuse at once); ``import-har``: ``import`` of the
-  same session saved as a Chrome DevTools HAR (one JSON document, one socket entry holding every frame).
+  same session saved as a Chrome DevTools HAR (one JSON document, one socket entry holding every frame);
+- ``server``: ``rtinspect serve`` fed ``--appends`` 20 ms appends of a steady tone with server VAD on (speech
+  that never stops, so no turn ends): its RSS after them, and its peak once the turn is committed.
 
 Target: each at most 300 MB. ``--baseline REF`` runs the same commands on another commit (e.g. the
 one before the streaming work) in the same run, for the before/after figures; a baseline run is
@@ -187,6 +189,63 @@ def measure(args: list[str], *, pythonpath: str | None, cap_mb: float, timeout: 
     return usage.ru_maxrss / 1024, time.monotonic() - started, how
 
 
+def _proc_mb(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure_server(appends: int, *, pythonpath: str | None, env: dict[str, str], timeout: float) -> tuple[float, float, float, str]:
+    """The embedded server (``rtinspect serve``, its own process) fed ``appends`` 20 ms appends of a steady
+    tone with server VAD on: speech that never stops, so no turn ends. (RSS after the appends, peak RSS
+    once the speaker stops and the turn is committed, seconds, how it ended)."""
+    import asyncio
+
+    from websockets.asyncio.client import connect
+
+    run_env = dict(env)
+    if pythonpath:
+        run_env["PYTHONPATH"] = pythonpath
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rtinspect", "serve", "--port", "0", "--transcriber", "none"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=run_env, cwd=pythonpath or str(ROOT), text=True,
+    )  # fmt: skip
+    t = np.arange(480) / RATE
+    tone = base64.b64encode((np.sin(2 * np.pi * 220 * t) * 8000).astype("<i2").tobytes()).decode()
+    quiet = base64.b64encode(bytes(2 * RATE * 600 // 1000)).decode()
+
+    async def drive(url: str) -> tuple[float, float]:
+        async with connect(url + "?model=gpt-realtime", additional_headers={"Authorization": "Bearer sk-local"}, max_size=None) as ws:  # fmt: skip
+            session = {"type": "realtime", "audio": {"input": {"turn_detection": {"type": "server_vad", "create_response": False}}}}  # fmt: skip
+            await ws.send(orjson.dumps({"type": "session.update", "session": session}).decode())
+            append = orjson.dumps({"type": "input_audio_buffer.append", "audio": tone}).decode()
+            for _ in range(appends):
+                await ws.send(append)
+            # answered in order: once this error arrives, every append before it was taken in
+            await ws.send(orjson.dumps({"type": "conversation.item.retrieve", "item_id": "none"}).decode())
+            while orjson.loads(await ws.recv())["type"] != "error":
+                pass
+            after = _proc_mb(proc.pid, "VmRSS")
+            await ws.send(orjson.dumps({"type": "input_audio_buffer.append", "audio": quiet}).decode())
+            while orjson.loads(await ws.recv())["type"] != "conversation.item.done":
+                pass
+            return after, _proc_mb(proc.pid, "VmHWM")
+
+    started = time.monotonic()
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().rsplit(" at ", 1)[-1].strip()
+        after, peak = asyncio.run(asyncio.wait_for(drive(url), timeout))
+        how = "turn committed"
+    except Exception as err:  # noqa: BLE001 - a baseline that fails is reported, not raised
+        after, peak, how = _proc_mb(proc.pid, "VmRSS"), _proc_mb(proc.pid, "VmHWM"), f"failed: {err!r}"[:100]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return after, peak, time.monotonic() - started, how
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--lines", type=int, default=1_000_000)
@@ -194,8 +253,9 @@ def main() -> None:
     p.add_argument("--baseline", metavar="REF", help="also run the commands on this commit, for comparison")
     p.add_argument("--cap-mb", type=float, default=3000, help="stop a run above this RSS (baseline safety)")
     p.add_argument("--timeout", type=float, default=1200, help="stop a run after this many seconds")
-    p.add_argument("--only", nargs="*", default=None, help="send export replay import refuse import-har")
+    p.add_argument("--only", nargs="*", default=None, help="send export replay import refuse import-har server")
     p.add_argument("--keep", action="store_true", help="keep the generated inputs")
+    p.add_argument("--appends", type=int, default=100_000, help="appends of endless speech for the server row")
     args = p.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="rtinspect-bench-mem-"))
@@ -236,6 +296,12 @@ def main() -> None:
                 at_least = ">=" if how.startswith("stopped") else "  "
                 print(f"{name:<10} {label:<22} {at_least}{rss:7.0f} MB {took:7.1f}s  {how}{mark}", flush=True)
                 shutil.rmtree(out, ignore_errors=True)
+        if not args.only or "server" in args.only:
+            for label, tree in trees:
+                after, peak, took, how = measure_server(args.appends, pythonpath=tree, env=env, timeout=args.timeout)
+                mark = "" if tree else ("  ok" if peak <= TARGET_MB else f"  OVER {TARGET_MB} MB")
+                print(f"{'server':<10} {label:<22}   {after:7.0f} MB {took:7.1f}s  RSS after {args.appends:,} appends "
+                      f"of endless speech; peak {peak:.0f} MB with the turn's commit; {how}{mark}", flush=True)  # fmt: skip
     finally:
         if base_tree is not None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)], capture_output=True)  # fmt: skip

@@ -22,6 +22,7 @@ from rtinspect.protocol import Dialect, Problem
 from rtinspect.protocol.audio import MAX_APPEND_B64
 from rtinspect.protocol.session import AudioFormat
 from rtinspect.server import items, proto, responses
+from rtinspect.server.buffer import InputBuffer
 from rtinspect.server.events import TokenBudget, error_event, event, item, item_added_events
 from rtinspect.server.ids import new_id
 from rtinspect.server.responder import ResponseRun
@@ -79,7 +80,7 @@ class Connection:
         self.order: list[str] = []
         self.item_audio: dict[str, tuple[bytes, AudioFormat | None]] = {}
         self.transcripts: dict[str, asyncio.Future[str | None]] = {}
-        self.buffer = bytearray()
+        self.buffer = InputBuffer()
         self.buffer_start_ms = 0.0
         self.active: ResponseRun | None = None
         self.budget = TokenBudget()
@@ -127,6 +128,7 @@ class Connection:
     def shutdown(self) -> None:
         self.closed = True
         self.turns.close()
+        self.buffer.clear()
         for task in list(self.tasks):
             task.cancel()
 
@@ -363,16 +365,17 @@ class Connection:
         self._drop_buffer()
         await self.send(event("input_audio_buffer.cleared"))
 
-    def _drop_buffer(self) -> None:
-        self.buffer_start_ms += self.buffer_ms
+    def _drop_buffer(self, taken: int = 0) -> None:
+        """The buffer was committed (``taken`` bytes) or cleared: the next turn starts after it."""
+        self.buffer_start_ms += self.fmt.ms_for_bytes(taken or len(self.buffer))
         self.buffer.clear()
         self.turns.reset(self.buffer_start_ms)
 
     async def commit(self, item_id: str) -> str:
         """Turn the buffer into a user item: committed, the item events, then transcription (async)."""
         fmt = self.fmt
-        raw = bytes(self.buffer)
-        self._drop_buffer()
+        raw = self.buffer.take()
+        self._drop_buffer(len(raw))
         it = item(
             self.dialect,
             id=item_id,
