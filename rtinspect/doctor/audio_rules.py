@@ -555,7 +555,7 @@ class AudioContentRule(Rule):
                     [
                         {
                             "type": "input_audio_buffer.append",
-                            "audio": f"<base64 of {silence + 300} ms of zeros: {(silence + 300) * 48} bytes>",
+                            "audio": f"<base64 of {silence + 300} ms of zeros: {scope.state.buffer.format.bytes_for_ms(silence + 300)} bytes>",
                         },
                         "or, without waiting for VAD:",
                         {"type": "input_audio_buffer.commit"},

@@ -17,7 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rtinspect.audio.formats import make_format
 from rtinspect.errors import UserError
+from rtinspect.protocol.audio import PCM16
 from rtinspect.tap import META_AUDIO_SOURCE_STARTED, EventTap, Tapped
 from rtinspect.transport.target import Target
 
@@ -63,6 +65,7 @@ class LiveController:
         self.mic: Microphone | None = None
         self._stream_total_ms = 0.0
         self._stream_sent_ms = 0.0
+        self._stream_format = PCM16
         if record_path is not None:
             self.start_recording(record_path)
         self.tap.add_sink(self._track_stream)
@@ -152,10 +155,12 @@ class LiveController:
         if rec.type == META_AUDIO_SOURCE_STARTED:
             self._stream_total_ms = float(rec.event.get("duration_ms") or 0.0)
             self._stream_sent_ms = 0.0
+            try:  # the format the stream goes out in (a G.711 ms is 8 bytes, a 24 kHz pcm16 one 48)
+                self._stream_format = make_format(rec.event["encoding"], rec.event.get("wire_rate"))
+            except (KeyError, TypeError, ValueError):
+                self._stream_format = PCM16
         elif self.stream_label and rec.dir == "client" and rec.type == "input_audio_buffer.append":
-            audio = rec.event.get("audio")
-            if isinstance(audio, str):
-                self._stream_sent_ms += len(audio) * 3 / 4 / 48.0
+            self._stream_sent_ms += self._stream_format.ms_for_b64(rec.event.get("audio"))
 
     @property
     def stream_progress(self) -> str:

@@ -8,12 +8,11 @@ events (a response's item id, a transcript's item id) still have to agree.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from typing import Any
 
 from rtinspect.protocol import AUDIO_FIELDS
+from rtinspect.protocol.audio import PCM16, AudioFormat
 
 # Keys whose values change on every run and carry no meaning for a comparison.
 VOLATILE_KEYS = frozenset(
@@ -38,13 +37,9 @@ class IdNamer:
         return name
 
 
-def audio_ms(payload: str, bytes_per_ms: float = 48.0) -> float:
-    """Duration of a base64 audio payload (pcm16 24 kHz by default: 48 bytes per ms)."""
-    try:
-        size = len(base64.b64decode(payload, validate=False))
-    except (binascii.Error, ValueError):
-        size = len(payload) * 3 // 4
-    return round(size / bytes_per_ms, 1)
+def audio_ms(payload: str, fmt: AudioFormat = PCM16) -> float:
+    """Duration of a base64 audio payload in ``fmt`` (the protocol's default, pcm16 24 kHz, unless said)."""
+    return round(fmt.ms_for_b64(payload), 1)
 
 
 def normalize(value: Any, ids: IdNamer, *, type_: str | None = None) -> Any:

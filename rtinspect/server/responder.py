@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rtinspect.protocol import Dialect
+from rtinspect.protocol.audio import PCM16
 from rtinspect.server import faults, proto
 from rtinspect.server.audio import from_pcm16_24k, tone
 from rtinspect.server.events import (
@@ -79,7 +80,7 @@ class ResponseRun:
         self.id = new_id("resp")
         self.modalities = modalities
         self.plan = plan
-        self.echo_pcm = echo_pcm[: 48 * MAX_ECHO_MS]
+        self.echo_pcm = echo_pcm[: PCM16.bytes_for_ms(MAX_ECHO_MS)]  # echo_pcm is pcm16 at 24 kHz
         self.reason: str | None = None
         self._cancelled = asyncio.Event()
         self.output: list[dict[str, Any]] = []

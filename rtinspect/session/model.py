@@ -255,7 +255,7 @@ class BufferState:
     """
 
     format: AudioFormat = PCM16_24K  # the current effective input format
-    bytes_per_ms: float = 48.0  # of ``format``, kept here for the append hot path
+    bytes_per_ms: float = PCM16_24K.bytes_per_ms  # of ``format``, kept here for the append hot path
     pending_bytes: int = 0  # since the last commit/clear
     pending_ms: float = 0.0
     pending_chunks: int = 0
