@@ -122,3 +122,63 @@ def test_send_goes_on_when_the_disk_fills(small_disk: Path) -> None:
     assert "response.done" in done.stdout or "transcript" in done.stdout or "response" in done.stdout
     with LogReader.open(log) as reader:
         assert len(reader) > 5 and not reader.truncated and reader.warning is None
+
+
+async def test_tui_goes_on_when_the_disk_fills_and_says_once_where_recording_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live TUI recording to a disk that fills: the session goes on (every event still listed),
+    the event list shows once where recording stopped, the app lives, and the log reads."""
+    from rtinspect.inspector.live import LiveController
+    from rtinspect.inspector.model import SessionModel
+    from rtinspect.transport import Target
+    from rtinspect.tui.app import RtInspectApp
+
+    class QuietClient:
+        connected = True
+
+        def __init__(self, target, tap) -> None:
+            self.tap = tap
+
+        async def connect(self) -> None:
+            self.tap.meta("rtinspect.connection.opened", url="ws://test", dialect="ga")
+
+        async def close(self) -> None:
+            pass
+
+    log = tmp_path / "live.jsonl"
+    ctl = LiveController(
+        Target.embedded("ws://127.0.0.1:9/v1/realtime"), record_path=log, client_factory=QuietClient, embedded=True
+    )
+    fd = ctl.writer._fd
+    real, left = os.write, [20_000]
+
+    def write(to: int, data: bytes | memoryview) -> int:  # only the recording's file fills up
+        if to != fd:
+            return real(to, data)
+        if left[0] <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        n = real(to, bytes(data[: left[0]]))
+        left[0] -= n
+        return n
+
+    app = RtInspectApp(SessionModel(live=True), controller=ctl)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            if len(app.model.index) and app.main is not None and app.main._ready:
+                break
+            await pilot.pause(0.05)
+        monkeypatch.setattr(os, "write", write)
+        for i in range(50):  # ~6.5 KB each: the disk fills a third of the way in
+            ctl.tap.tap("client", {"type": "input_audio_buffer.append", "audio": AUDIO, "event_id": f"e{i}"})
+        monkeypatch.undo()
+        app.drain()
+        await pilot.pause()
+        types = [app.model.index.rec(i).type for i in range(len(app.model.index))]
+        assert types.count(META_RECORDING_STOPPED) == 1
+        assert types.count("input_audio_buffer.append") == 50  # the session went on
+        stop = next(app.model.index.rec(i) for i in range(len(types)) if types[i] == META_RECORDING_STOPPED)
+        assert str(log) in stop.event["message"] and "No space left on device" in stop.event["message"]
+        assert app.is_running and app.return_code is None
+    with LogReader.open(log) as reader:
+        assert 1 < len(reader) < 50 and not reader.truncated and reader.warning is None
