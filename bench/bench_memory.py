@@ -251,6 +251,7 @@ def main() -> None:
     p.add_argument("--lines", type=int, default=1_000_000)
     p.add_argument("--wav-minutes", type=float, default=120)
     p.add_argument("--baseline", metavar="REF", help="also run the commands on this commit, for comparison")
+    p.add_argument("--baseline-rows", nargs="*", default=None, help="run the baseline for these rows only")
     p.add_argument("--cap-mb", type=float, default=3000, help="stop a run above this RSS (baseline safety)")
     p.add_argument("--timeout", type=float, default=1200, help="stop a run after this many seconds")
     p.add_argument("--only", nargs="*", default=None, help="send export replay import refuse import-har server")
@@ -288,6 +289,8 @@ def main() -> None:
             if args.only and name not in args.only:
                 continue
             for label, tree in trees:
+                if tree and args.baseline_rows is not None and name not in args.baseline_rows:
+                    continue
                 out = folder / f"out-{name}-{'base' if tree else 'this'}"
                 out.mkdir(exist_ok=True)
                 argv = [a.replace("{out}", str(out)) for a in cmd]
@@ -298,6 +301,8 @@ def main() -> None:
                 shutil.rmtree(out, ignore_errors=True)
         if not args.only or "server" in args.only:
             for label, tree in trees:
+                if tree and args.baseline_rows is not None and "server" not in args.baseline_rows:
+                    continue
                 after, peak, took, how = measure_server(args.appends, pythonpath=tree, env=env, timeout=args.timeout)
                 mark = "" if tree else ("  ok" if peak <= TARGET_MB else f"  OVER {TARGET_MB} MB")
                 print(f"{'server':<10} {label:<22}   {after:7.0f} MB {took:7.1f}s  RSS after {args.appends:,} appends "
