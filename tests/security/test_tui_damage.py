@@ -86,7 +86,9 @@ NESTED = 990  # orjson parses up to 1024 levels: an event this deep is a readabl
 @pytest.mark.parametrize("opener", [b'{"a":', b"["], ids=["objects", "arrays"])
 async def test_a_deeply_nested_event_renders_capped_and_at_once(tmp_path: Path, opener: bytes) -> None:
     """Selecting an event nested 990 deep shows it within a second, in the JSON text and in the tree,
-    with the levels below the cap said in place; the app then still answers keys at once."""
+    with the levels below the cap said in place; the app then still answers keys at once. Seconds are
+    the CPU time of the thread the app runs on (the test's), so a loaded machine does not fail it; a
+    hang would still show as wall-clock time, bounded at 5 s."""
     import time
 
     from textual.widgets import TextArea
@@ -107,19 +109,19 @@ async def test_a_deeply_nested_event_renders_capped_and_at_once(tmp_path: Path, 
         events = app.screen.query_one(EventList)
         events.focus()
         last = len(model.index) - 1
-        started = time.monotonic()
+        started, wall = time.thread_time(), time.monotonic()
         events.select_event(last)
         await pilot.pause()
         text = app.screen.query_one("#detail-json", TextArea).text
-        assert time.monotonic() - started < 1.0
+        assert time.thread_time() - started < 1.0 and time.monotonic() - wall < 5.0
         hidden = NESTED - (MAX_DEPTH - 1)  # the event object is the first level, "v" the second
         assert f"… {hidden} more levels" in text, text[-300:]
         assert text.count("\n") < 4 * MAX_DEPTH
-        started = time.monotonic()
+        started, wall = time.thread_time(), time.monotonic()
         await pilot.press("z")  # the foldable tree
         await pilot.pause()
         tree = app.screen.query_one(EventTree)
-        assert time.monotonic() - started < 1.0
+        assert time.thread_time() - started < 1.0 and time.monotonic() - wall < 5.0
         assert tree.nodes_built <= MAX_DEPTH + 1
         labels = []
         node = tree.root
@@ -128,9 +130,10 @@ async def test_a_deeply_nested_event_renders_capped_and_at_once(tmp_path: Path, 
             labels.append(str(node.label))
         assert f"… {hidden} more levels" in labels[-1], labels[-3:]
         await pilot.press("z")
-        started = time.monotonic()
+        started, wall = time.thread_time(), time.monotonic()
         events.focus()
         await pilot.press("up")
         await pilot.pause()
-        assert events.selected_event == last - 1 and time.monotonic() - started < 1.0
+        assert events.selected_event == last - 1
+        assert time.thread_time() - started < 1.0 and time.monotonic() - wall < 5.0
         assert app.is_running and app.return_code is None
