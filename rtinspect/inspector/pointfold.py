@@ -18,6 +18,7 @@ import bisect
 import pickle
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -27,13 +28,14 @@ from rtinspect.inspector.index import EventIndex, ReaderIndex
 from rtinspect.inspector.stats import Stats
 from rtinspect.inspector.summary import dbfs
 from rtinspect.session.state import SessionState
-from rtinspect.tap import Tapped
+from rtinspect.tap import AudioRun, Tapped
 
 CHECKPOINT_EVERY = 20_000  # events between checkpoints (doubled when the budget is exceeded)
 CHECKPOINT_BUDGET = 256 << 20  # bytes of pickled checkpoints kept at most
-LEVELS_KEPT = 4_000  # input levels a fold keeps (what the sparkline shows)
+LEVELS_KEPT = 4_000  # input levels a fold shows (the sparkline): those of the last appends
+_APPEND = "input_audio_buffer.append"
 CANCEL_CHECK = 512  # events folded between two looks at the cancel flag
-FOLD_BATCH = 1_000  # events a log fold folds between two looks at the clock
+FOLD_BATCH = 4_000  # events a log fold folds between two looks at the clock (a divisor of CHECKPOINT_EVERY)
 # events after which the status bar's numbers (read from the state) may have changed
 _STATUS_TYPES = frozenset(
     {
@@ -54,15 +56,20 @@ class PointFold:
         state: SessionState,
         doctor: Doctor,
         upto: int = 0,
-        levels: list[float] | None = None,
+        levels: list[float | None] | None = None,
         flagged: dict[int, str] | None = None,
+        pending: list[int | str | None] | None = None,
     ) -> None:
         if doctor.state is not state:  # the doctor folds the state: two states would disagree
             raise ValueError("PointFold needs the doctor built on its state: Doctor(state=state)")
         self.state = state
         self.doctor = doctor
         self.upto = upto
-        self.levels: list[float] = levels if levels is not None else []
+        # one entry per append, latest last (None: no level, e.g. not a base64 string); trimmed
+        self._levels: list[float | None] = levels if levels is not None else []
+        # appends of a log fold not measured yet, only the last LEVELS_KEPT (older ones would never
+        # show): a log position to read the payload from, or a whole record's payload
+        self._pending: deque[int | str | None] = deque(pending or (), maxlen=LEVELS_KEPT)
         self.stats = Stats(state)  # a view of the state's numbers, never a second fold
         self.flagged: dict[int, str] = flagged if flagged is not None else {}  # event -> severity
         self.error: str | None = None
@@ -73,6 +80,12 @@ class PointFold:
     def fresh(cls) -> PointFold:
         state = SessionState()
         return cls(state, Doctor(state=state))  # the doctor folds the state the panels read
+
+    @property
+    def levels(self) -> list[float]:
+        """Input levels (dBFS) of the last ``LEVELS_KEPT`` appends folded, oldest first (those with
+        no level left out). A log fold measures them only when asked for (``measure_levels``)."""
+        return [v for v in self._levels[-LEVELS_KEPT:] if v is not None]
 
     @property
     def findings(self) -> list[Finding]:
@@ -100,15 +113,63 @@ class PointFold:
         self.upto += 1
         return changed
 
+    def apply_run(self, run: AudioRun) -> set[str]:
+        """Fold a recorded log's run of audio events (``LogReader.iter_fold``: payloads unread),
+        as ``apply`` on each of its records would; the appends' levels wait for ``measure_levels``."""
+        changed: set[str] = set()
+        try:
+            new = self.doctor.feed_run(run)
+            changed |= self.doctor.changed
+        except Exception as err:  # noqa: BLE001
+            self.error = f"doctor: {type(err).__name__}: {err}"
+            new = []
+        if new:
+            self._flag(new)
+            changed.add("findings")
+        n = len(run)
+        if run.type == _APPEND:
+            self._pending.extend(range(run.start, run.start + n))
+            changed.add("buffer")
+        elif run.dir == "server" and run.type.startswith("response.") and run.type.endswith(".delta"):
+            turns = self.state.turns
+            if turns and turns[-1].first_output_t in run.times:  # a delta gave the turn its latency
+                changed.add("status")
+        self.upto += n
+        return changed
+
     def advance(self, index: EventIndex, stop: int, cancelled: Callable[[], bool] | None = None) -> bool:
         """Fold events ``[upto, stop)`` of ``index``; False when ``cancelled()`` said stop first."""
         stop = min(stop, len(index))
+        apply, apply_run = self.apply, self.apply_run
         for k, rec in enumerate(records(index, self.upto, stop)):
             if cancelled is not None and k % CANCEL_CHECK == CANCEL_CHECK - 1 and cancelled():
                 return False
-            self.apply(rec)
+            if rec.__class__ is AudioRun:
+                apply_run(rec)  # type: ignore[arg-type]
+            else:
+                apply(rec)  # type: ignore[arg-type]
         self.upto = max(self.upto, stop)  # damaged lines are skipped by the reader: still counted
+        self.measure_levels(index)
         return True
+
+    def measure_levels(self, index: EventIndex) -> None:
+        """Levels of the appends a log fold left unmeasured (at most the last ``LEVELS_KEPT``),
+        their payloads read by offset: a fold of a million events reads a few thousand payloads."""
+        pending = self._pending
+        if not pending:
+            return
+        reader = index.reader if isinstance(index, ReaderIndex) else None
+        cols = reader.columns() if reader is not None else None
+        out = self._levels
+        while pending:
+            item = pending.popleft()
+            if item.__class__ is int and reader is not None and cols is not None:
+                i = int(item)  # type: ignore[arg-type]
+                # a run's append: the indexer measured its payload span and the reader checked it
+                item = reader.raw(i)[int(cols["audio_off"][i]) : int(cols["audio_end"][i])]
+            out.append(dbfs(item, 9600) if isinstance(item, str | bytes) else None)
+        if len(out) > 2 * LEVELS_KEPT:
+            del out[:-LEVELS_KEPT]
 
     def finish(self) -> set[str]:
         """End of a recorded log: the doctor's whole-session rules."""
@@ -131,13 +192,15 @@ class PointFold:
     def _stats_one(self, rec: Tapped) -> set[str]:
         """Input levels for the sparkline, and which events change the status bar's numbers."""
         typ = rec.type
-        if typ == "input_audio_buffer.append":
+        if typ == _APPEND:
             audio = rec.event.get("audio")
-            level = dbfs(audio, 9600) if isinstance(audio, str) else None
-            if level is not None:
-                self.levels.append(level)
-                if len(self.levels) > 2 * LEVELS_KEPT:
-                    del self.levels[:LEVELS_KEPT]
+            if self._pending:  # after unmeasured appends of a log fold: keep the order
+                self._pending.append(audio if isinstance(audio, str) else None)
+            else:
+                out = self._levels
+                out.append(dbfs(audio, 9600) if isinstance(audio, str) else None)
+                if len(out) > 2 * LEVELS_KEPT:
+                    del out[:LEVELS_KEPT]
             return {"buffer"}
         if typ in _STATUS_TYPES:
             return {"status", "connection"} if typ.startswith("rtinspect.") else {"status"}
@@ -151,23 +214,31 @@ class PointFold:
     def freeze(self) -> bytes:
         """A deep copy as bytes (its size is what a checkpoint costs)."""
         return pickle.dumps(
-            (self.state, self.doctor, self.upto, self.levels[-LEVELS_KEPT:], self.flagged),
+            (
+                self.state,
+                self.doctor,
+                self.upto,
+                self._levels[-LEVELS_KEPT:],
+                self.flagged,
+                list(self._pending),
+            ),
             protocol=pickle.HIGHEST_PROTOCOL,
         )
 
     @classmethod
     def thaw(cls, blob: bytes) -> PointFold:
-        state, doctor, upto, levels, flagged = pickle.loads(blob)
-        return cls(state, doctor, upto, levels, flagged)
+        state, doctor, upto, levels, flagged, pending = pickle.loads(blob)
+        return cls(state, doctor, upto, levels, flagged, pending)
 
     def copy(self) -> PointFold:
         return PointFold.thaw(self.freeze())
 
 
-def records(index: EventIndex, start: int, stop: int) -> Iterator[Tapped]:
-    """Events ``[start, stop)``: a log reader streams them in blocks (thread-safe, no LRU churn)."""
+def records(index: EventIndex, start: int, stop: int) -> Iterator[Tapped | AudioRun]:
+    """Events ``[start, stop)``: a log reader streams them in blocks (thread-safe, no LRU churn),
+    its audio as runs whose payloads are never read (``LogReader.iter_fold``, most of a log)."""
     if isinstance(index, ReaderIndex):
-        return index.reader.iter_records(start, stop)
+        return index.reader.iter_fold(start, stop)
     return _each(index, start, stop)
 
 
@@ -284,16 +355,22 @@ def fold_log(
         before = fold.upto
         stop = min(n, before + FOLD_BATCH, next_cp)
         for rec in records(index, before, stop):
-            pending |= fold.apply(rec)
+            if rec.__class__ is AudioRun:
+                pending |= fold.apply_run(rec)  # type: ignore[arg-type]
+            else:
+                pending |= fold.apply(rec)  # type: ignore[arg-type]
         fold.upto = stop  # damaged lines the reader skipped still count as positions
         if checkpoints.due(stop):
             try:
+                fold.measure_levels(index)
                 checkpoints.add(stop, fold.freeze())
             except Exception as err:  # noqa: BLE001 - stepping back is slower without it, nothing more
                 fold.error = f"checkpoint: {type(err).__name__}: {err}"
         if clock() - last >= report_every_s and fold.upto < n:
+            fold.measure_levels(index)
             yield FoldReport(fold.copy(), frozenset(pending), fold.upto / n, False)
             pending = set()
             last = clock()
+    fold.measure_levels(index)
     pending |= fold.finish()
     yield FoldReport(fold, frozenset(pending), 1.0, True)

@@ -19,7 +19,7 @@ import os
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -519,16 +519,48 @@ class LogReader(Queries, FdOwner):
             cols["audio_bytes"][first:stop],
             events,
             AUDIO_FIELDS[name],
-            self._payload_reader(first),
+            _Payloads(self, first, stop),
             heads[first - block : stop - block],
         )
 
-    def _payload_reader(self, first: int) -> Callable[[int], str]:
-        def payload(k: int) -> str:
-            i = first + k
-            line = self.raw(i)
-            with self._lock:
-                ps, pe = int(self._cols["audio_off"][i]), int(self._cols["audio_end"][i])
-            return line[ps:pe].decode("ascii")
 
-        return payload
+class _Payloads:
+    """``payload(k)`` of a run of events ``first..stop``: the base64 text of event ``first + k``,
+    read from the log when called. Pickles as the file spans of its payloads (``_FilePayloads``), so
+    a rule that keeps ``partial(run.payload, k)`` can be checkpointed (the TUI pickles folds)."""
+
+    __slots__ = ("_first", "_reader", "_stop")
+
+    def __init__(self, reader: LogReader, first: int, stop: int) -> None:
+        self._reader, self._first, self._stop = reader, first, stop
+
+    def __call__(self, k: int) -> str:
+        reader, i = self._reader, self._first + k
+        line = reader.raw(i)
+        with reader._lock:
+            ps, pe = int(reader._cols["audio_off"][i]), int(reader._cols["audio_end"][i])
+        return line[ps:pe].decode("ascii")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        cols, run = self._reader.columns(), slice(self._first, self._stop)
+        lines = cols["offsets"][run]
+        starts = (lines + cols["audio_off"][run]).tolist()
+        ends = (lines + cols["audio_end"][run]).tolist()
+        return (_FilePayloads, (str(self._reader.path), starts, ends))
+
+
+class _FilePayloads:
+    """A run's payloads by their byte spans in a log file (what a pickled ``_Payloads`` becomes)."""
+
+    __slots__ = ("_ends", "_path", "_starts")
+
+    def __init__(self, path: str, starts: list[int], ends: list[int]) -> None:
+        self._path, self._starts, self._ends = path, starts, ends
+
+    def __call__(self, k: int) -> str:
+        with open(self._path, "rb") as f:
+            f.seek(self._starts[k])
+            return f.read(self._ends[k] - self._starts[k]).decode("ascii")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_FilePayloads, (self._path, self._starts, self._ends))
