@@ -339,14 +339,15 @@ def fold_log(
 ) -> Iterator[FoldReport]:
     """Fold a whole log on a fold of its own (run it in a thread), taking checkpoints on the way.
 
-    Yields a copy at most every ``report_every_s`` (a report per batch would make the fold and the
-    UI take turns), then the finished fold, with the doctor's whole-session rules run. Stops
+    Yields a copy after ``report_every_s``, then after twice as long each time (a report per batch
+    would make the fold and the UI take turns, and a copy of a big state costs more than folding
+    the events between two reports), then the finished fold, with the doctor's whole-session rules run. Stops
     quietly when ``cancelled()`` says so.
     """
     fold = PointFold.fresh()
     n = len(index)
     pending: set[str] = set()
-    last = clock()
+    last, every_s = clock(), report_every_s
     while fold.upto < n:
         if cancelled is not None and cancelled():
             return
@@ -361,16 +362,16 @@ def fold_log(
                 pending |= fold.apply(rec)  # type: ignore[arg-type]
         fold.upto = stop  # damaged lines the reader skipped still count as positions
         if checkpoints.due(stop):
-            try:
-                fold.measure_levels(index)
+            try:  # the levels' appends stay pending in it: a point measures them when it is asked for
                 checkpoints.add(stop, fold.freeze())
             except Exception as err:  # noqa: BLE001 - stepping back is slower without it, nothing more
                 fold.error = f"checkpoint: {type(err).__name__}: {err}"
-        if clock() - last >= report_every_s and fold.upto < n:
+        if clock() - last >= every_s and fold.upto < n:
             fold.measure_levels(index)
             yield FoldReport(fold.copy(), frozenset(pending), fold.upto / n, False)
             pending = set()
             last = clock()
+            every_s *= 2  # a copy costs the state's size, which grows: doubling keeps copies O(n)
     fold.measure_levels(index)
     pending |= fold.finish()
     yield FoldReport(fold, frozenset(pending), 1.0, True)
