@@ -440,87 +440,116 @@ class LogReader(Queries, FdOwner):
             base = int(cols["offsets"][i])
             j = max(1, int(np.searchsorted(cols["offsets"][i:n], base + FOLD_SPAN, side="right")))
             end = int(cols["offsets"][i + j - 1]) + int(cols["lengths"][i + j - 1])
-            offs = (cols["offsets"][i : i + j] - base).tolist()
-            lens = cols["lengths"][i : i + j].tolist()
-            times = cols["times"][i : i + j].tolist()
-            dirs = cols["dirs"][i : i + j].tolist()
-            types = cols["types"][i : i + j].tolist()
-            sizes = cols["audio_bytes"][i : i + j].tolist()
-            poffs = cols["audio_off"][i : i + j].tolist()
-            pends = cols["audio_end"][i : i + j].tolist()
-            bare = cols["bare"][i : i + j].tolist()
-            run_key, run_first, events = -1, 0, []
-            shared: dict[str, Any] = {}
+            block = slice(i, i + j)
+            sizes_a = cols["audio_bytes"][block]
+            # one key per event: type and direction of a measured audio event, -1 for any other;
+            # a segment is a stretch of one key (audio runs, or single other events)
+            keys_a = np.where(
+                sizes_a >= 0, cols["types"][block].astype(np.int64) * 4 + cols["dirs"][block], -1
+            )
+            cut = np.flatnonzero((keys_a[1:] != keys_a[:-1]) | (keys_a[1:] < 0)) + 1
+            bounds = [0, *cut.tolist(), j]
+            keys = keys_a[np.array(bounds[:-1], np.int64)].tolist()
+            bare_a = cols["bare"][block]
+            # segments whose events are all bare (nothing but the payload): no event needs a look
+            all_bare = (np.add.reduceat(bare_a.astype(np.int64), bounds[:-1]) == np.diff(bounds)).tolist()
+            offs = (cols["offsets"][block] - base).tolist()
+            lens = cols["lengths"][block].tolist()
+            times = cols["times"][block].tolist()
+            dirs = cols["dirs"][block].tolist()
+            types = cols["types"][block].tolist()
+            sizes = sizes_a.tolist()
+            poffs = cols["audio_off"][block].tolist()
+            pends = cols["audio_end"][block].tolist()
+            bare = bare_a.tolist()
             with _Span(self.fd, base, end - base) as data:
                 heads = data.prefixes(offs, poffs, pends, sizes)
-                for k in range(j):
-                    o, ln = offs[k], lens[k]
-                    if sizes[k] >= 0:  # a measured audio event
-                        key = types[k] * 4 + dirs[k]
-                        if key != run_key:
+                for s_k, key in enumerate(keys):
+                    a, b = bounds[s_k], bounds[s_k + 1]
+                    if key >= 0 and all_bare[s_k]:  # most of a log: a run of bare appends, nothing read
+                        name = names[types[a]]
+                        yield self._run(
+                            a, b, i, [{"type": name}] * (b - a), name, dirs[a], times, sizes, heads
+                        )
+                        continue
+                    run_first, events = a, []
+                    for k in range(a, b):
+                        o, ln = offs[k], lens[k]
+                        if key >= 0:  # a measured audio event
+                            if bare[k]:
+                                events.append({"type": names[types[k]]})
+                                continue
+                            name = names[types[k]]
+                            field = fields[name]
+                            ps, pe = o + poffs[k], o + pends[k]
+                            try:
+                                # the payload replaced by "\u0000": the line has no backslash, so no
+                                # other string can read as that; finding it proves whose payload it was
+                                event = loads(data[o:ps] + _CUT + data[pe : o + ln])["event"]
+                                if (
+                                    type(event) is not dict
+                                    or event.get(field) != "\x00"
+                                    or event.get("type") != name
+                                ):
+                                    raise TypeError
+                            except (orjson.JSONDecodeError, KeyError, TypeError):
+                                event = None  # not what the index took it for: read it whole below
+                            if event is not None:
+                                del event[field]
+                                events.append(event)
+                                continue
                             if events:
-                                yield self._run(cols, i + run_first, events, names, heads, i)
-                            run_key, run_first, events = key, k, []
-                            shared = {"type": names[types[k]]}
-                        if bare[k]:
-                            events.append(shared)
-                            continue
-                        name = shared["type"]
-                        field = fields[name]
-                        ps, pe = o + poffs[k], o + pends[k]
+                                yield self._run(
+                                    run_first,
+                                    k,
+                                    i,
+                                    events,
+                                    names[types[run_first]],
+                                    dirs[a],
+                                    times,
+                                    sizes,
+                                    heads,
+                                )
+                                events = []
+                            run_first = k + 1
+                        line = data[o : o + ln]
                         try:
-                            # the payload replaced by "\u0000": the line has no backslash, so no
-                            # other string can read as that; finding it proves whose payload it was
-                            event = loads(data[o:ps] + _CUT + data[pe : o + ln])["event"]
-                            if (
-                                type(event) is not dict
-                                or event.get(field) != "\x00"
-                                or event.get("type") != name
-                            ):
+                            event = loads(line)["event"]
+                            if type(event) is not dict:
                                 raise TypeError
                         except (orjson.JSONDecodeError, KeyError, TypeError):
-                            event = None  # not what the index took it for: read it whole below
-                        if event is not None:
-                            del event[field]
-                            events.append(event)
+                            self._damaged.add(i + k)
                             continue
+                        yield Tapped(times[k], DIRECTIONS[dirs[k]], _within_depth(event, line))
                     if events:
-                        yield self._run(cols, i + run_first, events, names, heads, i)
-                        events = []
-                    run_key = -1
-                    try:
-                        event = loads(data[o : o + ln])["event"]
-                        if type(event) is not dict:
-                            raise TypeError
-                    except (orjson.JSONDecodeError, KeyError, TypeError):
-                        self._damaged.add(i + k)
-                        continue
-                    yield Tapped(times[k], DIRECTIONS[dirs[k]], _within_depth(event, data[o : o + ln]))
-                if events:
-                    yield self._run(cols, i + run_first, events, names, heads, i)
+                        yield self._run(
+                            run_first, b, i, events, names[types[run_first]], dirs[a], times, sizes, heads
+                        )
             i += j
 
     def _run(
         self,
-        cols: dict[str, np.ndarray],
-        first: int,
-        events: list[dict[str, Any]],
-        names: list[str],
-        heads: np.ndarray,
+        a: int,
+        b: int,
         block: int,
+        events: list[dict[str, Any]],
+        name: str,
+        d: int,
+        times: list[float],
+        sizes: list[int],
+        heads: np.ndarray,
     ) -> AudioRun:
-        stop = first + len(events)
-        name = names[int(cols["types"][first])]
+        """Events ``a..b`` of the block starting at event ``block``, as one run."""
         return AudioRun(
             name,
-            DIRECTIONS[int(cols["dirs"][first])],
-            first,
-            cols["times"][first:stop],
-            cols["audio_bytes"][first:stop],
+            DIRECTIONS[d],
+            block + a,
+            times[a:b],
+            sizes[a:b],
             events,
             AUDIO_FIELDS[name],
-            _Payloads(self, first, stop),
-            heads[first - block : stop - block],
+            _Payloads(self, block + a, block + b),
+            heads[a:b],
         )
 
 

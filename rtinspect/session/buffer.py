@@ -9,6 +9,9 @@ one base64 length, a few additions, two array appends.
 
 from __future__ import annotations
 
+from functools import reduce
+from itertools import accumulate
+from operator import add
 from typing import TYPE_CHECKING, Any
 
 from rtinspect.protocol import Dialect
@@ -102,6 +105,48 @@ def add_append(st: SessionState, pos: int, t: float, n: int) -> None:
     b.append_t.append(t)
     b.append_pos.append(pos)
     b.append_cum_ms.append(b.total_ms)
+
+
+def add_appends(st: SessionState, pos: int, times: list[float], sizes: list[int]) -> None:
+    """``add_append`` for each of consecutive appends at ``pos``, ``pos + 1`` ... in one step (a run
+    from a log): the same numbers, bit for bit. Every running float total is a left-to-right sum
+    (``accumulate``/``reduce`` with ``operator.add``, as the ``+=`` of one append at a time; never
+    ``sum``, which may compensate), so cumulative ms equal the event-by-event fold's exactly."""
+    n = len(times)
+    if not n:
+        return
+    b = st.buffer
+    fmt = b.format
+    bpm = b.bytes_per_ms
+    mss = [k / bpm for k in sizes]
+    nbytes = sum(sizes)  # ints: exact in any order
+    if b.pending_chunks == 0:
+        b.pending_since_pos = pos
+    b.pending_bytes += nbytes
+    b.pending_ms = reduce(add, mss, b.pending_ms)
+    b.pending_chunks += n
+    b.total_bytes += nbytes
+    cum = list(accumulate(mss, add, initial=b.total_ms))
+    del cum[0]
+    b.total_ms = cum[-1]
+    b.total_appends += n
+    if b.first_append_t is None:
+        b.first_append_t = times[0]
+    last_t = times[-1]
+    b.last_append_t = last_t
+    runs = b.runs
+    run = runs[-1] if runs else None
+    if run is None or run.format is not fmt:
+        run = AppendRun(fmt, pos, times[0], pos, times[0])
+        runs.append(run)
+    run.last_pos = pos + n - 1
+    run.last_t = last_t
+    run.appends += n
+    run.bytes += nbytes
+    run.ms = reduce(add, mss, run.ms)
+    b.append_t.extend(times)
+    b.append_pos.extend(range(pos, pos + n))
+    b.append_cum_ms.extend(cum)
 
 
 def on_commit(st: SessionState, rec: Tapped, pos: int) -> set[str]:

@@ -424,9 +424,7 @@ _CLIENT, _SERVER, _META = DISPATCH["client"], DISPATCH["server"], DISPATCH["meta
 def _appends(
     st: SessionState, pos: int, times: list[float], sizes: list[int], events: list[dict]
 ) -> set[str]:
-    add = buffer.add_append
-    for k, t in enumerate(times):
-        add(st, pos + k, t, sizes[k])
+    buffer.add_appends(st, pos, times, sizes)
     return {"buffer"}
 
 
