@@ -242,9 +242,9 @@ class SpeechRule(Rule):
             self.response_audio_t = rec.t
 
     def on_audio_run(self, scope: Scope, pos: int, run: AudioRun) -> None:
-        self.on_audio(
-            scope, pos, Tapped(float(run.times[0]), run.dir, run.events[0])
-        )  # only the first counts
+        if not self.audio_started_for:  # only the first counts (``on_audio``)
+            self.audio_started_for = True
+            self.response_audio_t = float(run.times[0])
 
     def on_append(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         return self._heard(scope.state.buffer.total_ms)
@@ -255,7 +255,11 @@ class SpeechRule(Rule):
             return None
         b = scope.state.buffer
         total, bpm = b.total_ms, b.bytes_per_ms
-        for n in run.sizes.tolist() if hasattr(run.sizes, "tolist") else run.sizes:
+        sizes = run.sizes.tolist() if hasattr(run.sizes, "tolist") else run.sizes
+        # most runs end well short of the limit: one bound (1 ms to spare for rounding) decides
+        if total + sum(sizes) / bpm - self.started_at_ms < self.NEVER_STOPPED_MS - 1.0:
+            return None
+        for n in sizes:
             found = self._heard(total)
             if found:
                 return found

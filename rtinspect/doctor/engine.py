@@ -77,6 +77,7 @@ class Doctor:
             for before, _ in self._dispatch.values():
                 before.extend(every)
         self._every = every
+        self._run_plans: dict[str, tuple[list[Any], list[Handler], list[Handler]]] = {}
         self._found: dict[tuple[str, str], Finding] = {}
         self._pos = 0
         self.changed: set[str] = set()  # areas of the state the last event changed
@@ -136,16 +137,13 @@ class Doctor:
         n = len(run)
         pos = self._pos
         typ = run.type
-        before, after = self._dispatch.get(typ, (self._every, _NO_HANDLERS))
+        plan = self._run_plans.get(typ)
+        if plan is None:
+            plan = self._run_plans[typ] = self._run_plan(typ)
+        whole, single, after = plan
         out: list[Finding] = []
-        single: list[Handler] = []
-        for handler in before:
-            rule = getattr(handler, "__self__", None)
-            name = rule.RUNS.get(typ) if isinstance(rule, Rule) else None
-            if name is None:
-                single.append(handler)
-            else:
-                self._run([getattr(rule, name)], pos, run, out)  # type: ignore[list-item]
+        for handler in whole:
+            self._run([handler], pos, run, out)  # type: ignore[list-item]
         if not single and not after:
             self._pos = pos + n
             self.changed = self.state.apply_run(run)
@@ -160,6 +158,21 @@ class Doctor:
             if after:
                 self._run(after, pos + k, rec, out)
         return out
+
+    def _run_plan(self, typ: str) -> tuple[list[Any], list[Handler], list[Handler]]:
+        """For runs of ``typ``, in rule order: the rules' ``RUNS`` methods, the handlers that take
+        the run event by event, and the ``AFTER`` handlers (worked out once per type, not per run)."""
+        before, after = self._dispatch.get(typ, (self._every, _NO_HANDLERS))
+        whole: list[Any] = []
+        single: list[Handler] = []
+        for handler in before:
+            rule = getattr(handler, "__self__", None)
+            name = rule.RUNS.get(typ) if isinstance(rule, Rule) else None
+            if name is None:
+                single.append(handler)
+            else:
+                whole.append(getattr(rule, name))
+        return whole, single, after
 
     def step(self, rec: Tapped) -> tuple[set[str], list[Finding]]:
         """``feed``, also returning the state areas the event changed (for views sharing the state)."""

@@ -362,6 +362,7 @@ class TranscriptionOffRule(Rule):
         self.items: list[int] = []
         self.seen_transcript = False
         self.emitted: Finding | None = None
+        self._key: tuple[object, ...] | None = None  # what the emitted finding was built from
 
     def on_transcript(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         """The first transcription event proves transcription is on now: the finding is resolved."""
@@ -386,9 +387,15 @@ class TranscriptionOffRule(Rule):
             return None
         if len(self.items) < 5:
             self.items.append(pos)
-        if scope.setting("transcription") is None and (self.emitted is None or len(self.items) <= 5):
-            self.emitted = self._finding(scope)
-            return [self.emitted]
+        if scope.setting("transcription") is None:
+            # every user item of a long session lands here: build the finding again only when
+            # something it says changed (it would be the same finding, which the engine drops)
+            st = scope.state.session
+            key = (scope.is_ga, st.effective_pos, len(self.items), len(st.requested_history))
+            if key != self._key:
+                self._key = key
+                self.emitted = self._finding(scope)
+                return [self.emitted]
         return None
 
     def finish(self, scope: Scope) -> list[Finding] | None:

@@ -144,10 +144,10 @@ class PointFold:
         for k, rec in enumerate(records(index, self.upto, stop)):
             if cancelled is not None and k % CANCEL_CHECK == CANCEL_CHECK - 1 and cancelled():
                 return False
-            if rec.__class__ is AudioRun:
-                apply_run(rec)  # type: ignore[arg-type]
+            if isinstance(rec, AudioRun):
+                apply_run(rec)
             else:
-                apply(rec)  # type: ignore[arg-type]
+                apply(rec)
         self.upto = max(self.upto, stop)  # damaged lines are skipped by the reader: still counted
         self.measure_levels(index)
         return True
@@ -163,11 +163,14 @@ class PointFold:
         out = self._levels
         while pending:
             item = pending.popleft()
-            if item.__class__ is int and reader is not None and cols is not None:
-                i = int(item)  # type: ignore[arg-type]
-                # a run's append: the indexer measured its payload span and the reader checked it
-                item = reader.raw(i)[int(cols["audio_off"][i]) : int(cols["audio_end"][i])]
-            out.append(dbfs(item, 9600) if isinstance(item, str | bytes) else None)
+            text: str | None = item if isinstance(item, str) else None
+            if isinstance(item, int) and reader is not None and cols is not None:
+                # a run's append: the indexer measured its payload span (ASCII base64 characters
+                # only) and the reader checked it
+                text = reader.raw(item)[int(cols["audio_off"][item]) : int(cols["audio_end"][item])].decode(
+                    "ascii"
+                )
+            out.append(dbfs(text, 9600) if text is not None else None)
         if len(out) > 2 * LEVELS_KEPT:
             del out[:-LEVELS_KEPT]
 
@@ -356,10 +359,10 @@ def fold_log(
         before = fold.upto
         stop = min(n, before + FOLD_BATCH, next_cp)
         for rec in records(index, before, stop):
-            if rec.__class__ is AudioRun:
-                pending |= fold.apply_run(rec)  # type: ignore[arg-type]
+            if isinstance(rec, AudioRun):
+                pending |= fold.apply_run(rec)
             else:
-                pending |= fold.apply(rec)  # type: ignore[arg-type]
+                pending |= fold.apply(rec)
         fold.upto = stop  # damaged lines the reader skipped still count as positions
         if checkpoints.due(stop):
             try:  # the levels' appends stay pending in it: a point measures them when it is asked for

@@ -90,6 +90,11 @@ class _ShiftedView:
         sh = self._shift
         return self._data[s.start + sh : s.stop + sh]
 
+    @property
+    def raw(self) -> tuple[Any, int]:
+        """The underlying buffer and the shift to add to positions before slicing it."""
+        return self._data, self._shift
+
     def prefixes(self, offs: list[int], poffs: list[int], pends: list[int], sizes: list[int]) -> np.ndarray:
         """The first 4 characters of each measured payload (b"" elsewhere), gathered at once."""
         at = np.array(offs, np.int64) + np.array(poffs, np.int64) + self._shift
@@ -462,8 +467,9 @@ class LogReader(Queries, FdOwner):
             poffs = cols["audio_off"][block].tolist()
             pends = cols["audio_end"][block].tolist()
             bare = bare_a.tolist()
-            with _Span(self.fd, base, end - base) as data:
-                heads = data.prefixes(offs, poffs, pends, sizes)
+            with _Span(self.fd, base, end - base) as view:
+                heads = view.prefixes(offs, poffs, pends, sizes)
+                data, sh = view.raw  # sliced directly below: a slice per line is the hot path
                 for s_k, key in enumerate(keys):
                     a, b = bounds[s_k], bounds[s_k + 1]
                     if key >= 0 and all_bare[s_k]:  # most of a log: a run of bare appends, nothing read
@@ -474,7 +480,7 @@ class LogReader(Queries, FdOwner):
                         continue
                     run_first, events = a, []
                     for k in range(a, b):
-                        o, ln = offs[k], lens[k]
+                        o, ln = offs[k] + sh, lens[k]
                         if key >= 0:  # a measured audio event
                             if bare[k]:
                                 events.append({"type": names[types[k]]})

@@ -198,12 +198,16 @@ class SessionState:
         ``responses.add_audio_delta``); anything unusual (the dialect still unknown, a type the
         dispatch table folds with another handler) takes ``apply`` event by event.
         """
-        n = len(run)
+        events = run.events
+        n = len(events)
         if not n:
             return set()
         direction, etype = run.dir, run.type
-        handler = DISPATCH.get(direction, {}).get(etype)
-        core = _RUN_CORES.get(handler) if handler is not None else None
+        try:
+            core = _CORE_OF[direction, etype]
+        except KeyError:
+            handler = DISPATCH.get(direction, {}).get(etype)
+            core = _CORE_OF[direction, etype] = _RUN_CORES.get(handler) if handler is not None else None
         if core is None or self._detecting:
             changed: set[str] = set()
             for rec in run.records():
@@ -212,12 +216,16 @@ class SessionState:
         c = self.counters
         pos = c.events
         c.events = pos + n
-        times = run.times.tolist() if hasattr(run.times, "tolist") else list(run.times)
-        sizes = run.sizes.tolist() if hasattr(run.sizes, "tolist") else list(run.sizes)
+        times, sizes = run.times, run.sizes
+        if times.__class__ is not list:  # numpy columns (or any sequence): the cores index lists
+            times = times.tolist() if hasattr(times, "tolist") else list(times)
+        if sizes.__class__ is not list:
+            sizes = sizes.tolist() if hasattr(sizes, "tolist") else list(sizes)
         c.last_t = times[-1]
-        c.by_type[etype] = c.by_type.get(etype, 0) + n
-        c.by_dir[direction] = c.by_dir.get(direction, 0) + n
-        events = run.events
+        by_type = c.by_type
+        by_type[etype] = by_type.get(etype, 0) + n
+        by_dir = c.by_dir
+        by_dir[direction] = by_dir.get(direction, 0) + n
         if direction == "client":
             self.last_client[etype] = pos + n - 1
             ids = self.client_ids
@@ -448,6 +456,10 @@ _RUN_CORES: dict[Handler, Callable[[SessionState, int, list[float], list[int], l
     responses.on_audio_delta: _audio_deltas,
 }
 """Handlers whose events can be folded from an ``AudioRun`` (size known, payload not read)."""
+_CORE_OF: dict[
+    tuple[str, str], Callable[[SessionState, int, list[float], list[int], list[dict]], set[str]] | None
+] = {}
+"""(direction, type) -> its run core (or None), looked up once per pair (``apply_run``'s hot path)."""
 
 
 def fold(records: Iterable[Tapped | AudioRun], state: SessionState | None = None) -> SessionState:
