@@ -5,9 +5,8 @@ call, a script's error or a fault (``faults``), optionally after a preamble: gpt
 assistant message item ("Let me check that.") then the answer or the call as the next output item of the
 same response, each item with its own events in output order (docs/protocol.md §11). Words say plainly that
 they come from rtinspect's local server; the audio is the user's own audio of that turn (a short tone for
-text input, and for a preamble). Deltas are paced
-(audio about 4x faster than real time, in 100 ms chunks) so that ``response.cancel`` and VAD interruption
-have time to land.
+text input, and for a preamble). Deltas are paced (audio about 4x faster than real time, in 100 ms chunks)
+so that ``response.cancel`` and VAD interruption have time to land.
 """
 
 from __future__ import annotations
@@ -186,20 +185,17 @@ class ResponseRun:
             await self.conn.drop(*faults.DROPPED_CLOSE)
             return
         else:
-            if plan.preamble:
+            if plan.preamble:  # its own message item first; a cancel during it ends the response there
                 await self._message(plan.preamble, tone(PREAMBLE_MS_PER_WORD * len(plan.preamble.split())))
-            if self.reason is not None:
-                pass
-            elif plan.call is not None:
+            if self.reason is None and plan.call is not None:
                 status = await self._function_call(plan.call)
-            else:
+            elif self.reason is None:
                 if fault in faults.INCOMPLETE:
                     self.cut = fault
                     self.max_words = faults.INCOMPLETE_WORDS
                 text = plan.text
                 status = await self._message(text, self.echo_pcm)
-            if plan.preamble:
-                text = f"{plan.preamble} {text}".strip()
+            text = f"{plan.preamble or ''} {text}".strip()
         if self.cut is not None and status != "failed":
             details = faults.incomplete_details(self.cut)
         if self.reason is not None:
@@ -300,7 +296,9 @@ class ResponseRun:
         it = item(d, type="function_call", status="in_progress", name=name, call_id=call_id, arguments="")
         index = len(self.output)
         common = {"response_id": self.id, "item_id": it["id"], "output_index": index, "call_id": call_id}
-        await send(event("response.output_item.added", response_id=self.id, output_index=index, item=dict(it)))
+        await send(
+            event("response.output_item.added", response_id=self.id, output_index=index, item=dict(it))
+        )
         await self._add_to_conversation(it)
         sent = ""
         for i in range(0, len(arguments), 16):
