@@ -109,12 +109,20 @@ def server_script(name: str) -> server_scripts.Script | None:
     return server_scripts.from_data(data, source=name) if data is not None else None
 
 
-FAULTS: dict[str, tuple[str, ...]] = {"ga-keepalive-1011": ("dropped_connection",)}  # embedded-server faults
+FAULTS: dict[str, tuple[str, ...]] = {  # embedded-server faults
+    "ga-keepalive-1011": ("dropped_connection",),
+    "ga-rate-limited": ("rate_limit_exceeded",),
+    "ga-server-error": ("server_error",),
+    "ga-max-output-tokens": ("max_output_tokens",),
+    "ga-transcription-failed": ("transcription_failed",),
+    "ga-session-expired": ("session_expired:4",),
+}
 # embedded-server scripts (rtinspect.server.script), by session
 PREAMBLE_SCRIPT = {"rules": [{"preamble": "Let me check that."}]}  # gpt-realtime-2 style, every turn
 SERVER_SCRIPTS: dict[str, dict[str, Any]] = {
     "ga-tool-loop": {"rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}, "repeat": 12}]},
     "ga-tool-once": {"rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+    "ga-function-call-unanswered": {"rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
     "ga-preamble-first-item-only": PREAMBLE_SCRIPT,
     "ga-preamble-whole-response": PREAMBLE_SCRIPT,
 }
@@ -771,7 +779,94 @@ async def ga_echo_headphones(s: Session) -> None:
     await echo_session(s, gain=0.0)
 
 
+async def one_turn(s: Session, *, transcript: bool = True) -> None:
+    """The healthy GA client's turn (see healthy_ga), for sessions where the server fails it on purpose."""
+    await enable_transcription(s)
+    await s.stream(silence(300) + hello24() + silence(1200))
+    await s.wait("response.done")
+    if transcript:
+        await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.3)
+
+
+async def ga_fault_turn(s: Session) -> None:
+    # The healthy client; the server fails the response (rate limit, server error) or cuts it short.
+    await one_turn(s)
+
+
+async def ga_transcription_failed(s: Session) -> None:
+    # The healthy client; the server fails the turn's transcription.
+    await one_turn(s, transcript=False)
+    await s.wait("conversation.item.input_audio_transcription.failed")
+
+
+async def ga_session_expired(s: Session) -> None:
+    # The healthy client; the session reaches its (scaled-down) maximum duration mid-conversation.
+    await one_turn(s)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.shield(s.c.closed), 10)
+
+
+async def ga_audio_clipped(s: Session) -> None:
+    # The input gain is far too high: the speech is amplified 16x and clips.
+    loud = np.frombuffer(hello24(), "<i2").astype(np.int32) * 16
+    await enable_transcription(s)
+    await s.stream(silence(300) + np.clip(loud, -32768, 32767).astype("<i2").tobytes() + silence(1200))
+    await s.wait("response.done")
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.3)
+
+
+async def ga_silent_microphone(s: Session) -> None:
+    # A muted microphone (or the wrong input device): two seconds of digital silence, then the user gives up.
+    await enable_transcription(s)
+    await s.stream(silence(2000))
+    await s.settle(0.3)
+
+
+async def ga_commit_too_small(s: Session) -> None:
+    # Push-to-talk: the button tapped for 60 ms; the app commits it and asks for an answer.
+    await push_to_talk(s)
+    await s.stream(hello24()[: 60 * BYTES_PER_MS], realtime=False)
+    await s.send({"type": "input_audio_buffer.commit"})
+    await s.wait("error")
+    await s.send({"type": "response.create"})
+    await s.wait("response.done")
+    await s.settle(0.3)
+
+
+async def ga_function_call_unanswered(s: Session) -> None:
+    # The app declares a tool, but has no handler for its calls: the call is never answered.
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "realtime",
+                "tools": [WEATHER_TOOL],
+                "audio": {"input": {"transcription": GA_TRANSCRIBE}},
+            },
+        }
+    )
+    await s.wait("session.updated")
+    await s.stream(
+        silence(300) + speech("weather_16k_mono.wav", "", 24000) + silence(600),
+        until="input_audio_buffer.committed",
+    )
+    await s.wait("response.done")
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.5)
+
+
 SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
+    "ga-rate-limited": (ga_fault_turn, Dialect.GA, False),
+    "ga-server-error": (ga_fault_turn, Dialect.GA, False),
+    "ga-max-output-tokens": (ga_fault_turn, Dialect.GA, False),
+    "ga-transcription-failed": (ga_transcription_failed, Dialect.GA, False),
+    "ga-session-expired": (ga_session_expired, Dialect.GA, False),
+    "ga-audio-clipped": (ga_audio_clipped, Dialect.GA, False),
+    "ga-silent-microphone": (ga_silent_microphone, Dialect.GA, False),
+    "ga-commit-too-small": (ga_commit_too_small, Dialect.GA, False),
+    "ga-function-call-unanswered": (ga_function_call_unanswered, Dialect.GA, False),
     "ga-echo-self-interruption": (ga_echo_self_interruption, Dialect.GA, False),
     "ga-echo-headphones": (ga_echo_headphones, Dialect.GA, False),
     "ga-tool-loop": (ga_tool_loop, Dialect.GA, False),

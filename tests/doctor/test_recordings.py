@@ -39,6 +39,17 @@ BROKEN: dict[str, set[str]] = {
     # the app took the preamble for the answer: its next turn's response.create came while the answer ran
     "ga-preamble-first-item-only": {"multiple-assistant-messages", "response-already-active"},
     "ga-echo-self-interruption": {"echo-self-interruption"},  # the microphone hears the speaker
+    # the embedded server's faults on the healthy client (twin: healthy-ga)
+    "ga-rate-limited": {"response-failed"},  # the live shape: response.done failed, rate_limit_exceeded
+    "ga-server-error": {"server-error", "response-failed"},
+    "ga-max-output-tokens": {"response-incomplete"},
+    "ga-transcription-failed": {"transcription-failed"},
+    "ga-session-expired": {"session-expired", "connection-closed"},  # error, then close 1001
+    # client mistakes (twins: healthy-ga, ga-push-to-talk, ga-tool-once)
+    "ga-audio-clipped": {"audio-clipped"},
+    "ga-silent-microphone": {"audio-silent"},
+    "ga-commit-too-small": {"commit-too-small"},
+    "ga-function-call-unanswered": {"function-call-unanswered"},
 }
 HEALTHY = [
     "healthy-ga",
@@ -70,6 +81,17 @@ EVENTS: dict[tuple[str, str], list[str]] = {
     ],
     ("ga-echo-self-interruption", "echo-self-interruption"): ["input_audio_buffer.speech_started"] * 2,
 }
+# Findings the doctor explains without a pasteable fix: failures of the server or the account, which the
+# client can only retry or reconnect after, and the microphone's own level (the explanation says what to do).
+NO_FIX = {
+    "response-failed",
+    "server-error",
+    "session-expired",
+    "connection-closed",
+    "transcription-failed",
+    "audio-clipped",
+    "audio-silent",
+}
 SESSION_FIXES = {
     "transcription-not-enabled",
     "session-value-out-of-range",
@@ -94,7 +116,8 @@ def test_broken_recording_names_cause_and_fix(name: str, capsys: pytest.CaptureF
     found = {f["code"]: f for f in log["findings"] if f["severity"] != "info"}
     assert set(found) == BROKEN[name]
     for f in found.values():
-        assert f["fix"], f"{f['code']} has no fix"
+        assert f["fix"] or f["code"] in NO_FIX, f"{f['code']} has no fix"
+        assert f["explanation"]
         assert f["events"], f"{f['code']} points at no event"
         if f["code"] in SESSION_FIXES:  # a pasteable session.update that the GA server accepts
             fix = json.loads(f["fix"])
@@ -119,6 +142,9 @@ NOT_RECORDED: dict[str, tuple[str, str]] = {
         "live only: billing (the server's fault only imitates the shape)",
         "test_connection_info",
     ),
+    # an error event with code rate_limit_exceeded; the server's fault fails the response instead (the live
+    # shape, docs/protocol.md §16), which ga-rate-limited records as response-failed
+    "rate-limited": ("not recorded as an error event", "test_connection_info"),
     "session-expiring": (
         "live only in practice: a warning minutes before a 60-minute limit",
         "test_connection_info",
@@ -134,26 +160,15 @@ NOT_RECORDED: dict[str, tuple[str, str]] = {
         "test_connection_info",
     ),
     "invalid-client-event": ("not recorded yet", "test_connection_info"),
-    "server-error": ("not recorded yet (the server_error fault)", "test_connection_info"),
-    "rate-limited": ("not recorded yet (the rate_limit_exceeded fault)", "test_connection_info"),
-    "session-expired": ("not recorded yet (the session_expired fault)", "test_connection_info"),
-    "connection-closed": ("not recorded yet (a close other than 1011 keepalive)", "test_connection_info"),
-    "response-failed": ("not recorded yet (the failing faults)", "test_flow_rules"),
-    "response-incomplete": ("not recorded yet (the max_output_tokens fault)", "test_flow_rules"),
-    "transcription-failed": ("not recorded yet (the transcription_failed fault)", "test_flow_rules"),
     "commit-empty": (
         "not recorded yet (ga-commit-under-vad's empty commit is its special case)",
         "test_flow_rules",
     ),
-    "commit-too-small": ("not recorded yet", "test_flow_rules"),
     "speech-never-stopped": ("not recorded yet", "test_flow_rules"),
-    "function-call-unanswered": ("not recorded yet", "test_flow_rules"),
     "function-output-without-response": ("not recorded yet", "test_flow_rules"),
     "function-outputs-separate-responses": ("not recorded yet", "test_flow_rules"),
     "audio-before-format-update": ("not recorded yet", "test_audio_rules"),
-    "audio-clipped": ("not recorded yet", "test_audio_rules"),
     "audio-pitch-out-of-range": ("not recorded yet", "test_audio_rules"),
-    "audio-silent": ("not recorded yet", "test_audio_rules"),
     "audio-too-quiet": ("not recorded yet", "test_audio_rules"),
     "g711-pcm16-mismatch": ("not recorded yet", "test_audio_rules"),
     "no-trailing-silence": ("not recorded yet", "test_audio_rules"),
