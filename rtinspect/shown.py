@@ -14,8 +14,14 @@ the scrubber and the audio summary recurse, and a value 1000 deep exceeds Python
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+# Levels of nesting an event keeps inside rtinspect, however it arrives (a socket, a proxied frame, a log
+# line). The JSON parser takes up to 1024, but everything that handles an event (the scrubber, the fold,
+# the doctor, exports) walks it recursively and Python's recursion limit is 1000: one such frame crashed
+# the recorder, one such line doctor/export/replay. No Realtime event nests near 100.
+EVENT_DEPTH = 100
 MAX_DEPTH = 32  # containers shown one inside another; Realtime events nest about 8 deep, tool schemas ~15
 MAX_ITEMS = 1_000  # entries of one object or array
 MORE_KEY = "…"  # the key under which an object says how many keys were left out
@@ -59,6 +65,11 @@ def capped(value: Any, max_depth: int = MAX_DEPTH, max_items: int = MAX_ITEMS) -
     if _within(value, max_depth, max_items):
         return value
     return _cap(value, max_depth, max_items)
+
+
+def within_event_depth(event: dict[str, Any]) -> dict[str, Any]:
+    """``event``, or a copy whose levels below ``EVENT_DEPTH`` are one note ("… 890 more levels")."""
+    return capped(event, EVENT_DEPTH, max_items=sys.maxsize)  # type: ignore[no-any-return]
 
 
 def _within(value: Any, max_depth: int, max_items: int) -> bool:

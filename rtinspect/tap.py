@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from rtinspect.shown import within_event_depth
+
 Direction = Literal["client", "server", "meta"]
 DIRECTIONS: tuple[Direction, ...] = ("client", "server", "meta")
 
@@ -106,7 +108,8 @@ class EventTap:
         return self.clock() - self.t0
 
     def tap(self, direction: Direction, event: dict[str, Any], t: float | None = None) -> Tapped:
-        rec = Tapped(self.now() if t is None else t, direction, event)
+        # a frame nested 1000 deep is valid JSON but would crash every sink that walks it
+        rec = Tapped(self.now() if t is None else t, direction, within_event_depth(event))
         for sink in list(self.sinks):
             sink(rec)
         return rec

@@ -16,7 +16,6 @@ from __future__ import annotations
 import mmap
 import operator
 import os
-import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from rtinspect.log.format import FdOwner, LogFormatError, open_log_fd, read_head
 from rtinspect.log.query import Queries
 from rtinspect.log.scan import COLUMNS, DTYPES, Batch, TypeTable, scan_chunk
 from rtinspect.protocol.audio import AUDIO_FIELDS
-from rtinspect.shown import capped
+from rtinspect.shown import EVENT_DEPTH, within_event_depth
 from rtinspect.tap import DIRECTIONS, AudioRun, Tapped
 
 CHUNK_BYTES = 16 << 20
@@ -40,18 +39,15 @@ READ_SPAN = 4 << 20  # bytes per pread when streaming records
 _CUT = b"\\u0000"
 FOLD_SPAN = 16 << 20  # bytes mapped at a time by iter_fold (most of them never touched)
 MMAP_MIN = 1 << 20  # smaller index steps read with pread
-# Levels of nesting an event keeps when read. The JSON parser takes up to 1024, but everything that
-# reads an event (the scrubber, the fold, the doctor, exports) walks it recursively, and Python's
-# recursion limit is 1000: a line nested 990 deep crashed them all. No Realtime event nests near 100.
-READ_DEPTH = 100
+READ_DEPTH = EVENT_DEPTH  # levels of nesting an event keeps when read (rtinspect.shown says why)
 
 
 def _within_depth(event: dict[str, Any], line: bytes | memoryview) -> dict[str, Any]:
-    """``event``, or a copy whose levels below ``READ_DEPTH`` are one note ("… 890 more levels"),
-    when the line holds enough brackets to nest that deep (counted in C: most lines have a handful)."""
+    """``event``, capped to ``READ_DEPTH`` levels when the line holds enough brackets to nest that
+    deep (counted in C: most lines have a handful, and their events are not walked at all)."""
     if isinstance(line, bytes) and line.count(b"{") + line.count(b"[") <= READ_DEPTH:
         return event
-    return capped(event, READ_DEPTH, max_items=sys.maxsize)  # type: ignore[no-any-return]
+    return within_event_depth(event)
 
 
 class _Span:

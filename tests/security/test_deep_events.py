@@ -78,3 +78,36 @@ def test_commands_read_a_990_deep_event(tmp_path: Path, argv: list[str]) -> None
         text = (tmp_path / "x" / "transcript.md").read_text()
         assert text.count(f"… {NESTED - MAX_DEPTH} more levels") >= 1 or "more levels" in text
         assert max(len(line) for line in text.splitlines()) < 2_000
+
+
+async def test_the_proxy_relays_a_990_deep_frame_unchanged_and_records_it_capped(key_upstream, tmp_path: Path) -> None:
+    """Live, the same frame reaches the tap: the proxy forwards it byte for byte both ways, keeps
+    relaying, and records it with its levels below EVENT_DEPTH as one note (it crashed the recorder)."""
+    import asyncio
+
+    from websockets.asyncio.client import connect
+
+    from rtinspect.proxy import ProxyServer
+    from rtinspect.shown import EVENT_DEPTH
+
+    log = tmp_path / "proxy.jsonl"
+    deep = (b'{"type":"conversation.item.create","v":' + DEEP_ARR + b"}").decode()
+    async with ProxyServer("127.0.0.1", 0, key_upstream.url, record=log) as px:
+        async with connect(px.url + "/v1/realtime?model=m", max_size=None) as ws:
+            await ws.recv()
+            await ws.send(deep)
+            assert await asyncio.wait_for(ws.recv(), 10) == deep  # the upstream echoes what it got
+            await ws.send('{"type": "response.create"}')
+            assert orjson.loads(await asyncio.wait_for(ws.recv(), 10)) == {"type": "response.create"}
+        for _ in range(500):
+            if px.sessions[0].closed.is_set():
+                break
+            await asyncio.sleep(0.01)
+    with LogReader.open(log) as reader:
+        deep_records = [r for r in reader.iter_records() if r.type == "conversation.item.create"]
+        assert [r.dir for r in deep_records] == ["client", "server"]
+        for rec in deep_records:
+            assert depth(rec.event) == NESTED + 1
+            orjson.dumps(rec.event)
+        assert any(r.type == "response.create" for r in reader.iter_records())
+    assert EVENT_DEPTH == READ_DEPTH
