@@ -15,10 +15,34 @@ import numpy as np
 import orjson
 
 from rtinspect.log.reader import LogReader
+from rtinspect.protocol.audio import AUDIO_FIELDS
 from rtinspect.tap import DIRECTIONS, Tapped
 
 DIR_CODE: dict[str, int] = {d: i for i, d in enumerate(DIRECTIONS)}
-LINE_OVERHEAD = 130  # bytes of a logged audio event that are not its base64 payload (approx.)
+LINE_OVERHEAD = 130  # non-payload bytes of an audio line, when no line of its type was measured
+
+
+def payload_lengths(cols: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
+    """Each event's base64 payload length: the span the reader measured, else (an audio line it could
+    not measure, e.g. one with an escaped character) the line's length minus what the measured lines of
+    its type hold besides their payload (their median: ~124 bytes for an append, ~311 for an output
+    delta with its ids and obfuscation in a voice log; one guess for both was 130); 0 for other events."""
+    measured = cols["audio_bytes"] >= 0
+    sizes = np.where(measured, cols["audio_end"] - cols["audio_off"], 0).astype(np.int64)
+    if measured.all():
+        return sizes
+    types, lengths = cols["types"], cols["lengths"].astype(np.int64)
+    for code, name in enumerate(names):
+        if name not in AUDIO_FIELDS:
+            continue
+        of_type = types == code
+        todo = of_type & ~measured
+        if not todo.any():
+            continue
+        done = of_type & measured
+        rest = int(np.median(lengths[done] - sizes[done])) if done.any() else LINE_OVERHEAD
+        sizes[todo] = np.maximum(lengths[todo] - rest, 0)
+    return sizes
 
 
 class LiveIndex:
@@ -123,11 +147,7 @@ class ReaderIndex:
         self.type_codes: np.ndarray = cols["types"].astype(np.int32, copy=False)
         self.times: np.ndarray = cols["times"].astype(np.float64, copy=False)
         self.dirs: np.ndarray = cols["dirs"].astype(np.uint8, copy=False)  # the reader's codes are ours
-        # an audio payload's base64 length, from the span the reader measured (line length minus
-        # the envelope and the other fields, near enough, for a line it could not measure)
-        measured = cols["audio_bytes"] >= 0
-        approx = np.maximum(cols["lengths"].astype(np.int64) - LINE_OVERHEAD, 0)
-        self.sizes: np.ndarray = np.where(measured, cols["audio_end"] - cols["audio_off"], approx)
+        self.sizes: np.ndarray = payload_lengths(cols, self.type_names)
         self.truncated = r.truncated
         self.warning = r.warning
 
