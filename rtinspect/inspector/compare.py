@@ -1,217 +1,248 @@
 """Two recorded sessions side by side: aligned by turn, their differences, where they first diverge.
 
-No Textual here (the compare screen only draws what this computes). The turn model is the fold's
-(``SessionState.turns``, ``rtinspect/session/turns.py``): a turn's events end at its response's
-``response.done``. The differences are ``rtinspect.replay.compare``'s, the comparer ``replay
---compare`` uses, so one session pair gets one list of differences wherever it is compared.
+No Textual here (the compare screen only draws what this computes). The alignment is
+``rtinspect.replay.align``'s, the one ``replay --compare`` uses: turns from the fold
+(``SessionState.turns``: a turn's events end at its response's ``response.done``), then within a
+turn ``difflib`` on a content signature per row (audio and delta events of one type folded into one
+row per stretch, ids, times and ``obfuscation`` renamed or dropped), at most a window of rows at a
+time. The differences are ``rtinspect.replay.compare``'s, so one session pair gets one list of
+differences wherever it is compared.
 
-Within a turn the events are aligned with ``difflib`` on a signature per row: consecutive audio
-and delta events of one type fold into one row (chunking differs between any two runs), and other
-events are compared by their content with ids, times and ``obfuscation`` renamed or dropped
-(``replay.normalize``). The first row that is not equal is where the sessions diverge.
-
-Memory: both logs are read in streaming passes (``LogReader.iter_fold`` for the fold, which never
-reads a bare append's payload; ``iter_records`` one record at a time for the signatures and the
-profile); what is kept is one small row per non-audio event and per audio run, never a payload.
+Memory stays flat whatever the logs' size: ``scan`` reads both logs once, turn by turn, side by
+side (``LogReader.iter_fold``: a bare append's payload is never parsed), and keeps of each turn only
+where it ends in each log and whether it differs; the rows of a turn are built again from its event
+range when it is shown (``turn_pairs``, a few turns cached). A big pair of logs opens at once
+(``LogReader.open(lazy=True)``) and is indexed and scanned as it goes, so a view can show the first
+turns, and the first divergence as soon as the scan reaches it.
 """
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
-
-import orjson
 
 from rtinspect.errors import UserError
 from rtinspect.inspector.summary import summarize
 from rtinspect.log.reader import LogReader
-from rtinspect.protocol import AUDIO_FIELDS
+from rtinspect.replay.align import (
+    VIEW,
+    Pair,
+    Record,
+    Row,
+    Status,
+    align,
+    folded_type,
+    indexed,
+    paired_turns,
+    rows_of,
+    segments,
+)
 from rtinspect.replay.compare import Difference, compare
-from rtinspect.replay.normalize import IdNamer, normalize
-from rtinspect.session.state import fold
-from rtinspect.tap import Tapped
 
-Status = Literal["same", "differ", "only"]
+__all__ = ["Comparison", "Page", "Pair", "Row", "Side", "Status", "compare_logs"]
 
-
-@dataclass(slots=True)
-class Row:
-    """One event, or a run of same-type audio/delta events, of one session."""
-
-    first: int  # event index of the first event in the row
-    last: int
-    dir: str
-    type: str
-    summary: str
-    signature: str  # equal signatures are the same event for the comparison
-    n: int = 1  # events in the row
-
-    @property
-    def count(self) -> int:
-        return self.n
-
-    def label(self) -> str:
-        return f"{self.type} ×{self.count}" if self.count > 1 else self.type
+PAGE_ROWS = 400  # pairs shown at once for a big comparison (whole turns; small ones show all)
+INDEX_STEP = 64 << 20  # bytes indexed at a time while scanning a lazily opened log
+CACHED_TURNS = 64
 
 
 @dataclass(slots=True)
 class Side:
-    """One session: its rows and where each turn's rows end."""
+    """One session: its log and where each of its turns ends (an event index, filled by the scan)."""
 
     name: str
-    rows: list[Row]
-    turn_ends: list[int]  # index into rows after the last row of each turn (its response.done)
-    events: int
+    reader: LogReader
+    ends: list[int] = field(default_factory=list)  # event index after each turn's response.done
+    tail_start: int | None = None  # where the events after the last turn start (once scanned)
 
-    def segments(self) -> list[list[Row]]:
-        """The rows of each turn, then the rows after the last turn (maybe empty)."""
-        out, start = [], 0
-        for end in self.turn_ends:
-            out.append(self.rows[start:end])
-            start = end
-        out.append(self.rows[start:])
-        return out
+    @property
+    def events(self) -> int:
+        return len(self.reader)
+
+    def turn_range(self, turn: int) -> tuple[int, int]:
+        """Event range of ``turn`` (0: after the last turn); empty for a turn this side lacks."""
+        if turn == 0:
+            start = self.tail_start if self.tail_start is not None else (self.ends[-1] if self.ends else 0)
+            return start, len(self.reader)
+        if turn > len(self.ends):
+            end = self.ends[-1] if self.ends else 0
+            return end, end
+        return (self.ends[turn - 2] if turn > 1 else 0), self.ends[turn - 1]
+
+    def summary(self, row: Row) -> str:
+        """The event's one-line summary (read from the log now); none for a folded run."""
+        if folded_type(row.type):
+            return ""
+        try:
+            return summarize(row.type, self.reader[row.first].event)
+        except (IndexError, ValueError):
+            return ""
 
 
 @dataclass(slots=True)
-class Pair:
-    """A line of the side-by-side view: a row of each session (None: nothing across from it)."""
+class Page:
+    """Whole turns shown at once: their pairs, where each turn's pairs start, the first divergence
+    when it is on this page."""
 
-    left: Row | None
-    right: Row | None
-    status: Status
-    turn: int  # 1-based; 0 is the events after the last turn
-
-
-@dataclass(slots=True)
-class Comparison:
-    left: Side
-    right: Side
+    turns: list[int]
     pairs: list[Pair]
-    differences: list[Difference]
-    first_divergence: int | None  # index into pairs
-    turns: int = 0
-    headers: list[int] = field(default_factory=list)  # index into pairs where each turn starts
+    headers: list[int]  # index into pairs where each of ``turns`` starts
+    divergence: int | None = None  # index into pairs
 
 
-def _folded_type(type_: str) -> bool:
-    """Types whose events vary in number and chunking from run to run: one row per run of them."""
-    return type_ in AUDIO_FIELDS or type_.endswith(".delta")
+class Comparison:
+    """``left`` (the broken session) against ``right`` (the healthy one), filled by ``scan``."""
+
+    def __init__(self, left: Side, right: Side) -> None:
+        self.left, self.right = left, right
+        self.turns = 0  # turns paired so far (the longer session's count once scanned)
+        self.differing: list[int] = []  # turns with a difference, in order (0, the tail, last)
+        self.first_divergence: tuple[int, int] | None = None  # (turn, index into its pairs)
+        self.differences: list[Difference] | None = None  # None until computed
+        self.scanned = False  # every turn aligned
+        self.done = False  # and the differences computed
+        self._cache: OrderedDict[int, list[Pair]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ scanning
+    def scan(self) -> Iterator[int]:
+        """Index, fold and align both logs turn by turn; yields the turn just aligned (0 last),
+        so a caller can report progress. Then computes the differences."""
+        left, right = self.left, self.right
+        for sa, sb in paired_turns(segments(_grown(left.reader), VIEW), segments(_grown(right.reader), VIEW)):
+            turn = sa.turn
+            for side, seg in ((left, sa), (right, sb)):
+                if turn == 0:
+                    side.tail_start = seg.start
+                elif seg.stop > seg.start:  # a real turn, not the filler of the shorter session
+                    side.ends.append(seg.stop)
+            pairs = align(sa.rows, sb.rows, turn)
+            first = next((i for i, p in enumerate(pairs) if p.status != "same"), None)
+            if first is not None:
+                self.differing.append(turn)
+                if self.first_divergence is None:
+                    self.first_divergence = (turn, first)
+                    self._remember(turn, pairs)
+            if turn:
+                self.turns = turn
+            yield turn
+        self.scanned = True
+        # the differences as replay --compare words them, the healthy session as the reference
+        self.differences = compare(right.reader, left.reader, labels=("healthy", "broken"))
+        self.done = True
+
+    def run(self) -> Comparison:
+        """The whole scan at once (tests, small logs)."""
+        for _ in self.scan():
+            pass
+        return self
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the two logs indexed so far."""
+        return (self.left.reader.progress + self.right.reader.progress) / 2
+
+    # ------------------------------------------------------------------ turns and pages
+    def order(self) -> list[int]:
+        """The turns in the order shown: 1..N, then 0 (the events after the last turn, once the
+        scan has found where they start)."""
+        return [*range(1, self.turns + 1), *([0] if self.scanned else [])]
+
+    def turn_pairs(self, turn: int) -> list[Pair]:
+        """The pairs of one turn, built from its event ranges (a few recent turns are kept)."""
+        with self._lock:
+            pairs = self._cache.get(turn)
+            if pairs is not None:
+                self._cache.move_to_end(turn)
+                return pairs
+        rows = [rows_of(side.reader, *side.turn_range(turn), VIEW) for side in (self.left, self.right)]
+        pairs = align(rows[0], rows[1], turn)
+        self._remember(turn, pairs)
+        return pairs
+
+    def _remember(self, turn: int, pairs: list[Pair]) -> None:
+        with self._lock:  # the scan's thread and the view's both fill it
+            self._cache[turn] = pairs
+            while len(self._cache) > CACHED_TURNS:
+                self._cache.popitem(last=False)
+
+    def page(self, turn: int = 1, *, rows: int | None = None, backwards: bool = False) -> Page:
+        """Whole turns from ``turn`` on (``backwards``: up to ``turn``) until about ``rows`` pairs."""
+        rows = PAGE_ROWS if rows is None else rows
+        order = self.order()
+        if not order:
+            return Page([], [], [])
+        k = order.index(turn) if turn in order else 0
+        picked: list[int] = []
+        count = 0
+        step = -1 if backwards else 1
+        while 0 <= k < len(order) and (not picked or count < rows):
+            count += len(self.turn_pairs(order[k]))
+            picked.append(order[k])
+            k += step
+        if backwards:
+            picked.reverse()
+        page = Page(picked, [], [])
+        for t in picked:
+            page.headers.append(len(page.pairs))
+            if self.first_divergence is not None and self.first_divergence[0] == t:
+                page.divergence = len(page.pairs) + self.first_divergence[1]
+            page.pairs.extend(self.turn_pairs(t))
+        return page
+
+    def divergence_pair(self) -> Pair | None:
+        if self.first_divergence is None:
+            return None
+        turn, i = self.first_divergence
+        return self.turn_pairs(turn)[i]
+
+    def close(self) -> None:
+        self.left.reader.close()
+        self.right.reader.close()
 
 
-def rows_of(reader: LogReader) -> list[Row]:
-    """The log as compact rows (one pass, one record at a time; payloads never kept)."""
-    ids = IdNamer()
-    rows: list[Row] = []
-    names = reader.type_names
-    codes = reader.type_codes
+def _grown(reader: LogReader) -> Iterator[tuple[int, Record]]:
+    """``indexed(reader)`` over a lazily opened log, indexing more as the records are used."""
     pos = 0
-    block = 0  # rows[block:] are the current stretch of audio/delta rows
-    for rec in reader.iter_records():
-        # iter_records skips damaged lines: find the record's index by its type from the index
-        while pos < len(codes) and names[int(codes[pos])] != rec.type:
-            pos += 1
-        type_ = rec.type
-        if _folded_type(type_):
-            # a run of audio/delta events folds even when interleaved with other audio/delta types
-            # (appends streamed while output deltas arrive): it is one row per type per stretch
-            for prev in reversed(rows[block:]):
-                if prev.type == type_ and prev.dir == rec.dir:
-                    prev.last, prev.n = pos, prev.n + 1
-                    break
-            else:
-                rows.append(Row(pos, pos, rec.dir, type_, "", f"{rec.dir}:{type_}"))
-        else:
-            block = len(rows) + 1  # the next stretch of audio/delta rows starts after this row
-            if rec.dir == "meta":
-                signature = f"meta:{type_}"  # our notes (urls with ports, paths) are not the session
-            else:
-                body = orjson.dumps(normalize(rec.event, ids), option=orjson.OPT_SORT_KEYS)
-                signature = f"{rec.dir}:{type_}:{hashlib.blake2b(body, digest_size=12).hexdigest()}"
-            rows.append(Row(pos, pos, rec.dir, type_, summarize(type_, rec.event), signature))
-        pos += 1
-    return rows
+    while True:
+        n = len(reader)
+        if pos < n:
+            yield from indexed(reader, pos, n)
+            pos = n
+        if reader.complete:
+            return
+        reader.index_more(INDEX_STEP)
 
 
-def turn_ends(reader: LogReader, rows: list[Row]) -> list[int]:
-    """For each turn of the fold, the index into ``rows`` just after its response.done."""
-    state = fold(reader.iter_fold())
-    ends: list[int] = []
-    r = 0
-    for turn in state.turns:
-        done = turn.response.done_pos
-        if done is None:
-            continue  # a response that never ended: its events stay with the next turn
-        while r < len(rows) and rows[r].first <= done:
-            r += 1
-        if not ends or r > ends[-1]:
-            ends.append(r)
-    return ends
-
-
-def open_side(path: str | os.PathLike[str]) -> tuple[Side, LogReader]:
+def open_side(path: str | os.PathLike[str]) -> Side:
     p = Path(path)
     if not p.is_file():
         raise UserError(f"{p}: no such file" if not p.exists() else f"{p} is a folder, not a log file")
     try:
-        reader = LogReader.open(p)
+        reader = LogReader.open(p, lazy=True)
     except UserError:
         raise
     except (OSError, ValueError) as err:
         raise UserError(f"cannot open {p}: {err}") from None
-    rows = rows_of(reader)
-    return Side(p.name, rows, turn_ends(reader, rows), len(reader)), reader
-
-
-def align(left: Side, right: Side) -> tuple[list[Pair], list[int]]:
-    """Turn k of one session across from turn k of the other; inside a turn, difflib on signatures."""
-    pairs: list[Pair] = []
-    headers: list[int] = []
-    segs_l, segs_r = left.segments(), right.segments()
-    tail_l, tail_r = segs_l.pop(), segs_r.pop()
-    n = max(len(segs_l), len(segs_r))
-    turns = [
-        (segs_l[k] if k < len(segs_l) else [], segs_r[k] if k < len(segs_r) else [], k + 1) for k in range(n)
-    ]
-    for a, b, turn in [*turns, (tail_l, tail_r, 0)]:
-        headers.append(len(pairs))
-        matcher = difflib.SequenceMatcher(
-            None, [r.signature for r in a], [r.signature for r in b], autojunk=False
-        )
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op == "equal":
-                pairs.extend(
-                    Pair(a[i], b[j], "same", turn) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
-                )
-                continue
-            for k in range(max(i2 - i1, j2 - j1)):
-                x = a[i1 + k] if i1 + k < i2 else None
-                y = b[j1 + k] if j1 + k < j2 else None
-                pairs.append(Pair(x, y, "differ" if x is not None and y is not None else "only", turn))
-    return pairs, headers
+    return Side(p.name, reader)
 
 
 def compare_logs(broken: str | os.PathLike[str], healthy: str | os.PathLike[str]) -> Comparison:
-    """The comparison the compare view shows: ``broken`` on the left, ``healthy`` on the right."""
-    left, lr = open_side(broken)
-    right, rr = open_side(healthy)
+    """The comparison the compare view shows: ``broken`` on the left, ``healthy`` on the right.
+
+    Both logs are opened at once (a bad one raises ``UserError``); two small logs are scanned here
+    too, bigger ones by ``Comparison.scan`` (the view runs it in a worker thread)."""
+    left = open_side(broken)
     try:
-        # the differences as replay --compare words them, the healthy session as the reference
-        diffs = compare(_stream(rr), _stream(lr), labels=("healthy", "broken"))
-    finally:
-        lr.close()
-        rr.close()
-    pairs, headers = align(left, right)
-    first = next((i for i, p in enumerate(pairs) if p.status != "same"), None)
-    return Comparison(
-        left, right, pairs, diffs, first, max(len(left.turn_ends), len(right.turn_ends)), headers
-    )
-
-
-def _stream(reader: LogReader) -> Iterator[Tapped]:
-    return reader.iter_records()
+        right = open_side(healthy)
+    except BaseException:
+        left.reader.close()
+        raise
+    comparison = Comparison(left, right)
+    if left.reader.complete and right.reader.complete:
+        comparison.run()
+    return comparison

@@ -1,26 +1,37 @@
 """How the server's answers in a replay differ from the original's.
 
 Compared, with ids, event ids, timestamps, expiry, ``obfuscation`` and audio bytes ignored:
-the sequence of server event types (aligned with ``difflib``; each delta type counts once per
-response, since chunking varies), the effective session config, input and output transcripts, errors,
-output audio duration per response, and how the connection closed. When the original app
-closed the connection itself, server events the replay receives after the end of the original's
-sequence (say a ``rate_limits.updated`` the app closed too early to see) are not differences,
-unless one of them is an error.
+the server's events, turn by turn, by type (aligned by ``replay.align``, the one alignment
+``open --compare`` shows too; a run of delta events of one type is one row, since chunking varies),
+the effective session config, input and output transcripts, errors, output audio duration per
+response, and how the connection closed. When the original app closed the connection itself,
+server events the replay receives after the end of the original's sequence (say a
+``rate_limits.updated`` the app closed too early to see) are not differences, unless one of them is
+an error.
+
+Both sessions are read once, side by side, turn by turn (a recorded log through
+``LogReader.iter_fold``: an audio payload is measured by the index, never parsed), so the cost is
+linear in the logs' length and the memory is one turn's rows plus the profile below.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rtinspect.log.reader import LogReader
+from rtinspect.log.writer import scrub_for_log
+from rtinspect.protocol.audio import PCM16
+from rtinspect.replay.align import SERVER_TYPES, Pair, Record, Segment, indexed, paired_turns, segments
+from rtinspect.replay.align import align as align_rows
 from rtinspect.replay.normalize import IdNamer, audio_ms, normalize
-from rtinspect.tap import META_CONNECTION_CLOSED, Tapped
+from rtinspect.tap import META_CONNECTION_CLOSED, AudioRun, Tapped
 
 AUDIO_TOLERANCE_MS = 50.0
+MAX_EVENT_DIFFERENCES = 20  # stretches of differing events reported one by one; the rest are counted
+MAX_LISTED = 8  # event types named in one message
 _ID_IN_TEXT = re.compile(r"\b(event|item|resp|sess|conv|call)_[A-Za-z0-9]{6,}\b")
 _OUTPUT_AUDIO = ("response.output_audio.delta", "response.audio.delta")
 _OUTPUT_TEXT_DONE = {
@@ -29,13 +40,19 @@ _OUTPUT_TEXT_DONE = {
     "response.output_text.done": "text",
     "response.text.done": "text",
 }
+_SESSION_TYPES = (
+    "session.created",
+    "session.updated",
+    "transcription_session.created",
+    "transcription_session.updated",
+)
 
 
 @dataclass
 class Profile:
-    """What matters about a session's server side, with run-to-run noise removed."""
+    """What matters about a session's server side beyond its event sequence, with run-to-run noise
+    removed."""
 
-    types: list[str] = field(default_factory=list)
     session: dict[str, Any] = field(default_factory=dict)
     input_transcripts: list[str | None] = field(default_factory=list)
     output_texts: list[str] = field(default_factory=list)
@@ -44,47 +61,45 @@ class Profile:
     close: dict[str, Any] | None = None
 
 
-def profile(records: Iterable[Tapped]) -> Profile:
-    """One pass over ``records`` (an iterator is enough: nothing is kept but the profile)."""
-    prof = Profile()
-    ids = IdNamer()
-    current_audio: float | None = None
-    deltas_seen: set[str] = set()
-    for rec in records:
+class Profiler:
+    """Builds a ``Profile`` one record (or audio run, whose payload sizes the index measured) at a
+    time. The few events it keeps text of are scrubbed first: a log written by an older version or
+    by hand may still hold a key, and these texts are printed."""
+
+    def __init__(self) -> None:
+        self.profile = Profile()
+        self._ids = IdNamer()
+        self._audio: float | None = None
+
+    def add(self, rec: Record) -> None:
+        prof = self.profile
+        if rec.__class__ is AudioRun:
+            run: AudioRun = rec  # type: ignore[assignment]
+            if run.dir == "server" and run.type in _OUTPUT_AUDIO:
+                per_ms = PCM16.bytes_per_ms
+                self._audio = (self._audio or 0.0) + sum(round(int(s) / per_ms, 1) for s in run.sizes)
+            return
+        assert isinstance(rec, Tapped)
         if rec.type == META_CONNECTION_CLOSED:
             ev = rec.event
             prof.close = {"code": ev.get("code"), "reason": ev.get("reason") or "", "by": ev.get("by")}
-            continue
+            return
         if rec.dir != "server":
-            continue
-        type_ = rec.type
-        if type_ == "response.created":
-            deltas_seen = set()
-        if type_.endswith(".delta"):
-            # Chunking varies from run to run: one entry per delta type per response.
-            if type_ not in deltas_seen:
-                deltas_seen.add(type_)
-                prof.types.append(type_)
-        else:
-            prof.types.append(type_)
-        ev = rec.event
-        if type_ in (
-            "session.created",
-            "session.updated",
-            "transcription_session.created",
-            "transcription_session.updated",
-        ):
-            session = ev.get("session")
+            return
+        type_, ev = rec.type, rec.event
+        if type_ in _SESSION_TYPES:
+            session = scrub_for_log(ev).get("session")
             if isinstance(session, dict):
-                prof.session = normalize(session, ids)
+                prof.session = normalize(session, self._ids)
         elif type_ == "conversation.item.input_audio_transcription.completed":
-            prof.input_transcripts.append(ev.get("transcript"))
+            prof.input_transcripts.append(scrub_for_log(ev).get("transcript"))
         elif type_ == "conversation.item.input_audio_transcription.failed":
             err = ev.get("error") if isinstance(ev.get("error"), dict) else {}
             prof.input_transcripts.append(f"(failed: {err.get('code') or err.get('message')})")
         elif type_ in _OUTPUT_TEXT_DONE:
-            prof.output_texts.append(str(ev.get(_OUTPUT_TEXT_DONE[type_])))
+            prof.output_texts.append(str(scrub_for_log(ev).get(_OUTPUT_TEXT_DONE[type_])))
         elif type_ == "error":
+            ev = scrub_for_log(ev)
             err = ev.get("error") if isinstance(ev.get("error"), dict) else {}
             prof.errors.append(
                 {
@@ -94,13 +109,38 @@ def profile(records: Iterable[Tapped]) -> Profile:
                 }
             )
         elif type_ == "response.created":
-            current_audio = 0.0
+            self._audio = 0.0
         elif type_ in _OUTPUT_AUDIO and isinstance(ev.get("delta"), str):
-            current_audio = (current_audio or 0.0) + audio_ms(ev["delta"])
+            self._audio = (self._audio or 0.0) + audio_ms(ev["delta"])
         elif type_ == "response.done":
-            prof.audio_ms.append(round(current_audio or 0.0, 1))
-            current_audio = None
-    return prof
+            prof.audio_ms.append(round(self._audio or 0.0, 1))
+            self._audio = None
+
+
+def profile(records: Iterable[Record]) -> Profile:
+    """One pass over ``records`` (an iterator is enough: nothing is kept but the profile)."""
+    p = Profiler()
+    for rec in records:
+        p.add(rec)
+    return p.profile
+
+
+Session = LogReader | Iterable[Tapped]
+
+
+def _records(session: Session) -> Iterator[tuple[int, Record]]:
+    """A session's records with their event index: a log through its index (``iter_fold``), a
+    ``read_log`` result's records through their reader, anything else in order."""
+    reader = session if isinstance(session, LogReader) else getattr(session, "reader", None)
+    if isinstance(reader, LogReader):
+        return indexed(reader)
+    return enumerate(session)
+
+
+def _profiled(records: Iterator[tuple[int, Record]], profiler: Profiler) -> Iterator[tuple[int, Record]]:
+    for pos, rec in records:
+        profiler.add(rec)
+        yield pos, rec
 
 
 @dataclass
@@ -126,28 +166,21 @@ def _short(value: Any, limit: int = 80) -> str:
 
 
 def compare(
-    original: Iterable[Tapped], replay: Iterable[Tapped], *, labels: tuple[str, str] = ("original", "replay")
+    original: Session, replay: Session, *, labels: tuple[str, str] = ("original", "replay")
 ) -> list[Difference]:
     """The differences of ``replay`` from ``original``; ``labels`` name the two in the messages
-    (the compare view calls them healthy and broken)."""
-    a, b = profile(original), profile(replay)
-    ref, other = labels
-    diffs: list[Difference] = []
-    matcher = difflib.SequenceMatcher(None, a.types, b.types, autojunk=False)
-    original_closed_by_app = (a.close or {}).get("by") == "client"
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
-        if op == "insert" and i1 == len(a.types) and original_closed_by_app and "error" not in b.types[j1:j2]:
-            continue  # answers the original app never waited for: it had closed by then
-        left, right = a.types[i1:i2], b.types[j1:j2]
-        if op == "delete":
-            msg = f"server events #{i1 + 1}-{i2} of the {ref} are missing: {', '.join(left)}"
-        elif op == "insert":
-            msg = f"{other} has extra server events after #{i1}: {', '.join(right)}"
-        else:
-            msg = f"server events #{i1 + 1}-{i2} differ: {', '.join(left)} -> {', '.join(right)}"
-        diffs.append(Difference("events", msg, left, right))
+    (the compare view calls them healthy and broken). Each session is a ``LogReader``, a
+    ``read_log`` result's records, or any iterable of records (read once)."""
+    pa, pb = Profiler(), Profiler()
+    turns = paired_turns(
+        segments(_profiled(_records(original), pa), SERVER_TYPES),
+        segments(_profiled(_records(replay), pb), SERVER_TYPES),
+    )
+    events = _EventDifferences(labels)
+    for sa, sb in turns:
+        events.add(sa, align_rows(sa.rows, sb.rows, sa.turn))
+    a, b = pa.profile, pb.profile
+    diffs = events.result(original_closed_by_app=(a.close or {}).get("by") == "client")
     fa, fb = _flatten(a.session), _flatten(b.session)
     for key in sorted(set(fa) | set(fb)):
         if fa.get(key, "<absent>") != fb.get(key, "<absent>"):
@@ -185,6 +218,81 @@ def compare(
             Difference("close", f"close: {_fmt_close(a.close)} -> {_fmt_close(b.close)}", a.close, b.close)
         )
     return diffs
+
+
+class _EventDifferences:
+    """The stretches of differing server events, turn by turn, as messages; at most
+    ``MAX_EVENT_DIFFERENCES`` of them, then a count (a replay gone wrong early differs in every turn)."""
+
+    def __init__(self, labels: tuple[str, str]) -> None:
+        self.ref, self.other = labels
+        self.found: list[Difference] = []
+        self.pending: list[tuple[int, Difference]] = []  # extra events after the original's last one
+        self.more = 0
+        self.more_turns: set[int] = set()
+        self.last_ref = -1  # event index of the last original row seen
+
+    def add(self, seg: Segment, pairs: list[Pair]) -> None:
+        stretch: list[Pair] = []
+        for p in pairs:
+            if p.status != "same":
+                stretch.append(p)
+                continue
+            self._flush(seg.turn, stretch)
+            stretch = []
+            self._commit()
+            assert p.left is not None
+            self.last_ref = p.left.last
+        self._flush(seg.turn, stretch)
+
+    def _flush(self, turn: int, stretch: list[Pair]) -> None:
+        if not stretch:
+            return
+        where = f"turn {turn}" if turn else "after the last turn"
+        left = [p.left for p in stretch if p.left is not None]
+        right = [p.right for p in stretch if p.right is not None]
+        names_l, names_r = [r.label() for r in left], [r.label() for r in right]
+        if not left:
+            msg = f"{where}: {self.other} has extra server events after #{self.last_ref}: {_listed(names_r)}"
+            self.pending.append((turn, Difference("events", msg, [], names_r[:50])))
+            return
+        span = f"#{left[0].first}-{left[-1].last}"
+        if not right:
+            msg = f"{where}: server events {span} of the {self.ref} are missing: {_listed(names_l)}"
+        else:
+            msg = f"{where}: server events {span} differ: {_listed(names_l)} -> {_listed(names_r)}"
+        self._commit()
+        self._emit(turn, Difference("events", msg, names_l[:50], names_r[:50]))
+        self.last_ref = left[-1].last
+
+    def _commit(self) -> None:
+        for turn, diff in self.pending:
+            self._emit(turn, diff)
+        self.pending = []
+
+    def _emit(self, turn: int, diff: Difference) -> None:
+        if len(self.found) < MAX_EVENT_DIFFERENCES:
+            self.found.append(diff)
+        else:
+            self.more += 1
+            self.more_turns.add(turn)
+
+    def result(self, *, original_closed_by_app: bool) -> list[Difference]:
+        if not (original_closed_by_app and all("error" not in d.replay for _, d in self.pending)):
+            self._commit()  # else: answers the original app never waited for (it had closed by then)
+        if self.more:
+            n = len(self.more_turns)
+            self.found.append(
+                Difference(
+                    "events", f"… and {self.more} more stretches of differing server events in {n} turn(s)"
+                )
+            )
+        return self.found
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(names[:MAX_LISTED])
+    return shown if len(names) <= MAX_LISTED else f"{shown}, … (+{len(names) - MAX_LISTED} more)"
 
 
 def _fmt_close(close: dict[str, Any] | None) -> str:

@@ -15,7 +15,7 @@ async def test_keys_walk_the_differences() -> None:
         screen = app.screen
         table = screen.query_one(DataTable)
         start = table.cursor_row
-        assert screen.rows[start] is screen.cmp.pairs[screen.cmp.first_divergence]
+        assert screen.rows[start] is screen.cmp.divergence_pair()
         assert "session.update" in plain(screen.query_one("#picked")) and "16000" in plain(
             screen.query_one("#picked")
         )
