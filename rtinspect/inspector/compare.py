@@ -29,6 +29,7 @@ from rtinspect.errors import UserError
 from rtinspect.inspector.summary import summarize
 from rtinspect.log.reader import LogReader
 from rtinspect.replay.align import (
+    SERVER_TYPES,
     VIEW,
     Pair,
     Record,
@@ -41,7 +42,7 @@ from rtinspect.replay.align import (
     rows_of,
     segments,
 )
-from rtinspect.replay.compare import Difference, compare
+from rtinspect.replay.compare import Comparer, Difference, profiled
 
 __all__ = ["Comparison", "Page", "Pair", "Row", "Side", "Status", "compare_logs"]
 
@@ -111,10 +112,17 @@ class Comparison:
     # ------------------------------------------------------------------ scanning
     def scan(self) -> Iterator[int]:
         """Index, fold and align both logs turn by turn; yields the turn just aligned (0 last),
-        so a caller can report progress. Then computes the differences."""
+        so a caller can report progress. The differences are ready when it ends."""
         left, right = self.left, self.right
-        for sa, sb in paired_turns(segments(_grown(left.reader), VIEW), segments(_grown(right.reader), VIEW)):
+        # one pass over each log: the view's rows and, beside them, the rows and profile of the
+        # differences as replay --compare words them (the healthy session as the reference)
+        comparer = Comparer(labels=("healthy", "broken"))
+        for sa, sb in paired_turns(
+            segments(profiled(_grown(left.reader), comparer.replay), VIEW, SERVER_TYPES),
+            segments(profiled(_grown(right.reader), comparer.original), VIEW, SERVER_TYPES),
+        ):
             turn = sa.turn
+            comparer.add_turn(turn, sb.also[0], sa.also[0])
             for side, seg in ((left, sa), (right, sb)):
                 if turn == 0:
                     side.tail_start = seg.start
@@ -131,8 +139,7 @@ class Comparison:
                 self.turns = turn
             yield turn
         self.scanned = True
-        # the differences as replay --compare words them, the healthy session as the reference
-        self.differences = compare(right.reader, left.reader, labels=("healthy", "broken"))
+        self.differences = comparer.result()
         self.done = True
 
     def run(self) -> Comparison:

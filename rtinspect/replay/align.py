@@ -84,12 +84,13 @@ class Row:
 @dataclass(slots=True)
 class Segment:
     """The rows of one turn (``turn`` 1-based; 0 is the events after the last turn) and its event
-    range ``start..stop``."""
+    range ``start..stop``; ``also``: its rows under each further policy asked of ``segments``."""
 
     turn: int
     start: int
     stop: int
     rows: list[Row] = field(default_factory=list)
+    also: list[list[Row]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -146,7 +147,10 @@ class TurnCutter:
     """Says, record by record, where a turn of the fold ends (its response's ``response.done``).
 
     It folds the session (``SessionState``) and watches the turns it opens; only the turns whose
-    response has not ended yet are looked at, so the check costs nothing per event."""
+    response has not ended yet are looked at, so the check costs nothing per event. Runs of client
+    audio (appends) are not folded: the turn model reads VAD, commits, ``response.create`` and the
+    responses, never an append, and the buffer keeps three columns per append (~100 bytes each in
+    Python lists), which would be most of the fold's memory on a long session."""
 
     def __init__(self, dialect: str | None = None) -> None:
         self.state = SessionState(dialect=dialect)
@@ -157,7 +161,8 @@ class TurnCutter:
         """Fold ``rec``; True when a turn ended with it."""
         st = self.state
         if rec.__class__ is AudioRun:
-            st.apply_run(rec)  # type: ignore[arg-type]
+            if rec.dir != "client":
+                st.apply_run(rec)  # type: ignore[arg-type]
             return False
         st.apply(rec)  # type: ignore[arg-type]
         turns = st.turns
@@ -191,20 +196,28 @@ def indexed(reader: LogReader, start: int = 0, stop: int | None = None) -> Itera
 
 
 def segments(
-    records: Iterable[tuple[int, Record]], policy: Policy = VIEW, *, dialect: str | None = None
+    records: Iterable[tuple[int, Record]],
+    policy: Policy = VIEW,
+    *more: Policy,
+    dialect: str | None = None,
 ) -> Iterator[Segment]:
     """The session's turns, one ``Segment`` at a time (rows built while the fold finds the turns),
     then the tail (turn 0, maybe empty). ``records``: ``indexed(reader)``, or ``enumerate`` of a
-    list of records."""
-    cutter, builder = TurnCutter(dialect), RowBuilder(policy)
+    list of records. Each policy in ``more`` builds a further set of rows in the same pass
+    (``Segment.also``)."""
+    cutter = TurnCutter(dialect)
+    builders = [RowBuilder(p) for p in (policy, *more)]
     turn, start, pos = 0, 0, -1
     for pos, rec in records:
-        builder.add(pos, rec)
+        for builder in builders:
+            builder.add(pos, rec)
         if cutter.feed(rec):
             turn += 1
-            yield Segment(turn, start, pos + 1, builder.reset())
+            rows = [b.reset() for b in builders]
+            yield Segment(turn, start, pos + 1, rows[0], rows[1:])
             start = pos + 1
-    yield Segment(0, start, max(start, pos + 1), builder.reset())
+    rows = [b.reset() for b in builders]
+    yield Segment(0, start, max(start, pos + 1), rows[0], rows[1:])
 
 
 def rows_of(reader: LogReader, start: int, stop: int, policy: Policy = VIEW) -> list[Row]:
@@ -224,8 +237,8 @@ def paired_turns(left: Iterable[Segment], right: Iterable[Segment]) -> Iterator[
         a_tail = a is None or a.turn == 0
         b_tail = b is None or b.turn == 0
         turn = 0 if a_tail and b_tail else (b if a_tail else a).turn  # type: ignore[union-attr]
-        sa = a if a is not None and a.turn == turn else Segment(turn, _end(a), _end(a))
-        sb = b if b is not None and b.turn == turn else Segment(turn, _end(b), _end(b))
+        sa = a if a is not None and a.turn == turn else _empty(turn, a, b)
+        sb = b if b is not None and b.turn == turn else _empty(turn, b, a)
         yield sa, sb
         if turn == 0:
             return
@@ -235,8 +248,10 @@ def paired_turns(left: Iterable[Segment], right: Iterable[Segment]) -> Iterator[
             b = next(it_r, None)
 
 
-def _end(seg: Segment | None) -> int:
-    return 0 if seg is None else seg.start
+def _empty(turn: int, seg: Segment | None, other: Segment | None) -> Segment:
+    """A turn the shorter session lacks: no events, at the start of its tail."""
+    at = 0 if seg is None else seg.start
+    return Segment(turn, at, at, [], [[] for _ in (other.also if other is not None else [])])
 
 
 def opcodes(a: Sequence[str], b: Sequence[str], window: int = WINDOW) -> list[tuple[str, int, int, int, int]]:

@@ -24,7 +24,7 @@ from typing import Any
 from rtinspect.log.reader import LogReader
 from rtinspect.log.writer import scrub_for_log
 from rtinspect.protocol.audio import PCM16
-from rtinspect.replay.align import SERVER_TYPES, Pair, Record, Segment, indexed, paired_turns, segments
+from rtinspect.replay.align import SERVER_TYPES, Pair, Record, Row, indexed, paired_turns, segments
 from rtinspect.replay.align import align as align_rows
 from rtinspect.replay.normalize import IdNamer, audio_ms, normalize
 from rtinspect.tap import META_CONNECTION_CLOSED, AudioRun, Tapped
@@ -128,7 +128,7 @@ def profile(records: Iterable[Record]) -> Profile:
 Session = LogReader | Iterable[Tapped]
 
 
-def _records(session: Session) -> Iterator[tuple[int, Record]]:
+def records_of(session: Session) -> Iterator[tuple[int, Record]]:
     """A session's records with their event index: a log through its index (``iter_fold``), a
     ``read_log`` result's records through their reader, anything else in order."""
     reader = session if isinstance(session, LogReader) else getattr(session, "reader", None)
@@ -137,7 +137,7 @@ def _records(session: Session) -> Iterator[tuple[int, Record]]:
     return enumerate(session)
 
 
-def _profiled(records: Iterator[tuple[int, Record]], profiler: Profiler) -> Iterator[tuple[int, Record]]:
+def profiled(records: Iterator[tuple[int, Record]], profiler: Profiler) -> Iterator[tuple[int, Record]]:
     for pos, rec in records:
         profiler.add(rec)
         yield pos, rec
@@ -165,21 +165,39 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class Comparer:
+    """The differences of a replay from its original, fed turn by turn while both are read (the
+    compare view feeds it from its own pass over the two logs, with its own rows beside these)."""
+
+    def __init__(self, labels: tuple[str, str] = ("original", "replay")) -> None:
+        self.original, self.replay = Profiler(), Profiler()
+        self.events = _EventDifferences(labels)
+
+    def add_turn(self, turn: int, original: list[Row], replay: list[Row]) -> None:
+        """One turn's rows under ``SERVER_TYPES`` (see ``replay.align``), turns in order."""
+        self.events.add(turn, align_rows(original, replay, turn))
+
+    def result(self) -> list[Difference]:
+        """Once both sessions have been read to their end."""
+        return _differences(self.original.profile, self.replay.profile, self.events)
+
+
 def compare(
     original: Session, replay: Session, *, labels: tuple[str, str] = ("original", "replay")
 ) -> list[Difference]:
     """The differences of ``replay`` from ``original``; ``labels`` name the two in the messages
     (the compare view calls them healthy and broken). Each session is a ``LogReader``, a
     ``read_log`` result's records, or any iterable of records (read once)."""
-    pa, pb = Profiler(), Profiler()
-    turns = paired_turns(
-        segments(_profiled(_records(original), pa), SERVER_TYPES),
-        segments(_profiled(_records(replay), pb), SERVER_TYPES),
-    )
-    events = _EventDifferences(labels)
-    for sa, sb in turns:
-        events.add(sa, align_rows(sa.rows, sb.rows, sa.turn))
-    a, b = pa.profile, pb.profile
+    c = Comparer(labels)
+    for sa, sb in paired_turns(
+        segments(profiled(records_of(original), c.original), SERVER_TYPES),
+        segments(profiled(records_of(replay), c.replay), SERVER_TYPES),
+    ):
+        c.add_turn(sa.turn, sa.rows, sb.rows)
+    return c.result()
+
+
+def _differences(a: Profile, b: Profile, events: _EventDifferences) -> list[Difference]:
     diffs = events.result(original_closed_by_app=(a.close or {}).get("by") == "client")
     fa, fb = _flatten(a.session), _flatten(b.session)
     for key in sorted(set(fa) | set(fb)):
@@ -208,7 +226,10 @@ def compare(
     ):
         diffs.append(
             Difference(
-                "audio", f"output audio ms per response: {a.audio_ms} -> {b.audio_ms}", a.audio_ms, b.audio_ms
+                "audio",
+                f"output audio ms per response: {_short(a.audio_ms)} -> {_short(b.audio_ms)}",
+                a.audio_ms,
+                b.audio_ms,
             )
         )
     if (a.close or {}).get("code") != (b.close or {}).get("code") or (a.close or {}).get("reason") != (
@@ -228,22 +249,25 @@ class _EventDifferences:
         self.ref, self.other = labels
         self.found: list[Difference] = []
         self.pending: list[tuple[int, Difference]] = []  # extra events after the original's last one
+        self.pending_more = 0  # more of them, only counted
+        self.pending_turns: set[int] = set()
+        self.pending_error = False  # one of those was an error
         self.more = 0
         self.more_turns: set[int] = set()
         self.last_ref = -1  # event index of the last original row seen
 
-    def add(self, seg: Segment, pairs: list[Pair]) -> None:
+    def add(self, turn: int, pairs: list[Pair]) -> None:
         stretch: list[Pair] = []
         for p in pairs:
             if p.status != "same":
                 stretch.append(p)
                 continue
-            self._flush(seg.turn, stretch)
+            self._flush(turn, stretch)
             stretch = []
             self._commit()
             assert p.left is not None
             self.last_ref = p.left.last
-        self._flush(seg.turn, stretch)
+        self._flush(turn, stretch)
 
     def _flush(self, turn: int, stretch: list[Pair]) -> None:
         if not stretch:
@@ -254,7 +278,12 @@ class _EventDifferences:
         names_l, names_r = [r.label() for r in left], [r.label() for r in right]
         if not left:
             msg = f"{where}: {self.other} has extra server events after #{self.last_ref}: {_listed(names_r)}"
-            self.pending.append((turn, Difference("events", msg, [], names_r[:50])))
+            if len(self.pending) < MAX_EVENT_DIFFERENCES + 1:  # enough to report; the rest are counted
+                self.pending.append((turn, Difference("events", msg, [], names_r[:50])))
+            else:
+                self.pending_more += 1
+                self.pending_turns.add(turn)
+                self.pending_error = self.pending_error or "error" in names_r
             return
         span = f"#{left[0].first}-{left[-1].last}"
         if not right:
@@ -268,7 +297,9 @@ class _EventDifferences:
     def _commit(self) -> None:
         for turn, diff in self.pending:
             self._emit(turn, diff)
-        self.pending = []
+        self.more += self.pending_more
+        self.more_turns |= self.pending_turns
+        self.pending, self.pending_more, self.pending_error, self.pending_turns = [], 0, False, set()
 
     def _emit(self, turn: int, diff: Difference) -> None:
         if len(self.found) < MAX_EVENT_DIFFERENCES:
@@ -278,7 +309,11 @@ class _EventDifferences:
             self.more_turns.add(turn)
 
     def result(self, *, original_closed_by_app: bool) -> list[Difference]:
-        if not (original_closed_by_app and all("error" not in d.replay for _, d in self.pending)):
+        if not (
+            original_closed_by_app
+            and not self.pending_error
+            and all("error" not in d.replay for _, d in self.pending)
+        ):
             self._commit()  # else: answers the original app never waited for (it had closed by then)
         if self.more:
             n = len(self.more_turns)

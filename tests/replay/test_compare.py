@@ -70,3 +70,26 @@ def test_normalize_renames_ids_consistently() -> None:
         {"type": "x", "event_id": "event_1234567", "item": {"id": "item_abcdefg"}, "ref": "item_abcdefg"}, ids
     )
     assert out == {"type": "x", "item": {"id": "item_#1"}, "ref": "item_#1"}
+
+
+def test_a_replay_that_differs_everywhere_reports_a_bounded_list() -> None:
+    """Each differing stretch is named with its turn, at most MAX_EVENT_DIFFERENCES of them, then a
+    count: a replay gone wrong early differs in every turn, and one line per turn helps nobody."""
+    from rtinspect.replay.compare import MAX_EVENT_DIFFERENCES
+
+    def turns(n: int, extra: bool) -> list[Tapped]:
+        out: list[Tapped] = []
+        for k in range(n):
+            out.append(Tapped(k, "server", {"type": "response.created", "response": {"id": f"resp_{k:08d}"}}))
+            if extra:
+                out.append(Tapped(k, "server", {"type": "rate_limits.updated", "rate_limits": []}))
+            out.append(Tapped(k, "server", {"type": "response.done", "response": {"id": f"resp_{k:08d}"}}))
+        return out
+
+    diffs = [d for d in compare(turns(100, False), turns(100, True)) if d.area == "events"]
+    assert len(diffs) == MAX_EVENT_DIFFERENCES + 1
+    assert diffs[0].message.startswith("turn 1: replay has extra server events after #0: rate_limits.updated")
+    assert (
+        diffs[-1].message
+        == f"… and {100 - MAX_EVENT_DIFFERENCES} more stretches of differing server events in {100 - MAX_EVENT_DIFFERENCES} turn(s)"
+    )
