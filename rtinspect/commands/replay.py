@@ -57,6 +57,15 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_from_log(log)
     speed = None if args.fast else args.speed
     record = None if args.no_record else args.record
+    scratch = None
+    if args.no_record and args.compare:
+        # the comparison reads the answers from disk, one turn at a time: a scratch recording
+        # keeps a long replay's answers out of memory, and is removed at the end
+        import tempfile
+
+        fd, scratch = tempfile.mkstemp(prefix="rtinspect-replay-", suffix=".jsonl")
+        os.close(fd)
+        record = scratch
     if record is None and not args.no_record:
         from datetime import datetime
         from pathlib import Path
@@ -84,17 +93,23 @@ def run(args: argparse.Namespace) -> int:
                 )
                 assert resolved is not None
                 target = resolved
-            return target.label, await run_replay(plan, target, speed=speed, record=record)
+            return target.label, await run_replay(plan, target, speed=speed, record=record, keep=False)
         from rtinspect.server import EmbeddedServer
 
         async with EmbeddedServer(port=0, legacy_beta=plan.dialect == "beta") as server:
             target = embedded_target(server.url, plan)
-            return target.label, await run_replay(plan, target, speed=speed, record=record)
+            return target.label, await run_replay(plan, target, speed=speed, record=record, keep=False)
 
-    label, result = asyncio.run(main())
-    if result.error:
-        raise UserError(result.error)
-    diffs = compare(log.records, result.records) if args.compare else []
+    try:
+        label, result = asyncio.run(main())
+        if result.error:
+            raise UserError(result.error)
+        diffs = compare(log.records, result.records) if args.compare else []
+    finally:
+        if scratch is not None:
+            os.unlink(scratch)
+    if scratch is not None:
+        result.record_path = None
     counts = result.counts or summary_of(result.records)
     if args.json:
         out = {

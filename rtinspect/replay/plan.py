@@ -12,9 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import numpy as np
+
 from rtinspect.errors import UserError
 from rtinspect.exchange.logio import SessionLog
-from rtinspect.tap import META_CONNECTION_CLOSED, META_CONNECTION_OPENED
+from rtinspect.log.format import LogFormatError
+from rtinspect.log.reader import LogReader
+from rtinspect.log.writer import scrub_for_log
+from rtinspect.tap import DIRECTIONS, META_CONNECTION_CLOSED, META_CONNECTION_OPENED, Tapped
 
 # Headers worth carrying over: they select server behaviour and hold no credential.
 CARRIED_HEADERS = ("openai-beta",)
@@ -31,9 +36,21 @@ class LogSends:
         return self.count
 
     def __iter__(self) -> Iterator[tuple[float, dict[str, Any]]]:
-        for rec in self.log.records:
-            if rec.dir == "client":
-                yield max(0.0, rec.t - self.base), rec.event
+        records = self.log.records
+        reader = getattr(records, "reader", None)
+        if not isinstance(reader, LogReader):
+            for rec in records:
+                if rec.dir == "client":
+                    yield max(0.0, rec.t - self.base), rec.event
+            return
+        # straight from the log, only the client events: the index says where their runs are, so
+        # the server's lines (audio deltas: a quarter of a voice session) are neither parsed nor
+        # scrubbed again as ``LogRecords`` would
+        client = reader.dirs == DIRECTIONS.index("client")
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], client.view(np.int8), [0]))))
+        for start, stop in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
+            for rec in reader.iter_records(start, stop):
+                yield max(0.0, rec.t - self.base), scrub_for_log(rec.event)
 
 
 @dataclass
@@ -51,18 +68,37 @@ class ReplayPlan:
     skipped_binary: int = 0  # client binary frames: only their size was recorded, not their bytes
 
 
+def _meta(log: SessionLog, i: int) -> Tapped | None:
+    try:
+        return log.records[i]  # type: ignore[no-any-return]
+    except LogFormatError:
+        return None  # a damaged line: skipped, as a pass over the records does
+
+
 def plan_from_log(log: SessionLog) -> ReplayPlan:
-    """One pass over the log for what the replay needs; the events themselves stay on disk."""
+    """What the replay needs, from the log's index where it has one (the client events counted, the
+    few meta events read); the events themselves stay on disk."""
     opened: dict[str, Any] = {}
     closed: dict[str, Any] = {}
     count = 0
     skipped = 0
     base: float | None = None
     last_t = 0.0
-    for rec in log.records:
-        last_t = rec.t
+    records: Any = log.records
+    reader = getattr(records, "reader", None)
+    reader = reader if isinstance(reader, LogReader) else None
+    if reader is not None:
+        cols = reader.columns()
+        dirs = cols["dirs"]
+        count = int(np.count_nonzero(dirs == DIRECTIONS.index("client")))
+        last_t = float(cols["times"][-1]) if len(dirs) else 0.0
+        metas = np.flatnonzero(dirs == DIRECTIONS.index("meta")).tolist()
+        records = (r for i in metas if (r := _meta(log, i)) is not None)
+    for rec in records:
+        if reader is None:
+            last_t = rec.t
         if rec.dir == "client":
-            count += 1
+            count += 1  # (a log's reader yields no client events here: counted from its index)
         elif rec.type == META_CONNECTION_OPENED:
             if base is None:
                 base = rec.t

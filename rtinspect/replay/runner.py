@@ -54,12 +54,14 @@ async def run_replay(
     record: str | Path | None = None,
     sinks: list[Sink] | None = None,
     quiet: float = QUIET_S,
+    keep: bool | None = None,
 ) -> ReplayResult:
     """Replay ``plan`` against ``target``; ``speed=None`` sends as fast as possible.
 
     With ``record``, the answers are not kept in memory: ``records`` reads them back from the log,
-    so a replay of a long session stays as small as a short one."""
-    result = ResultCollector(keep=record is None)
+    so a replay of a long session stays as small as a short one. ``keep=False`` keeps nothing
+    without a recording either (a caller that needs only the counts)."""
+    result = ResultCollector(keep=record is None if keep is None else keep)
     tap = EventTap()
     tap.add_sink(result)
     writer = None

@@ -51,7 +51,9 @@ def test_a_sequence_aligned_with_itself_has_no_difference(seq: list[str], window
 
 
 @given(unique, st.data(), WINDOWS)
-def test_one_inserted_event_is_one_difference_at_its_place(seq: list[str], data: st.DataObject, window: int) -> None:
+def test_one_inserted_event_is_one_difference_at_its_place(
+    seq: list[str], data: st.DataObject, window: int
+) -> None:
     at = data.draw(st.integers(0, len(seq)))
     a = _rows(seq)
     b = _rows([*seq[:at], "inserted", *seq[at:]])
@@ -64,7 +66,9 @@ def test_one_inserted_event_is_one_difference_at_its_place(seq: list[str], data:
 
 
 @given(unique.filter(bool), st.data(), WINDOWS)
-def test_one_removed_event_is_one_difference_at_its_place(seq: list[str], data: st.DataObject, window: int) -> None:
+def test_one_removed_event_is_one_difference_at_its_place(
+    seq: list[str], data: st.DataObject, window: int
+) -> None:
     at = data.draw(st.integers(0, len(seq) - 1))
     a, b = _rows(seq), _rows([*seq[:at], *seq[at + 1 :]])
     pairs = align(a, b, 1, window)
@@ -115,7 +119,9 @@ def test_a_long_turn_never_shows_difflib_more_than_a_window(monkeypatch: pytest.
     assert [i for i, p in enumerate(pairs) if p.status != "same"] == [12_345]
 
 
-@pytest.mark.parametrize("name", ["healthy-ga.jsonl", "ga-rate-16000.jsonl", "ga-response-while-active.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["healthy-ga.jsonl", "ga-rate-16000.jsonl", "ga-response-while-active.jsonl"]
+)
 def test_turns_end_at_each_turns_response_done_and_rebuild_alone(name: str) -> None:
     reader = LogReader.open(REC / name)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,19 @@ async def test_events_are_never_sent_before_their_scaled_time() -> None:
     assert len(sent) == 3
     for t, (planned, _) in zip(sent, plan.sends, strict=True):
         assert t - opened >= planned / 2.0 - 0.005  # a lower bound only: never early
+
+
+def test_compare_without_a_recording_reads_the_answers_from_a_scratch_file_it_removes(
+    recorded: Path, tmp_path: Path
+) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = subprocess.run(
+        [sys.executable, "-m", "rtinspect", "replay", str(recorded), "--no-record", "--compare", "--json"],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "TMPDIR": str(scratch)},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    result = json.loads(out.stdout)
+    assert result["differences"] == [] and result["record"] is None and result["server_events"] > 0
+    assert list(scratch.iterdir()) == []  # the scratch recording is gone
+    assert sorted(p.name for p in recorded.parent.iterdir()) == [recorded.name, "tmp"]  # no recording beside it
