@@ -123,12 +123,17 @@ SERVER_SCRIPTS: dict[str, dict[str, Any]] = {
     "ga-tool-loop": {"rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}, "repeat": 12}]},
     "ga-tool-once": {"rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
     "ga-function-call-unanswered": {"rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+    "ga-function-output-without-response": {
+        "rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}}]
+    },
     "ga-preamble-first-item-only": PREAMBLE_SCRIPT,
     "ga-preamble-whole-response": PREAMBLE_SCRIPT,
 }
 MODELS: dict[str, str] = {  # the ?model= a session connects with (default: rtinspect's)
     "ga-transcribe-model-as-session": "gpt-4o-transcribe",
+    "ga-invalid-model": "gpt-4o-realtime",  # a model name that does not exist
 }
+NO_KEY = {"ga-no-api-key"}  # sessions that connect without any credential
 
 
 async def record(
@@ -144,6 +149,8 @@ async def record(
         if name in MODELS
         else Target.embedded(server.url, dialect=dialect)
     )
+    if name in NO_KEY:
+        target = Target.custom(target.url, {}, dialect=dialect, model=target.model)
     tap = EventTap()
     writer = LogWriter(out, url=target.url, dialect=dialect.value, model=target.model, headers=target.headers)
     tap.add_sink(writer.write)
@@ -857,7 +864,97 @@ async def ga_function_call_unanswered(s: Session) -> None:
     await s.settle(0.5)
 
 
+async def refused_update(s: Session, session: dict[str, Any]) -> None:
+    """The app's first session.update has a mistake: the server refuses it (error) and it never applies."""
+    await s.send({"type": "session.update", "session": session})
+    await s.wait("error")
+    await s.settle(0.3)
+
+
+async def ga_session_invalid_type(s: Session) -> None:
+    # instructions given as a number
+    await refused_update(s, {"type": "realtime", "instructions": 42})
+
+
+async def ga_session_invalid_value(s: Session) -> None:
+    # an output modality the API does not have
+    await refused_update(s, {"type": "realtime", "output_modalities": ["video"]})
+
+
+async def ga_session_missing_type(s: Session) -> None:
+    # a GA update without session.type
+    await refused_update(s, {"instructions": "Be brief."})
+
+
+async def ga_session_beta_field(s: Session) -> None:
+    # a beta-era field in a GA update
+    await refused_update(s, {"type": "realtime", "input_audio_format": "pcm16"})
+
+
+async def connect_refused(s: Session) -> None:
+    """The server refuses the connection right after the upgrade: an error, then the close."""
+    await s.wait("error")
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.shield(s.c.closed), 5)
+
+
+async def ga_unknown_client_event(s: Session) -> None:
+    # a client event type that does not exist (response.start for response.create)
+    await enable_transcription(s)
+    await s.send({"type": "response.start"})
+    await s.wait("error")
+    await s.settle(0.3)
+
+
+async def ga_commit_empty(s: Session) -> None:
+    # Push-to-talk: the app commits before anything was appended (its microphone had not started yet).
+    await push_to_talk(s)
+    await s.send({"type": "input_audio_buffer.commit"})
+    await s.wait("error")
+    await s.settle(0.3)
+
+
+async def ga_function_output_without_response(s: Session) -> None:
+    # The app answers the call with its output, but never asks the model to go on (no response.create).
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "realtime",
+                "tools": [WEATHER_TOOL],
+                "audio": {"input": {"transcription": GA_TRANSCRIBE}},
+            },
+        }
+    )
+    await s.wait("session.updated")
+    await s.stream(
+        silence(300) + speech("weather_16k_mono.wav", "", 24000) + silence(600),
+        until="input_audio_buffer.committed",
+    )
+    await s.wait("response.done")
+    done = next(r for r in s.c.events if r.type == "response.done").event["response"]
+    call = next(o for o in done["output"] if o.get("type") == "function_call")
+    await s.send(
+        {
+            "type": "conversation.item.create",
+            "item": {"type": "function_call_output", "call_id": call["call_id"], "output": '{"temp_c": 18}'},
+        }
+    )
+    await s.wait("conversation.item.done", count=3)
+    await s.wait("conversation.item.input_audio_transcription.completed")
+    await s.settle(0.5)
+
+
 SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
+    "ga-session-invalid-type": (ga_session_invalid_type, Dialect.GA, False),
+    "ga-session-invalid-value": (ga_session_invalid_value, Dialect.GA, False),
+    "ga-session-missing-type": (ga_session_missing_type, Dialect.GA, False),
+    "ga-session-beta-field": (ga_session_beta_field, Dialect.GA, False),
+    "ga-invalid-model": (connect_refused, Dialect.GA, False),
+    "ga-no-api-key": (connect_refused, Dialect.GA, False),
+    "ga-unknown-client-event": (ga_unknown_client_event, Dialect.GA, False),
+    "ga-commit-empty": (ga_commit_empty, Dialect.GA, False),
+    "ga-function-output-without-response": (ga_function_output_without_response, Dialect.GA, False),
     "ga-rate-limited": (ga_fault_turn, Dialect.GA, False),
     "ga-server-error": (ga_fault_turn, Dialect.GA, False),
     "ga-max-output-tokens": (ga_fault_turn, Dialect.GA, False),

@@ -61,6 +61,13 @@ _KNOWN: dict[str, tuple[str, str, str]] = {
         "Binary frames and events without a 'type' are refused: send JSON text frames.",
     ),
 }
+# ``invalid_value`` with param ``type`` refuses a client event type that does not exist (docs/protocol.md §8)
+_UNKNOWN_TYPE = (
+    "invalid-client-event",
+    "the client sent an event type that does not exist",
+    "The event's 'type' is none of the client events (the server's message lists them): check its spelling "
+    "and the API dialect (GA names differ from beta ones).",
+)
 _CLOSES = {
     1001: ("warning", "The server is going away (restart, or the session idled out); reconnect."),
     1006: ("warning", "The connection dropped without a close frame (network, proxy or process died)."),
@@ -85,8 +92,9 @@ class ErrorRule(Rule):
             code = "(missing key)"
         elif not code and "authentication" in msg.lower():
             code = "invalid_api_key"
-        if code in _KNOWN:
-            dcode, title, text = _KNOWN[code]
+        known = _UNKNOWN_TYPE if code == "invalid_value" and err.get("param") == "type" else _KNOWN.get(code)
+        if known is not None:
+            dcode, title, text = known
             return [
                 Finding("error", dcode, title, f"{text} The server said: {msg}", (pos,), None, key=str(pos))
             ]

@@ -31,6 +31,18 @@ def test_errors_are_named(code: str | None, message: str, expected: str) -> None
     assert f.severity == "error" and message in f.explanation
 
 
+def test_an_unknown_client_event_type_is_named_not_left_to_the_catch_all() -> None:
+    """Live refuses an event type that does not exist with invalid_value, param "type" (docs/protocol.md §8)."""
+    s = Synth()
+    s.client("response.start")
+    s.error("invalid_value", "Invalid value: 'response.start'. Supported values are: ...", param="type")
+    assert s.find("invalid-client-event").severity == "error" and "server-error" not in s.codes()
+    other = Synth()  # invalid_value about something else stays the catch-all's
+    other.client("conversation.item.truncate", item_id="item_x", content_index=0, audio_end_ms=5)
+    other.error("invalid_value", "Only assistant messages with audio can be truncated.", param="item_id")
+    assert "invalid-client-event" not in other.codes()
+
+
 def test_an_error_is_explained_once() -> None:
     s = Synth()
     s.client("response.cancel")

@@ -50,6 +50,17 @@ BROKEN: dict[str, set[str]] = {
     "ga-silent-microphone": {"audio-silent"},
     "ga-commit-too-small": {"commit-too-small"},
     "ga-function-call-unanswered": {"function-call-unanswered"},
+    "ga-function-output-without-response": {"function-output-without-response"},  # twin: ga-tool-once
+    "ga-commit-empty": {"commit-empty"},  # twin: ga-push-to-talk
+    # a first session.update with one mistake, refused (twin: healthy-ga's update)
+    "ga-session-invalid-type": {"session-invalid-type"},
+    "ga-session-invalid-value": {"session-invalid-value"},
+    "ga-session-missing-type": {"session-missing-type"},
+    "ga-session-beta-field": {"session-other-dialect-field"},
+    "ga-unknown-client-event": {"invalid-client-event"},  # response.start
+    # refused at connect time: the error, then the close (twin: any healthy session)
+    "ga-invalid-model": {"invalid-model", "connection-closed"},
+    "ga-no-api-key": {"authentication-missing", "connection-closed"},
 }
 HEALTHY = [
     "healthy-ga",
@@ -82,8 +93,12 @@ EVENTS: dict[tuple[str, str], list[str]] = {
     ("ga-echo-self-interruption", "echo-self-interruption"): ["input_audio_buffer.speech_started"] * 2,
 }
 # Findings the doctor explains without a pasteable fix: failures of the server or the account, which the
-# client can only retry or reconnect after, and the microphone's own level (the explanation says what to do).
+# client can only retry or reconnect after, the microphone's own level, and refusals at connect time or of
+# an unknown event type (the explanation names the change: a model, a key, the event's spelling).
 NO_FIX = {
+    "invalid-model",
+    "authentication-missing",
+    "invalid-client-event",
     "response-failed",
     "server-error",
     "session-expired",
@@ -151,21 +166,7 @@ NOT_RECORDED: dict[str, tuple[str, str]] = {
     ),
     "malformed-events": ("not in a recording: the tap writes only events it could read", "test_robustness"),
     "transport-error": ("not on loopback: a network or TLS failure of the transport", "test_connection_info"),
-    "authentication-missing": (
-        "not recorded yet (the server refuses a keyless client)",
-        "test_connection_info",
-    ),
-    "invalid-model": (
-        "not recorded yet (ga-transcribe-model-as-session is the special case)",
-        "test_connection_info",
-    ),
-    "invalid-client-event": ("not recorded yet", "test_connection_info"),
-    "commit-empty": (
-        "not recorded yet (ga-commit-under-vad's empty commit is its special case)",
-        "test_flow_rules",
-    ),
     "speech-never-stopped": ("not recorded yet", "test_flow_rules"),
-    "function-output-without-response": ("not recorded yet", "test_flow_rules"),
     "function-outputs-separate-responses": ("not recorded yet", "test_flow_rules"),
     "audio-before-format-update": ("not recorded yet", "test_audio_rules"),
     "audio-pitch-out-of-range": ("not recorded yet", "test_audio_rules"),
@@ -175,10 +176,6 @@ NOT_RECORDED: dict[str, tuple[str, str]] = {
     "odd-byte-count": ("not recorded yet", "test_audio_rules"),
     "stereo-as-mono": ("not recorded yet", "test_audio_rules"),
     "session-default-kept": ("not recorded yet", "test_session_rules"),
-    "session-invalid-type": ("not recorded yet", "test_session_rules"),
-    "session-invalid-value": ("not recorded yet", "test_session_rules"),
-    "session-missing-type": ("not recorded yet", "test_session_rules"),
-    "session-other-dialect-field": ("not recorded yet", "test_session_rules"),
     "session-update-rejected": ("not recorded yet", "test_session_rules"),
 }
 
