@@ -18,10 +18,12 @@ from typing import Any, Protocol
 from rtinspect.audio.convert import encode_pcm16, float_to_pcm16, silence, to_mono
 from rtinspect.audio.formats import (
     ALAW,
+    PCM16,
     ULAW,
     AudioFormat,
     input_format_of,
     latest_session,
+    make_format,
     normalise_encoding,
     turn_detection_of,
 )
@@ -81,9 +83,12 @@ def encoded_blocks(path: str | os.PathLike[str], fmt: AudioFormat, rate: int) ->
         yield encode_pcm16(float_to_pcm16(mono), encoding)
 
 
-def clip_facts(clip: Clip | AudioInfo, sent: AudioFormat) -> dict[str, Any]:
-    """What ``rtinspect.audio.started`` records of a file: the file itself and what goes on the wire."""
-    return {
+def clip_facts(
+    clip: Clip | AudioInfo, sent: AudioFormat, declared: AudioFormat | None = None
+) -> dict[str, Any]:
+    """What ``rtinspect.audio.started`` records of a file: the file itself, what goes on the wire and
+    (when known) the rate the session declares, so a view can say "resampled" or "sent as is"."""
+    facts = {
         "rate": clip.rate,
         "channels": clip.channels,
         "duration_ms": round(clip.duration_ms, 3),
@@ -91,6 +96,17 @@ def clip_facts(clip: Clip | AudioInfo, sent: AudioFormat) -> dict[str, Any]:
         "encoding": sent.encoding,
         "wire_rate": sent.rate,
     }
+    if declared is not None:
+        facts["declared_rate"] = declared.rate
+    return facts
+
+
+def wire_format(clip: Clip | AudioInfo, declared: AudioFormat, *, resample: bool) -> AudioFormat:
+    """The format the samples go out in: the declared one, or (``resample=False``, pcm16 only) the
+    file's own rate under the declared label: the naive client that sends 16 kHz as 24 kHz."""
+    if resample or normalise_encoding(declared.encoding) != PCM16:
+        return declared
+    return make_format(PCM16, clip.rate)
 
 
 async def stream_file(
@@ -104,19 +120,22 @@ async def stream_file(
     commit: bool | None = None,
     response: bool | None = None,
     vad: bool | None = None,
+    resample: bool = True,
 ) -> StreamResult:
     """Load, convert and append ``path``; ``None`` for a step means "what the session needs".
 
-    ``fmt``/``vad`` default to what the server's last ``session.created/updated`` says.
+    ``fmt``/``vad`` default to what the server's last ``session.created/updated`` says;
+    ``resample=False`` sends the file's samples at its own rate (to reproduce the mistake).
     """
     clip = await asyncio.to_thread(probe_audio, path)
     held_fmt, turn = session_facts(client)
     fmt = fmt or held_fmt
+    sent = wire_format(clip, fmt, resample=resample)
     source = {"source": "file", "path": str(path)}
-    client.tap.meta(META_AUDIO_SOURCE_STARTED, **source, **clip_facts(clip, fmt))
+    client.tap.meta(META_AUDIO_SOURCE_STARTED, **source, **clip_facts(clip, sent, fmt))
     return await stream_bytes(
         client,
-        encoded_blocks(path, fmt, clip.rate),
+        encoded_blocks(path, sent, clip.rate),
         fmt=fmt,
         chunk_ms=chunk_ms,
         realtime=realtime,

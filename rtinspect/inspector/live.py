@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rtinspect.audio.formats import make_format
 from rtinspect.errors import UserError
+from rtinspect.inspector.summary import describe_source
 from rtinspect.protocol.audio import PCM16
 from rtinspect.tap import META_AUDIO_SOURCE_STARTED, EventTap, Tapped
 from rtinspect.transport.target import Target
@@ -66,6 +67,7 @@ class LiveController:
         self._stream_total_ms = 0.0
         self._stream_sent_ms = 0.0
         self._stream_format = PCM16
+        self.stream_note = ""  # what was done to the file: "a.wav: 16000 Hz → 24000 Hz (resampled)"
         if record_path is not None:
             self.start_recording(record_path)
         self.tap.add_sink(self._track_stream)
@@ -153,8 +155,10 @@ class LiveController:
     def _track_stream(self, rec: Tapped) -> None:
         """Count the audio a file stream has sent, for the progress in the status bar (cheap: lengths only)."""
         if rec.type == META_AUDIO_SOURCE_STARTED:
-            self._stream_total_ms = float(rec.event.get("duration_ms") or 0.0)
+            ev = rec.event
+            self._stream_total_ms = float(ev.get("duration_ms") or 0.0)
             self._stream_sent_ms = 0.0
+            self.stream_note = describe_source(ev)
             try:  # the format the stream goes out in (a G.711 ms is 8 bytes, a 24 kHz pcm16 one 48)
                 self._stream_format = make_format(rec.event["encoding"], rec.event.get("wire_rate"))
             except (KeyError, TypeError, ValueError):
@@ -169,16 +173,26 @@ class LiveController:
             return ""
         total = self._stream_total_ms / 1000
         sent = min(self._stream_sent_ms / 1000, total) if total else self._stream_sent_ms / 1000
-        return f"streaming {self.stream_label} {sent:.1f}/{total:.1f} s (A stops)"
+        note = self.stream_note.partition(": ")[2]
+        return (
+            f"streaming {self.stream_label} {sent:.1f}/{total:.1f} s"
+            + (f", {note}" if note else "")
+            + " (A stops)"
+        )
 
-    async def stream_file(self, path: str | os.PathLike[str], *, realtime: bool = True) -> StreamResult:
+    async def stream_file(
+        self, path: str | os.PathLike[str], *, realtime: bool = True, resample: bool = True
+    ) -> StreamResult:
+        """Stream a file into the session; ``resample=False`` sends its samples at the file's own
+        rate under the declared one (the CLI's ``--no-resample``: the 16 kHz mistake, on purpose)."""
         from rtinspect.audio.stream import stream_file
 
         if self.client is None:
             raise UserError("not connected")
         self.stream_label = Path(path).name
+        self.stream_note = ""
         try:
-            return await stream_file(self.client, path, realtime=realtime)
+            return await stream_file(self.client, path, realtime=realtime, resample=resample)
         finally:
             self.stream_label = ""
 

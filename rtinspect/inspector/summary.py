@@ -16,6 +16,7 @@ import numpy as np
 
 from rtinspect.protocol.audio import AUDIO_FIELDS as _AUDIO_FIELD_OF
 from rtinspect.protocol.audio import PCM16, b64_decoded_len, b64_len_to_bytes
+from rtinspect.tap import META_AUDIO_SOURCE_STARTED
 
 # Audio facts are protocol.audio's; these names stay for the views that import them from here.
 AUDIO_TYPES = frozenset(_AUDIO_FIELD_OF)
@@ -154,6 +155,8 @@ def summarize(type_: str, event: dict[str, Any], bytes_per_ms: float = PCM16_BYT
                 f"{item.get('role') or item.get('type', '')} {item.get('id', '')} {item.get('status') or ''}"
             )
         return _clip(f"item={e.get('item_id', '')}")
+    if type_ == META_AUDIO_SOURCE_STARTED:
+        return _clip(describe_source(e), 120)
     if type_.startswith("rtinspect."):
         rest = {k: v for k, v in e.items() if k not in ("type", "headers")}
         return _clip(" ".join(f"{k}={v}" for k, v in rest.items()), 120)
@@ -164,6 +167,31 @@ def summarize(type_: str, event: dict[str, Any], bytes_per_ms: float = PCM16_BYT
         item = obj(e, "item")
         return _clip(f"{item.get('type', '')} {item.get('role', '')}")
     return ""
+
+
+def _rate(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def describe_source(event: dict[str, Any]) -> str:
+    """What rtinspect did to a file it streamed (``rtinspect.audio.started``), in one line:
+    ``weather_16k_mono.wav: 16000 Hz → 24000 Hz (resampled)``, or, sent as is under another
+    declared rate, ``… 16000 Hz sent as is, declared 24000 Hz (NOT resampled)``: the conversion is
+    never silent, so the 16 kHz mistake can be made on purpose and seen."""
+    path = event.get("path")
+    name = str(path).replace("\\", "/").rsplit("/", 1)[-1] if path else str(event.get("source") or "audio")
+    rate, wire, declared = (
+        _rate(event.get("rate")),
+        _rate(event.get("wire_rate")),
+        _rate(event.get("declared_rate")),
+    )
+    if rate is None or wire is None:
+        return name
+    if rate != wire:
+        return f"{name}: {rate} Hz → {wire} Hz (resampled)"
+    if declared is not None and declared != wire:
+        return f"{name}: {rate} Hz sent as is, declared {declared} Hz (NOT resampled)"
+    return f"{name}: {rate} Hz (no resampling needed)"
 
 
 def orjson_short(value: Any) -> str:

@@ -16,9 +16,9 @@ from typing import Any
 
 import orjson
 
-from rtinspect.audio import AudioFormat, make_format, stream_bytes
+from rtinspect.audio import AudioFormat, stream_bytes
 from rtinspect.audio.load import AudioInfo, probe_audio
-from rtinspect.audio.stream import clip_facts, encoded_blocks
+from rtinspect.audio.stream import clip_facts, encoded_blocks, wire_format
 from rtinspect.errors import UserError
 from rtinspect.protocol import Dialect
 from rtinspect.secrets import redact_text, scrub_headers
@@ -246,7 +246,7 @@ class HeadlessSend:
         sent_fmt = self._wire_format(clip, fmt)
         vad = turn is not None
         start = len(client.events)
-        self.tap.meta(META_AUDIO_SOURCE_STARTED, source="file", path=path, **clip_facts(clip, sent_fmt))
+        self.tap.meta(META_AUDIO_SOURCE_STARTED, source="file", path=path, **clip_facts(clip, sent_fmt, fmt))
         try:
             result = await stream_bytes(
                 client,
@@ -296,9 +296,7 @@ class HeadlessSend:
             )
 
     def _wire_format(self, clip: AudioInfo, fmt: AudioFormat) -> AudioFormat:
-        if self.opts.resample or fmt.encoding != "pcm16":
-            return fmt
-        return make_format("pcm16", clip.rate)  # the naive client: samples at the file's own rate
+        return wire_format(clip, fmt, resample=self.opts.resample)  # --no-resample: the naive client
 
     async def _wait_turn(
         self,

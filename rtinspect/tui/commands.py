@@ -85,6 +85,12 @@ register(
         "screen.stream_file",
         "live",
     ),
+    Command(
+        "Stream an audio file as is (no resample)",
+        "Send the file's samples at its own rate under the declared one: the 16 kHz mistake, on purpose",
+        "screen.stream_file_as_is",
+        "live",
+    ),
     Command("Stop streaming", "Stop the audio file being streamed", "screen.stop_stream", "live"),
     Command("Send input_audio_buffer.commit", "Commit the input buffer", "screen.commit", "live"),
     Command("Send input_audio_buffer.clear", "Clear the input buffer", "screen.clear_buffer", "live"),

@@ -13,7 +13,7 @@ from rtinspect.inspector.loader import open_model
 from rtinspect.log import LogReader
 from rtinspect.tui.app import RtInspectApp
 from rtinspect.tui.screens import actions
-from rtinspect.tui.screens.picker import AudioPicker
+from rtinspect.tui.screens.picker import AudioPicker, StreamChoice
 from rtinspect.tui.widgets.event_list import EventList
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +127,7 @@ async def test_audio_picker_lists_audio_only(tmp_path: Path, monkeypatch) -> Non
     (tmp_path / "recordings" / "a.wav").write_bytes(b"RIFF")
     (tmp_path / "recordings" / "notes.txt").write_text("x")
     monkeypatch.chdir(tmp_path)
-    picked: list[Path | None] = []
+    picked: list[StreamChoice | None] = []
     app = make_app(write_log(tmp_path / "s.jsonl", broken_session()))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -140,7 +140,7 @@ async def test_audio_picker_lists_audio_only(tmp_path: Path, monkeypatch) -> Non
         app.screen.query_one("#audio-path").focus()
         await pilot.press("enter")
         await pilot.pause()
-        assert picked == [tmp_path / "recordings" / "a.wav"]
+        assert picked == [StreamChoice(tmp_path / "recordings" / "a.wav", resample=True)]
 
 
 async def test_playback_disabled_with_reason(broken_log: Path, monkeypatch) -> None:

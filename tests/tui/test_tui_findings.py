@@ -3,15 +3,20 @@ the editor under bursts of keys, the filter worker, and the small ones (help, hi
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from sessions import broken_session, settled, write_log
-from textual.widgets import Footer
+from textual.widgets import Checkbox, Footer, Input
 from textual.widgets._toast import Toast
 
 from rtinspect.inspector.loader import open_model
+from rtinspect.server import FakeTranscriber, ServerThread
 from rtinspect.tui.app import RtInspectApp
+from rtinspect.tui.commands import applicable
+from rtinspect.tui.screens.picker import AudioPicker
+from rtinspect.tui.session import build_live
 from rtinspect.tui.widgets.status import StatusBar
 
 
@@ -45,3 +50,66 @@ async def test_toasts_leave_the_status_bar_and_footer(tmp_path: Path, size: tupl
             r = toast.region
             assert r.area, "the toast is on screen"
             assert not _overlap(r, status) and not _overlap(r, footer), (r, status, footer)
+
+
+# ---- 16 kHz files: the conversion is visible, and "as is" reproduces the mistake -----------------
+ROOT = Path(__file__).resolve().parents[2]
+WAV16 = ROOT / "recordings" / "weather_16k_mono.wav"
+
+
+@pytest.fixture
+def server():
+    srv = ServerThread(transcriber=FakeTranscriber("what is the weather")).start()
+    yield srv
+    srv.stop()
+
+
+async def wait_until(pilot, predicate, timeout: float = 20.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < end, "condition not met in time"
+        await pilot.pause(0.05)
+
+
+def _source_rows(app) -> list[str]:
+    """The event list's text of each ``rtinspect.audio.started`` row."""
+    m = app.model
+    return [m.summary(i) for i in range(len(m.index)) if m.type_of(i) == "rtinspect.audio.started"]
+
+
+async def test_picker_toggle_streams_as_is_and_the_doctor_catches_it(server) -> None:
+    """a, ctrl+t (resample off), Enter on weather_16k_mono.wav: the list says the 16 kHz samples went
+    as is under 24 kHz, the toast says so, and the doctor's audio-rate-mismatch names it. Then the
+    same file resampled says "16000 Hz → 24000 Hz (resampled)"."""
+    app = build_live(server=server, no_record=True)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        await wait_until(pilot, lambda: app.model.index and app.model.type_of(len(app.model.index) - 1))
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AudioPicker))
+        picker = app.screen
+        assert picker.query_one("#resample", Checkbox).value is True
+        await pilot.press("ctrl+t")
+        assert picker.query_one("#resample", Checkbox).value is False
+        picker.query_one("#audio-path", Input).value = str(WAV16)
+        picker.query_one("#audio-path", Input).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: _source_rows(app))
+        assert _source_rows(app) == [
+            "weather_16k_mono.wav: 16000 Hz sent as is, declared 24000 Hz (NOT resampled)"
+        ]
+        await wait_until(
+            pilot, lambda: app.controller.stream_task is not None and app.controller.stream_task.done()
+        )
+        await wait_until(pilot, lambda: any(f.code == "audio-rate-mismatch" for f in app.model.findings))
+        toasts = [n.message for n in app._notifications]
+        assert any("NOT resampled" in t and t.startswith("streamed weather_16k_mono.wav") for t in toasts)
+        app.screen.start_stream(WAV16, realtime=False)  # the default: resampled, and it says so
+        await wait_until(pilot, lambda: len(_source_rows(app)) == 2)
+        assert _source_rows(app)[1] == "weather_16k_mono.wav: 16000 Hz → 24000 Hz (resampled)"
+
+
+def test_palette_offers_stream_as_is() -> None:
+    titles = [c.title for c in applicable(live=True)]
+    assert "Stream an audio file as is (no resample)" in titles
+    assert "Stream an audio file as is (no resample)" not in [c.title for c in applicable(live=False)]

@@ -19,6 +19,7 @@ from rtinspect.errors import UserError
 
 LIVE_ONLY = {
     "stream_file",
+    "stream_file_as_is",
     "stop_stream",
     "mic",
     "push_to_talk",
@@ -36,6 +37,7 @@ RECORDED_ONLY = {"step", "seek", "play_audio", "toggle_final"}
 # in proxy mode the user's app owns the socket: these are shown disabled (the banner says why)
 SENDING = {
     "stream_file",
+    "stream_file_as_is",
     "stop_stream",
     "mic",
     "push_to_talk",
@@ -158,26 +160,31 @@ class LiveActions:
         )
 
     # ---- audio ---------------------------------------------------------------------------------
-    def action_stream_file(self) -> None:
-        from rtinspect.tui.screens.picker import AudioPicker
+    def action_stream_file(self, resample: bool = True) -> None:
+        """a: pick a file and stream it; the picker's box (ctrl+t) chooses resampling or as is."""
+        from rtinspect.tui.screens.picker import AudioPicker, StreamChoice
 
-        def picked(path: Path | None) -> None:
-            if path is not None:
-                self.start_stream(path)
+        def picked(choice: StreamChoice | None) -> None:
+            if choice is not None:
+                self.start_stream(choice.path, resample=choice.resample)
 
-        self.app.push_screen(AudioPicker(), picked)
+        self.app.push_screen(AudioPicker(resample=resample), picked)
 
-    def start_stream(self, path: Path, realtime: bool = True) -> None:
+    def action_stream_file_as_is(self) -> None:
+        """The palette's "as is": the picker opens with resampling off."""
+        self.action_stream_file(resample=False)
+
+    def start_stream(self, path: Path, realtime: bool = True, *, resample: bool = True) -> None:
         ctl = self.controller
         if ctl.stream_task is not None and not ctl.stream_task.done():
             self.notify("already streaming; press A to stop it first", severity="warning")
             return
-        ctl.stream_task = asyncio.ensure_future(self._stream(path, realtime))
+        ctl.stream_task = asyncio.ensure_future(self._stream(path, realtime, resample))
 
-    async def _stream(self, path: Path, realtime: bool) -> None:
+    async def _stream(self, path: Path, realtime: bool, resample: bool = True) -> None:
         ctl = self.controller
         try:
-            result = await ctl.stream_file(path, realtime=realtime)
+            result = await ctl.stream_file(path, realtime=realtime, resample=resample)
         except asyncio.CancelledError:
             self.notify(f"stopped streaming {path.name}")
             raise
@@ -186,7 +193,12 @@ class LiveActions:
         except Exception as err:  # noqa: BLE001 - a bad file is a message, never a crash
             self.notify(f"cannot stream {path.name}: {err}", severity="error")
         else:
-            self.notify(f"streamed {path.name}: {result.audio_ms / 1000:.2f} s in {result.appends} appends")
+            # what was done to the samples, never silent: "a.wav: 16000 Hz → 24000 Hz (resampled)"
+            note = ctl.stream_note or path.name
+            self.notify(
+                f"streamed {note}: {result.audio_ms / 1000:.2f} s in {result.appends} appends",
+                severity="information" if resample else "warning",
+            )
 
     def action_stop_stream(self) -> None:
         ctl = self.controller

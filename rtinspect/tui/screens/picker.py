@@ -7,6 +7,7 @@ enough to find a WAV in ``recordings/``, and the path box takes a typed path as 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on
@@ -14,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DirectoryTree, Input, Label
+from textual.widgets import Checkbox, DirectoryTree, Input, Label
 
 AUDIO_SUFFIXES = {
     ".wav",
@@ -48,28 +49,57 @@ def _start_dir() -> Path:
     return rec if rec.is_dir() else cwd
 
 
-class AudioPicker(ModalScreen[Path | None]):
-    """Choose an audio file to stream: Enter on a file, or type a path and press Enter."""
+RESAMPLE_LABEL = "resample to the session's rate (ctrl+t; off: send the samples as is)"
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+@dataclass(frozen=True, slots=True)
+class StreamChoice:
+    """The file to stream and whether to resample it (off reproduces the 16 kHz-as-24 kHz mistake)."""
+
+    path: Path
+    resample: bool = True
+
+
+class AudioPicker(ModalScreen[StreamChoice | None]):
+    """Choose an audio file to stream: Enter on a file, or type a path and press Enter. The
+    resample box is on by default; off sends the file's samples as they are, under the session's
+    declared rate, so the classic mistake can be reproduced and the doctor seen catching it."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+t", "toggle_resample", "Resample on/off", priority=True),
+    ]
     DEFAULT_CSS = """
     AudioPicker { align: center middle; }
     AudioPicker > Vertical { width: 80%; max-width: 100; height: 80%; border: round $accent; background: $surface; }
     AudioPicker DirectoryTree { height: 1fr; }
+    AudioPicker Checkbox { border: none; padding: 0; height: 1; background: $surface; }
     """
+
+    def __init__(self, *, resample: bool = True) -> None:
+        super().__init__()
+        self.resample = resample
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Stream an audio file (Enter to choose, Esc to cancel)")
             yield AudioTree(_start_dir(), id="audio-tree")
+            yield Checkbox(RESAMPLE_LABEL, self.resample, id="resample", compact=True)
             yield Input(placeholder="or type a path", id="audio-path")
 
     def on_mount(self) -> None:
         self.query_one(AudioTree).focus()
 
+    def action_toggle_resample(self) -> None:
+        box = self.query_one("#resample", Checkbox)
+        box.value = not box.value
+
+    def _choice(self, path: Path) -> StreamChoice:
+        return StreamChoice(path, self.query_one("#resample", Checkbox).value)
+
     @on(DirectoryTree.FileSelected)
     def _file(self, message: DirectoryTree.FileSelected) -> None:
-        self.dismiss(Path(message.path))
+        self.dismiss(self._choice(Path(message.path)))
 
     @on(Input.Submitted, "#audio-path")
     def _typed(self, message: Input.Submitted) -> None:
@@ -77,7 +107,7 @@ class AudioPicker(ModalScreen[Path | None]):
         if not path.is_file():
             self.notify(f"{path}: no such file", severity="error")
             return
-        self.dismiss(path)
+        self.dismiss(self._choice(path))
 
 
 class PathPrompt(ModalScreen[Path | None]):
