@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from textual import work
-from textual.app import SystemCommand
+from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from rtinspect.inspector.model import SessionModel
@@ -95,10 +95,8 @@ class ProxyApp(RtInspectApp):
             getattr(self.proxy, "app_url", None) or f"{self.proxy.url}/v1/realtime?model={DEFAULT_MODEL}"
         )
         self.refresh_banner()
-        # the key rule (lent only with --inject-key) and refused browser origins, as the headless banner
-        policy = getattr(self.proxy, "key_policy", None)
-        if policy:
-            self.notify(policy, timeout=10)
+        # the key rule (lent only with --inject-key) is on the wait screen; refused browser origins
+        # arrive as notices, like the headless banner's lines
         subscribe = getattr(self.proxy, "subscribe_notices", None)
         if subscribe is not None:
             subscribe(lambda line: self.notify(line, severity="warning", timeout=15))
@@ -193,17 +191,28 @@ class ProxyApp(RtInspectApp):
 
     # ---- palette -----------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """Textual's own entries, the registry's that only read, the proxy's; the sending ones are
+        listed disabled with the reason (the footer does not offer them at all)."""
+        from rtinspect.tui.commands import applicable
+        from rtinspect.tui.screens.actions import PROXY_HIDDEN, SENDING
+
+        yield from App.get_system_commands(self, screen)
         yield SystemCommand(
             "Next proxied session", "Show the next app connection", lambda: self.cycle_session(1)
         )
         yield SystemCommand("Newest proxied session", "Follow the newest app connection", self.show_newest)
-        for title in ("Edit session (session.update)", "Commit input buffer", "Create a response"):
-            yield SystemCommand(
-                f"{title} (disabled)",
-                READ_ONLY_REASON,
-                lambda: self.notify(READ_ONLY_REASON, severity="warning"),
-            )
+        for cmd in applicable(live=True):
+            name = cmd.action.removeprefix("screen.").partition("(")[0]
+            if name in PROXY_HIDDEN:
+                continue
+            if name in SENDING:
+                yield SystemCommand(
+                    f"{cmd.title} (disabled: watch-only)",
+                    READ_ONLY_REASON,
+                    lambda: self.notify(READ_ONLY_REASON, severity="warning"),
+                )
+            else:
+                yield SystemCommand(cmd.title, cmd.help, lambda a=cmd.action: self.run_action(a))
 
 
 def run_proxy_tui(server: Any) -> int:

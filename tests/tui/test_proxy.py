@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from sessions import plain, tone_b64
+from textual.widgets._footer import FooterKey
 from websockets.asyncio.client import connect
 
 from rtinspect.proxy import ProxyServer
@@ -38,11 +39,15 @@ async def test_proxied_connections_show_as_sessions_with_findings(tmp_path: Path
     async with EmbeddedServer(port=0, transcriber=FakeTranscriber("hi")) as upstream:
         server = ProxyServer("127.0.0.1", 0, upstream.url, env_key="", record_dir=tmp_path)
         app = ProxyApp(server)
-        async with app.run_test(size=(160, 45)) as pilot:
+        async with app.run_test(size=(160, 45), notifications=True) as pilot:
             await wait_until(pilot, lambda: bool(app.app_url))
             assert isinstance(app.screen, ProxyWaitScreen)
             assert app.app_url.startswith(server.url) and "/v1/realtime?model=" in app.app_url
-            assert app.app_url in plain(app.screen.query_one("#wait"))
+            wait = plain(app.screen.query_one("#wait"))
+            # the empty state says what to do: the URL, the SDK's line, how the key is handled
+            assert app.app_url in wait
+            assert f'OpenAI(websocket_base_url="{server.url}/v1")' in wait
+            assert server.key_policy in wait
             async with connect(app.app_url, additional_headers=AUTH, ping_interval=None) as ws:
                 await wait_until(pilot, lambda: isinstance(app.screen, ProxyMainScreen))
                 first = app.views[0]
@@ -75,9 +80,14 @@ async def test_proxied_connections_show_as_sessions_with_findings(tmp_path: Path
                 assert "● connected" in status and "proxy #1" in status and "REC" in status
                 banner = plain(screen.banner)
                 assert app.app_url in banner and "[1]" in banner and "read-only" in banner
-                # sending is disabled with its reason: the app owns the socket
-                assert screen.check_action("response_create", ()) is None
-                assert screen.check_action("edit_session", ()) is None
+                # sending is not offered (footer, palette) and its keys say why: the app owns the socket
+                assert screen.check_action("response_create", ()) is False
+                assert screen.check_action("edit_session", ()) is False
+                footer = [str(k.description) for k in screen.query(FooterKey)]
+                assert footer and not {"session.update", "Stream audio", "Respond"} & set(footer)
+                palette = [c.title for c in app.get_system_commands(screen)]
+                assert "Send response.create (disabled: watch-only)" in palette
+                assert "Send response.create" not in palette and "Open a log" not in palette
                 before = len(first.model.index)
                 await pilot.press("r", "c", "u")
                 await pilot.pause(0.2)
@@ -85,6 +95,7 @@ async def test_proxied_connections_show_as_sessions_with_findings(tmp_path: Path
                 assert "response.create" not in types(first.model)
                 assert len(first.model.index) == before
                 assert "owns the socket" in READ_ONLY_REASON
+                assert any(n.message == READ_ONLY_REASON for n in app._notifications)
                 async with connect(app.app_url, additional_headers=AUTH, ping_interval=None) as ws2:
                     await wait_until(pilot, lambda: len(app.views) == 2)
                     second = app.views[1]

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from rtinspect.inspector.model import SessionModel
+from rtinspect.tui.screens.actions import SENDING, LiveActions
 from rtinspect.tui.screens.main import MainScreen
 from rtinspect.tui.widgets.line import Line
 
@@ -70,11 +71,23 @@ class ProxyWaitScreen(Screen[None]):
                 (f"{title}\n\n", "bold"),
                 f"{lead}\n  ",
                 (url, "bold $accent"),
-                f"\n{via}\n  {upstream}\n\n",
-                ("waiting for your app to connect…", "$text-muted"),
-                "\neach connection opens as a session here (ctrl+n cycles)",
+                *sdk_lines(url),
+                f"\n{via}\n  {upstream}\n",
+                *([f"\n{policy}\n"] if (policy := getattr(proxy, "key_policy", "")) else []),
+                ("\nwaiting for your app to connect…", "$text-muted"),
+                "\neach connection opens as a session here (ctrl+n cycles); watch-only: your app sends",
             )
         )
+
+
+def sdk_lines(url: str) -> list[str | tuple[str, str]]:
+    """How an app built on the OpenAI SDK is pointed at the proxy: the SDK derives its WebSocket
+    URL from ``websocket_base_url`` (``OPENAI_BASE_URL`` alone would make it ``wss://`` to a plain
+    ``ws://`` proxy), so say that line; a raw WebSocket app takes the URL above as is."""
+    base, sep, _ = url.partition("/realtime")
+    if not sep or not base.startswith(("ws://", "wss://")):
+        return []  # a capture collector's own words already say what to do
+    return ["\nopenai SDK:\n  ", (f'OpenAI(websocket_base_url="{base}")', "bold")]
 
 
 class ProxyMainScreen(MainScreen):
@@ -83,6 +96,12 @@ class ProxyMainScreen(MainScreen):
     BINDINGS = [
         Binding("ctrl+n", "next_session", "Next session"),
         Binding("ctrl+l", "newest_session", "Newest", show=False),
+        # the live keys that would send: not offered here, but pressing one says why
+        *(
+            Binding(b.key, "read_only", show=False)
+            for b in LiveActions.LIVE_BINDINGS
+            if isinstance(b, Binding) and b.action in SENDING
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -113,6 +132,9 @@ class ProxyMainScreen(MainScreen):
 
     def update_banner(self) -> None:
         self.banner.update(banner_text(self.app, self.view))
+
+    def action_read_only(self) -> None:
+        self.notify(getattr(self.app, "read_only_reason", ""), severity="warning", timeout=3)
 
     def action_next_session(self) -> None:
         self.app.cycle_session(1)  # type: ignore[attr-defined]
