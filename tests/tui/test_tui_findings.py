@@ -7,14 +7,15 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sessions import broken_session, settled, write_log
-from textual.widgets import Checkbox, Footer, Input
+from sessions import broken_session, plain, settled, write_log
+from textual.widgets import Checkbox, Footer, Input, Markdown
 from textual.widgets._toast import Toast
 
 from rtinspect.inspector.loader import open_model
 from rtinspect.server import FakeTranscriber, ServerThread
 from rtinspect.tui.app import RtInspectApp
 from rtinspect.tui.commands import applicable
+from rtinspect.tui.screens.editor import EditorScreen
 from rtinspect.tui.screens.picker import AudioPicker
 from rtinspect.tui.session import build_live
 from rtinspect.tui.widgets.status import StatusBar
@@ -113,3 +114,32 @@ def test_palette_offers_stream_as_is() -> None:
     titles = [c.title for c in applicable(live=True)]
     assert "Stream an audio file as is (no resample)" in titles
     assert "Stream an audio file as is (no resample)" not in [c.title for c in applicable(live=False)]
+
+
+# ---- small ones: help, the editor's hint, P without a device ------------------------------------
+async def test_recorded_help_mentions_compare(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = "\n".join(m.source for m in app.screen.query(Markdown))
+        assert "--compare HEALTHY.jsonl" in text and "## Recorded log" in text
+
+
+async def test_editor_hint_names_ctrl_e_where_it_applies(server) -> None:
+    app = build_live(server=server, no_record=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: "session.created" in _types(app))
+        await pilot.press("s")  # a client event by hand: Ctrl+E is how one already sent comes back
+        await wait_until(pilot, lambda: isinstance(app.screen, EditorScreen))
+        assert "Ctrl+E" in plain(app.screen.query_one("#keys"))
+        await pilot.press("escape")
+        await pilot.press("u")  # the session editor: templates, no resend
+        await wait_until(pilot, lambda: isinstance(app.screen, EditorScreen))
+        keys = plain(app.screen.query_one("#keys"))
+        assert "F2–F5" in keys and "Ctrl+E" not in keys
+
+
+def _types(app) -> list[str]:
+    return [app.model.type_of(i) for i in range(len(app.model.index))]

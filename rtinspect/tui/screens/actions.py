@@ -2,8 +2,8 @@
 
 Every action goes through the app's ``LiveController``; the socket work runs as asyncio workers
 on the app loop (websockets is async), audio file conversion inside ``stream_file`` runs in a thread.
-In a recorded log the live actions are hidden; unavailable ones (no audio device) are shown
-disabled and say why when invoked from the command palette.
+In a recorded log the live actions are hidden; unavailable ones (no audio device) say why when
+pressed, and their palette entries say it in the title.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ LIVE_ONLY = {
     "reconnect",
 }
 RECORDED_ONLY = {"step", "seek", "play_audio", "toggle_final"}
-# in proxy mode the user's app owns the socket: these are shown disabled (the banner says why)
+# in proxy mode the user's app owns the socket: these are not offered (footer, palette); their keys
+# say why (ProxyMainScreen) and the palette lists them as disabled with the reason
 SENDING = {
     "stream_file",
     "stream_file_as_is",
@@ -102,18 +103,14 @@ class LiveActions:
         return getattr(self.app, "controller", None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if getattr(self.app, "read_only_reason", None):  # proxy mode
-            if action in SENDING:
-                return None
-            if action in PROXY_HIDDEN:
-                return False
+        # proxy mode: the user's app owns the socket; not offered in the footer, a key says why
+        if getattr(self.app, "read_only_reason", None) and (action in SENDING or action in PROXY_HIDDEN):
+            return False
         if action in LIVE_ONLY and self.controller is None:
             return False
-        if action in RECORDED_ONLY and self.controller is not None:
-            return False
-        if action in ("mic", "push_to_talk", "play_audio") and not audio_status()[0]:
-            return None  # shown disabled; the palette entry says why
-        return True
+        # the audio actions stay enabled without a device: the key says why it cannot play
+        # (a disabled binding would swallow the key in silence); the palette entry says it too
+        return not (action in RECORDED_ONLY and self.controller is not None)
 
     # ---- sending -------------------------------------------------------------------------------
     @work(exclusive=False, group="send")

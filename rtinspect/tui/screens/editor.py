@@ -203,7 +203,16 @@ class EditorScreen(ModalScreen[None]):
                     yield Static("", id="problems")
                     yield Label("server's answer", classes="dim")
                     yield TextArea("", language="json", read_only=True, id="answer")
-            yield Static("Ctrl+S send · Esc close · F2–F5 templates", id="keys")
+            yield Static(self.keys_hint(), id="keys")
+
+    def keys_hint(self) -> str:
+        """The keys that apply in this mode: templates only for a session.update; Ctrl+E (edit and
+        resend, from the list) where a client event is being written, so it is found."""
+        if self.mode == "session":
+            return "Ctrl+S send · Esc close · F2–F5 templates"
+        if self.mode == "resend":
+            return "Ctrl+S send this copy (edit it first if you like) · Esc close · the original stays in the list"
+        return "Ctrl+S send · Esc close · to resend an event already sent: select it in the list, Ctrl+E"
 
     def on_mount(self) -> None:
         self.query_one("#code", TextArea).focus()

@@ -76,6 +76,9 @@ RECORDED = """
 | F | panels: state at the cursor ("state at #N / total") or the final state |
 | P | play the recorded audio of the selected event's item; on a speech_started/stopped, its VAD window |
 | S | save the log as a new file |
+
+Compare it with a session that worked: `rtinspect open BROKEN.jsonl --compare HEALTHY.jsonl` shows
+the two side by side by turn, the session differences above and the first divergence marked ▶.
 """
 
 PROXY = """
