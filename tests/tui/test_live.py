@@ -190,9 +190,12 @@ async def test_stream_shows_progress_and_stops(server) -> None:
         await wait_until(pilot, lambda: "session.created" in types(app))
         app.screen.start_stream(ROOT / "recordings" / "weather_16k_mono.wav", realtime=True)
         await wait_until(pilot, lambda: types(app).count("input_audio_buffer.append") >= 5)
-        await pilot.pause(0.1)
+        # the status shows it while it streams (a wait on that, not a pause: a loaded machine is slow)
+        await wait_until(
+            pilot, lambda: "streaming weather_16k_mono.wav" in plain(app.screen.query_one("StatusBar"))
+        )
         status = plain(app.screen.query_one("StatusBar"))
-        assert "streaming weather_16k_mono.wav" in status and "(A stops)" in status
+        assert "16000 Hz → 24000 Hz (resampled)" in status and "(A stops)" in status
         await pilot.press("A")
         await wait_until(pilot, lambda: app.controller.stream_task.done())
         await pilot.pause(0.2)  # the last appends reach the list in the next 30 Hz batch

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from sessions import broken_session, plain, settled, write_log
-from textual.widgets import Checkbox, Footer, Input, Markdown
+from textual import events
+from textual.widgets import Checkbox, Footer, Input, Markdown, TextArea
 from textual.widgets._toast import Toast
 
 from rtinspect.inspector.loader import open_model
@@ -143,3 +144,34 @@ async def test_editor_hint_names_ctrl_e_where_it_applies(server) -> None:
 
 def _types(app) -> list[str]:
     return [app.model.type_of(i) for i in range(len(app.model.index))]
+
+
+# ---- the editor under a burst of keys -------------------------------------------------------------
+def _burst(app, keys: list[str]) -> None:
+    """Keys as the terminal driver delivers a quick burst: posted back to back, nothing awaited."""
+    for k in keys:
+        app.post_message(events.Key(k, k if len(k) == 1 else None))
+
+
+async def test_editor_keeps_a_burst_of_keys_in_order(server) -> None:
+    """A backspace (a TextArea binding) in a burst used to run after the keys behind it, and a
+    Ctrl+S right behind the last key validated the text before that key was in."""
+    app = build_live(server=server, no_record=True)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await wait_until(pilot, lambda: "session.created" in _types(app))
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, EditorScreen))
+        area = app.screen.query_one("#code", TextArea)
+        for _ in range(3):
+            area.load_text("")
+            await pilot.pause()
+            _burst(app, [*'{"type": "response.creatx', "backspace", *'e"}', "left", "backspace", "right"])
+            await wait_until(pilot, lambda: area.text.endswith("}") or len(area.text) > 28)
+            await pilot.pause(0.1)
+            assert area.text == '{"type": "response.create}'  # the quote before } went, in order
+        area.load_text("")
+        await pilot.pause()
+        n = len(app.model.index)
+        _burst(app, [*'{"type": "input_audio_buffer.clear"}', "ctrl+s"])
+        await wait_until(pilot, lambda: "input_audio_buffer.cleared" in _types(app)[n:])
+        assert not [m for m in app._notifications if "not JSON" in m.message]

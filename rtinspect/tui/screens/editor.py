@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -135,6 +135,26 @@ def _validate(event: Any, dialect: str) -> list[Any]:
         return []
 
 
+class OrderedTextArea(TextArea):
+    """A TextArea whose editing keys take effect in the order they were typed.
+
+    Textual runs a focused widget's own (non-priority) bindings — backspace, delete, arrows,
+    ctrl+w, select all — only after the key event has bubbled up to the app, a message queue per
+    hop, while the printable keys behind it are inserted at once by the TextArea itself. In a quick
+    burst (tmux send-keys, a fast typist, a paste-like flurry) a backspace then lands after the next
+    characters: ``creatx⌫e"}`` became ``creatxe"`` (the ``}`` deleted, the ``x`` kept). Running
+    those bindings here, where the keys arrive, keeps them in order
+    (tests/tui/test_tui_findings.py::test_editor_keeps_a_burst_of_keys_in_order)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if not binding.priority and await self.app.run_action(binding.action, self):
+                event.stop()
+                event.prevent_default()
+                return
+        await super()._on_key(event)
+
+
 class EditorScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", priority=True),
@@ -194,7 +214,7 @@ class EditorScreen(ModalScreen[None]):
         with Vertical(id="frame"):
             yield Label(title, id="title")
             with Horizontal(id="body"):
-                yield TextArea.code_editor(json.dumps(initial, indent=2), language="json", id="code")
+                yield OrderedTextArea.code_editor(json.dumps(initial, indent=2), language="json", id="code")
                 with Vertical(id="side"):
                     if self.mode == "session":
                         with Vertical(id="templates"):
@@ -255,6 +275,10 @@ class EditorScreen(ModalScreen[None]):
 
     # ---- templates --------------------------------------------------------------------------------
     def action_template(self, name: str) -> None:
+        """F2–F5, merged into the text once the keys typed before it are in (see ``action_send``)."""
+        self.query_one("#code", TextArea).call_later(self._template_now, name)
+
+    def _template_now(self, name: str) -> None:
         patch = self.templates.get(name)
         if patch is None or self.mode != "session":
             return
@@ -277,6 +301,11 @@ class EditorScreen(ModalScreen[None]):
 
     # ---- sending ----------------------------------------------------------------------------------
     def action_send(self) -> None:
+        """Ctrl+S: a priority binding, so it runs as the key arrives, before the keys typed just
+        ahead of it have reached the TextArea's queue; send from that queue, after them."""
+        self.query_one("#code", TextArea).call_later(self._send_now)
+
+    def _send_now(self) -> None:
         self.validate_now()
         if self.parse_error:
             self.notify(f"not JSON: {self.parse_error}", severity="error")
