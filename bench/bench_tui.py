@@ -1,6 +1,12 @@
 """Benchmark the TUI over a big log: open and first page, scroll to the end, page through, filter.
 
     /work/venv/bin/python bench/bench_tui.py [N_EVENTS]   (default 1,000,000)
+    .venv/bin/python bench/bench_tui.py --palette [--baseline TREE] [--runs N]
+
+``--palette``: the time from Ctrl+P to the command palette on screen with its entries listed
+(median of N opens, 160x45), over a recorded log and over a live session on the embedded server;
+``--baseline TREE`` measures another checkout (e.g. ``git worktree add /tmp/base main~5``) in the
+same run, each tree in its own process (``PYTHONPATH=TREE``).
 
 Runs the real app headless (``App.run_test``) over a synthetic log written straight in the log
 format (small payloads, 30 % audio appends, one error in ten). The doctor's background fold is
@@ -14,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "tui"))
 
@@ -79,7 +86,94 @@ async def bench(n: int, folder: Path) -> None:
         app.exit()
 
 
+async def _palette_open_ms(app: Any, pilot: Any) -> float:
+    from textual.command import CommandList, CommandPalette
+
+    t = time.perf_counter()
+    await pilot.press("ctrl+p")
+    while True:
+        screen = app.screen
+        if isinstance(screen, CommandPalette):
+            lists = screen.query(CommandList)
+            if lists and lists.first().option_count > 0:
+                break
+        await asyncio.sleep(0.001)
+    ms = (time.perf_counter() - t) * 1000
+    await pilot.press("escape")
+    await pilot.pause(0.1)
+    return ms
+
+
+async def palette_child(runs: int) -> dict[str, list[float]]:
+    """The palette's open times in this process's tree: a recorded log, then a live session."""
+    from rtinspect.server import ServerThread
+    from rtinspect.tui.session import build_live
+
+    root = Path(__file__).resolve().parents[1]
+    out: dict[str, list[float]] = {}
+    model, reader = open_model(root / "recordings" / "ga-rate-16000.jsonl")
+    app = RtInspectApp(model, reader=reader)
+    async with app.run_test(size=(160, 45)) as pilot:
+        while not app.fold_done:
+            await pilot.pause(0.05)
+        await _palette_open_ms(app, pilot)  # the first open imports the palette's modules
+        out["recorded"] = [await _palette_open_ms(app, pilot) for _ in range(runs)]
+    server = ServerThread().start()
+    try:
+        app = build_live(server=server, no_record=True)
+        async with app.run_test(size=(160, 45)) as pilot:
+            while len(app.model.index) < 2:
+                await pilot.pause(0.05)
+            await _palette_open_ms(app, pilot)
+            out["live"] = [await _palette_open_ms(app, pilot) for _ in range(runs)]
+    finally:
+        server.stop()
+    return out
+
+
+def palette(trees: list[tuple[str, Path]], runs: int) -> None:
+    """Each tree in its own process, alternating, so the machine's load falls on both alike."""
+    import json
+    import os
+    import statistics
+    import subprocess
+
+    results: dict[str, dict[str, list[float]]] = {name: {} for name, _ in trees}
+    for _ in range(2):
+        for name, tree in trees:
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            out = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--palette-child", str(runs)],
+                env=env,
+                cwd=tree,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            for mode, times in json.loads(out.strip().splitlines()[-1]).items():
+                results[name].setdefault(mode, []).extend(times)
+    for name, tree in trees:
+        for mode, times in results[name].items():
+            print(
+                f"palette open ({mode}, {name}: {tree}): median {statistics.median(times):.0f} ms, "
+                f"min {min(times):.0f}, max {max(times):.0f} (n={len(times)})"
+            )
+
+
 def main() -> None:
+    args = sys.argv[1:]
+    if args[:1] == ["--palette-child"]:
+        import json
+
+        print(json.dumps(asyncio.run(palette_child(int(args[1])))))
+        return
+    if args[:1] == ["--palette"]:
+        runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 10
+        trees = [("this tree", Path(__file__).resolve().parents[1])]
+        if "--baseline" in args:
+            trees.insert(0, ("baseline", Path(args[args.index("--baseline") + 1]).resolve()))
+        palette(trees, runs)
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(bench(n, Path(tmp)))
