@@ -10,7 +10,7 @@ only read it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from rtinspect.session.state import SessionState
 from rtinspect.tap import Tapped
 
 ERROR_TYPES = ("error", "rtinspect.transport.error")
+FILTER_CHUNK = 32_768  # events a filter worker tests between progress reports and cancel checks
 
 
 class SessionModel:
@@ -125,15 +126,56 @@ class SessionModel:
 
     # ---- rows of the event list -------------------------------------------------------------
     def _mask(self, start: int, stop: int) -> np.ndarray:
+        return self._mask_for(self.filter, self.dirs_shown, start, stop)
+
+    def _mask_for(self, node: Node | None, dirs_shown: set[str], start: int, stop: int) -> np.ndarray:
         idx = self.index
         dirs = idx.dirs[start:stop]
         mask = np.zeros(stop - start, dtype=bool)
-        for d in self.dirs_shown:
+        for d in dirs_shown:
             mask |= dirs == DIR_CODE[d]
-        if self.filter is not None and mask.any():
-            sub = Matcher(self.filter, idx, self.error_events).mask(start, stop)
+        if node is not None and mask.any():
+            sub = Matcher(node, idx, self.error_events).mask(start, stop)
             mask &= sub
         return mask
+
+    def filtered_positions(
+        self,
+        node: Node | None,
+        dirs_shown: set[str],
+        *,
+        cancelled: Callable[[], bool] = lambda: False,
+        progress: Callable[[int, int], None] | None = None,
+        chunk: int = FILTER_CHUNK,
+    ) -> tuple[np.ndarray, int] | None:
+        """The events that pass ``dirs_shown`` and ``node``, and how many were looked at; computed
+        a chunk at a time so a thread can say how far it got and stop when a newer filter replaces
+        it (``None`` then). Reads the index only: the caller adopts the result (``adopt_filter``)."""
+        n = len(self.index)
+        parts: list[np.ndarray] = []
+        for start in range(0, n, chunk):
+            if cancelled():
+                return None
+            stop = min(n, start + chunk)
+            parts.append(
+                np.flatnonzero(self._mask_for(node, dirs_shown, start, stop)).astype(np.int64) + start
+            )
+            if progress is not None:
+                progress(stop, n)
+        return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)), n
+
+    def adopt_filter(
+        self, text: str, node: Node | None, dirs_shown: set[str], positions: np.ndarray, upto: int
+    ) -> None:
+        """Take a filter and its positions computed by ``filtered_positions`` (over ``upto``
+        events); events appended since are filtered here."""
+        self.filter_text, self.filter = text.strip(), node
+        self.dirs_shown = set(dirs_shown)
+        self.positions = positions
+        self.rows = self._row_starts(positions, 0)
+        self._filtered_upto = upto
+        self._run_cache.clear()
+        self.extend_rows()
 
     def set_filter(self, text: str) -> Node | None:
         """Parse and apply a filter (see ``filterlang``); raises FilterError and keeps the old one
@@ -348,15 +390,18 @@ class SessionModel:
 
         A plain substring test on bytes: no regex ever runs over a base64 payload.
         """
-        if not text or not len(self.rows):
+        # one view for the whole scan: it runs in a thread while a filter may swap the rows
+        positions, rows = self.positions, self.rows
+        if not text or not len(rows) or len(positions) <= int(rows[-1]):
             return None
+        from_row = min(from_row, len(rows) - 1)
         needle = text.lower().encode()
         wanted = set(self.matching_codes(text).tolist())
-        rng = range(from_row, -1, -1) if backwards else range(from_row, len(self.rows))
+        rng = range(from_row, -1, -1) if backwards else range(from_row, len(rows))
         for k, row in enumerate(rng):
             if k > limit:
                 break
-            ev = self.row_event(row)
+            ev = int(positions[rows[row]])
             if int(self.index.type_codes[ev]) in wanted:
                 return row
             try:

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from sessions import write_big_log
+from textual import events
 
 from rtinspect.inspector.loader import open_model
 from rtinspect.tui.app import RtInspectApp
@@ -49,6 +50,56 @@ async def test_million_event_log_scrolls_to_the_end(tmp_path: Path) -> None:
         assert "error" in line and "x_999999" in line
         # a type filter over 1M events is a numpy mask, and the list follows it
         await pilot.press("f", *"bookmark", "enter")
+        await app.workers.wait_for_complete()  # the filter runs in a worker and posts its rows
         await pilot.pause()
         assert model.row_count == N // 10
+        app.exit()
+
+
+async def test_a_text_filter_runs_in_a_worker_and_says_how_far(tmp_path: Path) -> None:
+    """A text filter over 300k events reads every line: it runs in a worker that reports
+    "filtering… N of M" in the list's border, and keys typed meanwhile reach the search box
+    before it finishes (the UI thread is free); the rows arrive as a message."""
+    n = 300_000
+    path = write_big_log(tmp_path / "big.jsonl", n)
+    model, reader = open_model(path)
+    app = RtInspectApp(model, reader=reader)
+    async with app.run_test(size=(120, 40)) as pilot:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 60
+        while not reader.complete or len(model.index) < n:
+            assert loop.time() < end, "indexing did not finish"
+            await pilot.pause(0.1)
+        for worker in list(app.workers):  # the doctor's fold: not what is measured here
+            worker.cancel()
+        while any(w.is_running for w in app.workers):
+            await asyncio.sleep(0.02)
+        left = app.screen.query_one("#left")
+        seen: list[str] = []
+        await pilot.press("f", *'"x_2999"')  # a text term: applies on Enter
+        # from here keys are posted as the terminal delivers them: Pilot's press would wait for
+        # the process to go idle, which the filtering thread does not let it
+        post = lambda k: app.post_message(events.Key(k, k if len(k) == 1 else None))  # noqa: E731
+        post("enter")
+        while not (filtering := [w for w in app.workers if w.group == "filter" and w.is_running]):
+            await asyncio.sleep(0.005)
+        post("slash")
+        search = app.screen.query_one("#search")
+        while not search.has_focus:
+            await asyncio.sleep(0.005)
+        for k in "abc":
+            post(k)
+        while search.value != "abc":
+            await asyncio.sleep(0.005)
+        echoed_while_filtering = filtering[0].is_running
+        while filtering[0].is_running:
+            seen.append(str(left.border_subtitle))
+            await asyncio.sleep(0.02)
+        await pilot.pause()
+        assert echoed_while_filtering
+        assert any(f"of {n:,}" in s and "filtering…" in s for s in seen), seen[:5]
+        assert model.row_count and all(
+            b"x_2999" in model.index.raw(model.row_event(r)) for r in range(model.row_count)
+        )
+        assert "filtering" not in str(left.border_subtitle)
         app.exit()

@@ -80,6 +80,7 @@ async def test_filter_and_search(broken_log: Path) -> None:
         await pilot.press("f")
         await pilot.press(*"speech")
         await pilot.press("enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.model.row_count == 2
         assert {app.model.type_of(app.model.row_event(r)) for r in range(2)} == {
@@ -87,8 +88,10 @@ async def test_filter_and_search(broken_log: Path) -> None:
             "input_audio_buffer.speech_stopped",
         }
         await pilot.press("f", "ctrl+u", "enter")  # clear the filter
+        await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("2")  # hide server events
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert all(int(app.model.index.dirs[app.model.row_event(r)]) != 1 for r in range(app.model.row_count))
         await pilot.press("2", "home", "slash")

@@ -7,6 +7,9 @@ Panels are refreshed only for the areas the model says changed, at most once per
 
 from __future__ import annotations
 
+import time
+
+import numpy as np
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,10 +17,12 @@ from textual.containers import Grid, Vertical
 from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
-from rtinspect.inspector.filterlang import FilterError, needs_text, parse
+from rtinspect.inspector.filterlang import FilterError, Node, needs_text, parse
 from rtinspect.inspector.model import SessionModel
 from rtinspect.tui.screens.actions import LiveActions
 from rtinspect.tui.screens.stepping import StateAtCursor
@@ -47,6 +52,31 @@ class SearchResult(Message):
 
 
 BUFFER_AREAS = {"buffer", "items", "responses"}
+DEBOUNCE_EVENTS = 100_000  # from this many events a filter waits for a pause in the typing
+FILTER_DEBOUNCE_S = 0.25
+
+
+class FilterProgress(Message):
+    """A filter worker's progress over the index."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
+class FilterDone(Message):
+    """A filter worker's result: the positions that pass, over the first ``upto`` events."""
+
+    def __init__(
+        self, text: str, node: Node | None, dirs: set[str], positions: np.ndarray, upto: int
+    ) -> None:
+        super().__init__()
+        self.text = text
+        self.node = node
+        self.dirs = dirs
+        self.positions = positions
+        self.upto = upto
 
 
 class MainScreen(StateAtCursor, LiveActions, Screen[None]):
@@ -119,6 +149,8 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         self._subtitle = ""
         self._stale: set[str] = set()  # panels whose areas changed while their tab was hidden
         self._search_text = ""
+        self._filtering = ""  # "filtering… N of M" while a filter worker runs
+        self._filter_timer: Timer | None = None
         self.init_stepping()
 
     # ---- layout ---------------------------------------------------------------------------------
@@ -311,6 +343,8 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
             parts.append("hiding " + ",".join(sorted(hidden)))
         if m.filter_text:
             parts.append(f"filter: {m.filter_text}")
+        if self._filtering:
+            parts.append(self._filtering)
         if m.live and not self.events.follow:
             parts.append("paused (End: follow)")
         return "  ".join(parts)
@@ -404,17 +438,51 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
             self.focus_pane("left")
 
     def action_toggle_dir(self, direction: str) -> None:
-        shown = self.model.dirs_shown
+        shown = set(self.model.dirs_shown)
         if direction in shown and len(shown) > 1:
             shown.discard(direction)
         else:
             shown.add(direction)
-        self._refilter()
+        self._start_filter(self.model.filter_text, self.model.filter, shown)
 
-    def _refilter(self) -> None:
+    def _start_filter(self, text: str, node: Node | None, dirs: set[str] | None = None) -> None:
+        """Filter in a thread: over a 1M-event log a text term reads every line, and even a type
+        glob is a pass over the index; the keys keep echoing meanwhile, the list's border says
+        "filtering… N of M", and the result comes back as a message (``FilterDone``)."""
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        self._filter_worker(text, node, set(self.model.dirs_shown if dirs is None else dirs))
+
+    @work(thread=True, exclusive=True, group="filter")
+    def _filter_worker(self, text: str, node: Node | None, dirs: set[str]) -> None:
+        worker = get_current_worker()
+        last = 0.0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last > 0.1 and done < total:  # ten reports a second at most
+                last = now
+                self.post_message(FilterProgress(done, total))
+
+        result = self.model.filtered_positions(
+            node, dirs, cancelled=lambda: worker.is_cancelled, progress=progress
+        )
+        if result is not None and not worker.is_cancelled:
+            self.post_message(FilterDone(text, node, dirs, *result))
+
+    @on(FilterProgress)
+    def _filter_progress(self, message: FilterProgress) -> None:
+        self._filtering = f"filtering… {message.done:,} of {message.total:,}"
+        self._set_subtitle()
+
+    @on(FilterDone)
+    def _filter_done_in(self, message: FilterDone) -> None:
+        self._filtering = ""
         events = self.events
         keep = events.selected_event
-        self.model.rebuild()
+        self.model.adopt_filter(message.text, message.node, message.dirs, message.positions, message.upto)
         events.follow = False
         self.refresh_areas({"events", "rebuilt"})
         if keep is not None and self.model.row_count:
@@ -423,8 +491,8 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, message: Input.Changed) -> None:
         """As you type: a filter over types, directions and errors applies at once (numpy over the
-        index); one that reads event text waits for Enter (it reads lines); a broken one says why
-        on the bar and leaves the list as it was."""
+        index; debounced on a big log); one that reads event text waits for Enter (it reads lines);
+        a broken one says why on the bar and leaves the list as it was."""
         self._apply_filter(message.value, typing=True)
 
     @on(Input.Submitted, "#filter")
@@ -445,8 +513,12 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
             bar.border_title = "Enter applies it (it reads event text)"
             return True
         bar.border_title = FILTER_HINT
-        self.model.set_filter(text)
-        self._refilter()
+        if typing and len(self.model.index) >= DEBOUNCE_EVENTS:  # a pass costs more than a frame
+            if self._filter_timer is not None:
+                self._filter_timer.stop()
+            self._filter_timer = self.set_timer(FILTER_DEBOUNCE_S, lambda: self._start_filter(text, node))
+            return True
+        self._start_filter(text, node)
         return True
 
     @on(Input.Changed, "#search")
