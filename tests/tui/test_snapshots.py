@@ -176,6 +176,8 @@ def test_editor(snap_compare, server, size: tuple[int, int]) -> None:
             if type(pilot.app.screen).__name__ != "MainScreen":
                 break
             await asyncio.sleep(0.02)
+        code = pilot.app.screen.query_one("#code")
+        code.cursor_blink = False  # a blinking cursor is drawn or not by the clock: one state
         await pilot.wait_for_scheduled_animations()
         await pilot.pause()
 

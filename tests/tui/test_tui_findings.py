@@ -175,3 +175,26 @@ async def test_editor_keeps_a_burst_of_keys_in_order(server) -> None:
         _burst(app, [*'{"type": "input_audio_buffer.clear"}', "ctrl+s"])
         await wait_until(pilot, lambda: "input_audio_buffer.cleared" in _types(app)[n:])
         assert not [m for m in app._notifications if "not JSON" in m.message]
+
+
+# ---- the session comparison at 120 columns -------------------------------------------------------
+async def test_session_comparison_reads_at_120_columns(server) -> None:
+    """At 120x36 the panels run the whole width under the list and the detail: held and asked
+    values are not cut (the panel was ~46 columns and showed ``sess_K7Yb…``)."""
+    app = build_live(server=server, no_record=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: "session.created" in _types(app))
+        transcription = {"transcription": {"model": "gpt-4o-mini-transcribe"}}
+        await app.controller.send(
+            {"type": "session.update", "session": {"type": "realtime", "audio": {"input": transcription}}}
+        )
+        await wait_until(pilot, lambda: "session.updated" in _types(app))
+        await pilot.pause(0.2)
+        panel = app.screen.query_one("#session")
+        assert panel.size.width >= 110
+        table = app.screen.query_one("#session-table")
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        model_row = next(r for r in rows if r[1].strip() == "model" and "transcribe" in r[2])
+        assert model_row[2] == model_row[3] == "gpt-4o-mini-transcribe"  # held, asked: whole
+        session_id = next(r for r in rows if r[1].strip() == "id")[2]
+        assert session_id.startswith("sess_") and not session_id.endswith("…")

@@ -109,12 +109,17 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         *StateAtCursor.STEPPING_BINDINGS,
     ]
 
-    # Three layouts (``_layout_for``): wide and medium put the list on the left, the detail over the
-    # panels on the right ([ ] widen the list); narrow (< 100 columns) shows ONE pane at a time, the
-    # focused one, full size, with the others one key away (v: next pane, Esc: back to the list).
+    # Three layouts (``_layout_for``): wide puts the list on the left, the detail over the panels on
+    # the right ([ ] widen the list); medium (100-149 columns) puts the list beside the detail and
+    # the panels across the whole width below, so the session comparison (field, held, asked) reads
+    # without maximising; narrow (< 100 columns) shows ONE pane at a time, the focused one, full
+    # size, with the others one key away (v: next pane, Esc: back to the list).
     DEFAULT_CSS = """
     MainScreen #main { grid-size: 2 2; grid-columns: 50% 1fr; grid-rows: 2fr 3fr; height: 1fr; }
     MainScreen #left { row-span: 2; }
+    MainScreen.-medium #main { grid-rows: 1fr 1fr; }
+    MainScreen.-medium #left { row-span: 1; }
+    MainScreen.-medium #panels { column-span: 2; }
     MainScreen.-narrow #main { grid-size: 1 1; grid-columns: 1fr; grid-rows: 1fr; }
     MainScreen.-narrow #left { row-span: 1; }
     MainScreen.-narrow #left, MainScreen.-narrow #detail-pane, MainScreen.-narrow #panels { display: none; }
