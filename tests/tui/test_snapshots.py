@@ -172,10 +172,15 @@ def test_editor(snap_compare, server, size: tuple[int, int]) -> None:
     async def run_before(pilot: Any) -> None:
         await live_story(pilot)
         await pilot.press("u")
-        for _ in range(200):
-            if type(pilot.app.screen).__name__ != "MainScreen":
-                break
+        for _ in range(500):  # the editor mounted, its text loaded and validated (conditions, not time)
+            screen = pilot.app.screen
+            if type(screen).__name__ == "EditorScreen" and screen.is_mounted:
+                problems = screen.query("#problems")
+                if problems and "valid" in str(problems.first().render()):
+                    break
             await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the editor did not open and validate")
         code = pilot.app.screen.query_one("#code")
         code.cursor_blink = False  # a blinking cursor is drawn or not by the clock: one state
         await pilot.wait_for_scheduled_animations()
