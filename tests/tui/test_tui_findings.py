@@ -92,7 +92,8 @@ async def test_picker_toggle_streams_as_is_and_the_doctor_catches_it(server) -> 
         picker = app.screen
         assert picker.query_one("#resample", Checkbox).value is True
         await pilot.press("ctrl+t")
-        assert picker.query_one("#resample", Checkbox).value is False
+        box = picker.query_one("#resample", Checkbox)
+        assert box.value is False and "OFF" in str(box.label)
         picker.query_one("#audio-path", Input).value = str(WAV16)
         picker.query_one("#audio-path", Input).focus()
         await pilot.press("enter")
@@ -198,3 +199,21 @@ async def test_session_comparison_reads_at_120_columns(server) -> None:
         assert model_row[2] == model_row[3] == "gpt-4o-mini-transcribe"  # held, asked: whole
         session_id = next(r for r in rows if r[1].strip() == "id")[2]
         assert session_id.startswith("sess_") and not session_id.endswith("…")
+
+
+async def test_t_cycles_the_panel_tabs_with_the_focus_in_them(tmp_path: Path) -> None:
+    """t with the focus in the Findings table went nowhere: the focus kept its tab shown."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settled(pilot)
+        tabs = app.screen.query_one("TabbedContent")
+        tabs.active = "tab-findings"
+        await pilot.pause()
+        app.screen.focus_pane("panels")
+        await settled(pilot)
+        seen = []
+        for _ in range(3):
+            await pilot.press("t")
+            await settled(pilot)
+            seen.append(tabs.active)
+        assert seen == ["tab-session", "tab-buffer", "tab-findings"]

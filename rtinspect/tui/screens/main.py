@@ -319,6 +319,11 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         tabs = self.query_one(TabbedContent)
         order = ["tab-session", "tab-buffer", "tab-findings"]
         tabs.active = order[(order.index(tabs.active) + 1) % len(order)] if tabs.active in order else order[0]
+        focused = self.focused
+        if focused is not None and tabs in focused.ancestors_with_self:
+            # the focus stays in the tab it was in, and TabbedContent shows that tab again: t from
+            # a focused Findings table stuck there; take the focus along to the new tab
+            self.call_after_refresh(self._focus_in, "panels")
 
     def show_findings_if_errors(self) -> None:
         """A recorded log whose analysis found problems opens on the Findings tab: that is the diagnosis."""

@@ -49,7 +49,11 @@ def _start_dir() -> Path:
     return rec if rec.is_dir() else cwd
 
 
-RESAMPLE_LABEL = "resample to the session's rate (ctrl+t; off: send the samples as is)"
+def resample_label(on: bool) -> str:
+    """The box's label says its state in words (a checkbox's mark is told apart only by colour)."""
+    if on:
+        return "resample to the session's rate: ON (ctrl+t: send the samples as is)"
+    return "resample: OFF, the file's samples go as is under the declared rate (ctrl+t: resample)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +88,7 @@ class AudioPicker(ModalScreen[StreamChoice | None]):
         with Vertical():
             yield Label("Stream an audio file (Enter to choose, Esc to cancel)")
             yield AudioTree(_start_dir(), id="audio-tree")
-            yield Checkbox(RESAMPLE_LABEL, self.resample, id="resample", compact=True)
+            yield Checkbox(resample_label(self.resample), self.resample, id="resample", compact=True)
             yield Input(placeholder="or type a path", id="audio-path")
 
     def on_mount(self) -> None:
@@ -93,6 +97,10 @@ class AudioPicker(ModalScreen[StreamChoice | None]):
     def action_toggle_resample(self) -> None:
         box = self.query_one("#resample", Checkbox)
         box.value = not box.value
+
+    @on(Checkbox.Changed, "#resample")
+    def _resample_changed(self, message: Checkbox.Changed) -> None:
+        message.checkbox.label = resample_label(message.value)
 
     def _choice(self, path: Path) -> StreamChoice:
         return StreamChoice(path, self.query_one("#resample", Checkbox).value)
