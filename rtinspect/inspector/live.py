@@ -174,6 +174,7 @@ class LiveController:
         total = self._stream_total_ms / 1000
         sent = min(self._stream_sent_ms / 1000, total) if total else self._stream_sent_ms / 1000
         note = self.stream_note.partition(": ")[2]
+        note = note if "resampled" in note else ""  # a conversion, or its absence, is news; "no need" is not
         return (
             f"streaming {self.stream_label} {sent:.1f}/{total:.1f} s"
             + (f", {note}" if note else "")
