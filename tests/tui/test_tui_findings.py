@@ -217,3 +217,16 @@ async def test_t_cycles_the_panel_tabs_with_the_focus_in_them(tmp_path: Path) ->
             await settled(pilot)
             seen.append(tabs.active)
         assert seen == ["tab-session", "tab-buffer", "tab-findings"]
+
+
+async def test_search_wraps_round_the_end(tmp_path: Path) -> None:
+    """/ from the last event found nothing though the match sat above the cursor (the walk at
+    80x24: the transcript search said "no match")."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settled(pilot)
+        await pilot.press("end", "slash", *"speech_started")
+        await settled(pilot)
+        events_ = app.screen.query_one("#events")
+        assert app.model.type_of(events_.selected_event) == "input_audio_buffer.speech_started"
+        assert any("wrapped" in n.message for n in app._notifications)

@@ -45,10 +45,11 @@ SESSION_AREAS = {"session", "connection"}
 class SearchResult(Message):
     """A search worker's answer: the row of the next match (None: no match)."""
 
-    def __init__(self, text: str, row: int | None) -> None:
+    def __init__(self, text: str, row: int | None, wrapped: bool = False) -> None:
         super().__init__()
         self.text = text
         self.row = row
+        self.wrapped = wrapped  # found only by going round the end
 
 
 BUFFER_AREAS = {"buffer", "items", "responses"}
@@ -554,13 +555,19 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         if not text:
             return
         row = self.model.search(text, max(0, start_row), backwards=not forward)
-        self.post_message(SearchResult(text, row))
+        wrapped = False
+        if row is None:  # round the end, like e / E: a match behind the cursor is still a match
+            row = self.model.search(text, 0 if forward else self.model.row_count - 1, backwards=not forward)
+            wrapped = row is not None
+        self.post_message(SearchResult(text, row, wrapped))
 
     def on_search_result(self, message: SearchResult) -> None:
         text, row = message.text, message.row
         if row is None:
             self.notify(f"no match for {text!r}", timeout=2)
         else:
+            if message.wrapped:
+                self.notify(f"search wrapped round for {text!r}", timeout=2)
             self.events.cursor = row
 
     def action_next_error(self, direction: int) -> None:

@@ -52,8 +52,8 @@ def _start_dir() -> Path:
 def resample_label(on: bool) -> str:
     """The box's label says its state in words (a checkbox's mark is told apart only by colour)."""
     if on:
-        return "resample to the session's rate: ON (ctrl+t: send the samples as is)"
-    return "resample: OFF, the file's samples go as is under the declared rate (ctrl+t: resample)"
+        return "resample to the session's rate: ON (ctrl+t: off)"
+    return "resample: OFF, samples sent as is (ctrl+t: on)"
 
 
 @dataclass(frozen=True, slots=True)
