@@ -59,7 +59,7 @@ LIVE = """
 | u | edit the session (`session.update`) with validation as you type; Ctrl+S sends |
 | s | send any client event as JSON (validated) |
 | Ctrl+E | edit and resend: the selected client event in the editor; Ctrl+S sends it (or your changed copy) again |
-| a / A | stream an audio file (file picker) / stop streaming |
+| a / A | stream an audio file (file picker; ctrl+t there sends the samples as is, no resampling: the 16 kHz mistake on purpose) / stop streaming |
 | c, x | `input_audio_buffer.commit`, `input_audio_buffer.clear` |
 | r / R | `response.create` / `response.cancel` |
 | m, p | microphone on/off (server VAD), push-to-talk (press again to commit and respond) |
