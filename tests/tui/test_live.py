@@ -184,16 +184,33 @@ async def test_findings_appear_live(server) -> None:
         await wait_until(pilot, lambda: types(app).count("session.updated") >= 1)
 
 
-async def test_stream_shows_progress_and_stops(server) -> None:
+def long_wav(path: Path, seconds: float = 30.0, rate: int = 16000) -> Path:
+    """A quiet tone long enough that a starved test loop never sees the stream end on its own."""
+    import wave
+
+    import numpy as np
+
+    t = np.arange(int(seconds * rate)) / rate
+    pcm = (np.sin(2 * np.pi * 220 * t) * 0.05 * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+async def test_stream_shows_progress_and_stops(server, tmp_path: Path) -> None:
+    """The status bar says what streams while it streams. The clip is 30 s: with the 3.4 s
+    recording a loaded machine (CI at load 10) let the stream end before the check ran."""
+    wav = long_wav(tmp_path / "long_16k.wav")
     app = build_live(server=server, no_record=True)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_until(pilot, lambda: "session.created" in types(app))
-        app.screen.start_stream(ROOT / "recordings" / "weather_16k_mono.wav", realtime=True)
+        app.screen.start_stream(wav, realtime=True)
         await wait_until(pilot, lambda: types(app).count("input_audio_buffer.append") >= 5)
         # the status shows it while it streams (a wait on that, not a pause: a loaded machine is slow)
-        await wait_until(
-            pilot, lambda: "streaming weather_16k_mono.wav" in plain(app.screen.query_one("StatusBar"))
-        )
+        await wait_until(pilot, lambda: "streaming long_16k.wav" in plain(app.screen.query_one("StatusBar")))
         status = plain(app.screen.query_one("StatusBar"))
         assert "16000 Hz → 24000 Hz (resampled)" in status and "(A stops)" in status
         await pilot.press("A")
