@@ -161,6 +161,8 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY")}
+    args.log = args.log.resolve() if args.log else None  # the baseline runs in its own folder
+    args.log2 = args.log2.resolve() if args.log2 else None
     big = args.log or ensure_log(OUT / f"cmp-{args.events}-s1.jsonl", args.events, 1)
     big2 = args.log2 or ensure_log(OUT / f"cmp-{args.events}-s2.jsonl", args.events, 2)
     inputs = [("given" if args.log else f"{args.events // 1000}k", big, big2)]

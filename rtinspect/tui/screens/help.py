@@ -101,6 +101,7 @@ session has, ▶ the first event where they diverge. Above: the differences (as 
 |---|---|
 | d | back to the first divergence |
 | n / N | next / previous row that differs |
+| [ / ] | previous / next page of turns (long sessions show a few hundred rows at a time) |
 | ↑ ↓ PgUp PgDn | move; the two events under the cursor are summarised at the bottom |
 | q | quit |
 """
