@@ -219,7 +219,11 @@ def _differences(a: Profile, b: Profile, events: _EventDifferences) -> list[Diff
     if a.errors != b.errors:
         codes_a = [e["code"] for e in a.errors]
         codes_b = [e["code"] for e in b.errors]
-        msg = f"errors: {codes_a} -> {codes_b}" if codes_a != codes_b else "error messages or params differ"
+        msg = (
+            f"errors: {_short(codes_a, 200)} -> {_short(codes_b, 200)}"
+            if codes_a != codes_b
+            else "error messages or params differ"
+        )
         diffs.append(Difference("errors", msg, a.errors, b.errors))
     if len(a.audio_ms) != len(b.audio_ms) or any(
         abs(x - y) > AUDIO_TOLERANCE_MS for x, y in zip(a.audio_ms, b.audio_ms, strict=False)
