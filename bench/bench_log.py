@@ -18,6 +18,9 @@ Rows:
   the checkout has them, else ``iter_records``.
 - doctor: ``rtinspect doctor LOG > /dev/null`` as a user runs it (interpreter start included);
   peak RSS from ``/usr/bin/time``.
+- open's background fold: what ``rtinspect open`` folds in its worker once the log is indexed
+  (``pointfold.fold_log``: state, doctor, levels, checkpoints, the copies it hands the UI), without
+  Textual; peak RSS of that process.
 - open: ``rtinspect open LOG`` in a 160x45 tmux window: seconds from launch until the first
   event row is on screen, then the peak RSS (VmHWM) once indexing and the background fold have
   settled (RSS flat for 3 s) or 120 s have passed.
@@ -84,6 +87,19 @@ def step(name: str, path: Path) -> dict[str, float | str]:
             fold(reader.iter_records())
             res["what"] = "iter_records"
         res["events"] = len(reader)
+    elif name == "tuifold":  # what `rtinspect open` does behind the first screen, without Textual
+        from rtinspect.inspector.loader import open_model
+        from rtinspect.inspector.pointfold import fold_log
+
+        model, reader = open_model(path)
+        while not reader.index_more():
+            pass
+        model.index.refresh_columns()
+        w0, c0 = time.perf_counter(), _cpu()
+        for report in fold_log(model.index, model.checkpoints):
+            model.adopt(report)  # the UI keeps each report's fold, as the app does
+        res["events"] = model.fold.upto
+        res["checkpoints_mb"] = model.checkpoints.size / 1e6
     else:
         raise SystemExit(f"unknown step {name}")
     res["wall"] = time.perf_counter() - w0
@@ -192,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline", type=Path, default=None, help="virtualenv of the checkout to compare with"
     )
     parser.add_argument(
-        "--skip", default="", help="comma-separated rows to leave out (fold,doctor,open,index)"
+        "--skip", default="", help="comma-separated rows to leave out (index,fold,tuifold,doctor,open)"
     )
     parser.add_argument("--step", default=None, help=argparse.SUPPRESS)
     parser.add_argument("path", nargs="?", type=Path, help=argparse.SUPPRESS)
@@ -244,6 +260,23 @@ def main(argv: list[str] | None = None) -> int:
                     for r in rs
                 ]
                 + [nv],
+            )
+        )
+    if "tuifold" not in skip:
+        rs = both(lambda v: run_step(str(v / "bin" / "python"), "tuifold", path))
+        print(
+            _row(
+                "open's background fold",
+                [
+                    f"{events / r['wall']:,.0f} ev/s ({r['wall']:.2f} s, cpu {r['cpu']:.2f}, load {r['load']})"
+                    for r in rs
+                ],
+            )
+        )
+        print(
+            _row(
+                "  its peak RSS",
+                [f"{r['rss']:.0f} MB (checkpoints {r['checkpoints_mb']:.0f} MB)" for r in rs],
             )
         )
     if "doctor" not in skip:

@@ -31,7 +31,7 @@ from rtinspect.session.state import SessionState
 from rtinspect.tap import AudioRun, Tapped
 
 CHECKPOINT_EVERY = 20_000  # events between checkpoints (doubled when the budget is exceeded)
-CHECKPOINT_BUDGET = 256 << 20  # bytes of pickled checkpoints kept at most
+CHECKPOINT_BUDGET = 48 << 20  # bytes of pickled checkpoints kept at most (RSS: see bench/README.md)
 LEVELS_KEPT = 4_000  # input levels a fold shows (the sparkline): those of the last appends
 _APPEND = "input_audio_buffer.append"
 CANCEL_CHECK = 512  # events folded between two looks at the cancel flag
