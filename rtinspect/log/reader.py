@@ -1,6 +1,7 @@
 """Indexed, read-only access to a recorded log, from a few KB to many GB.
 
-Opening builds an index of numpy columns (offset, length, t, dir code, type code; 23 bytes per
+Opening builds an index of numpy columns (offset, length, t, dir code, type code, and the audio
+payload's size, span and first characters: 40 bytes per
 event) from the fixed envelope of each line, without parsing events (see ``scan.py``). An event
 is parsed only when asked for (``reader[i]``, ``iter_records``) with ``os.pread``, so reads are
 thread-safe and the index can keep growing (``index_more``, ``refresh``) while views read it.
@@ -90,19 +91,6 @@ class _ShiftedView:
     def raw(self) -> tuple[Any, int]:
         """The underlying buffer and the shift to add to positions before slicing it."""
         return self._data, self._shift
-
-    def prefixes(self, offs: list[int], poffs: list[int], pends: list[int], sizes: list[int]) -> np.ndarray:
-        """The first 4 characters of each measured payload (b"" elsewhere), gathered at once."""
-        at = np.array(offs, np.int64) + np.array(poffs, np.int64) + self._shift
-        width = np.minimum(np.array(pends, np.int64) - np.array(poffs, np.int64), 4)
-        width[np.array(sizes) < 0] = 0
-        buf = np.frombuffer(self._data, np.uint8)
-        try:
-            idx = np.minimum(at[:, None] + np.arange(4), len(buf) - 1)
-            out = buf[idx] * (np.arange(4) < width[:, None])
-        finally:
-            del buf  # a map cannot close while an array still views it
-        return np.ascontiguousarray(out, np.uint8).view("S4").ravel()
 
 
 class LogReader(Queries, FdOwner):
@@ -463,8 +451,8 @@ class LogReader(Queries, FdOwner):
             poffs = cols["audio_off"][block].tolist()
             pends = cols["audio_end"][block].tolist()
             bare = bare_a.tolist()
+            heads = cols["audio_head"][block]  # measured by the index: bare lines stay untouched
             with _Span(self.fd, base, end - base) as view:
-                heads = view.prefixes(offs, poffs, pends, sizes)
                 data, sh = view.raw  # sliced directly below: a slice per line is the hot path
                 for s_k, key in enumerate(keys):
                     a, b = bounds[s_k], bounds[s_k + 1]

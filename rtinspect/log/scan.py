@@ -66,7 +66,9 @@ class Batch:
     event measured from its bytes (its event must be parsed); ``audio_off``/``audio_end``: where
     the payload's first character and its closing quote sit in the line (0 when not measured);
     ``bare``: the event is exactly
-    ``{"type": <type>, <audio field>: <payload>}``, so nothing but the payload is in it.
+    ``{"type": <type>, <audio field>: <payload>}``, so nothing but the payload is in it;
+    ``audio_head``: the payload's first 4 characters (b"" when not measured), taken by the scan that
+    reads every byte anyway, so a file-header check never touches a bare line again.
     """
 
     offsets: np.ndarray
@@ -78,10 +80,22 @@ class Batch:
     audio_off: np.ndarray
     audio_end: np.ndarray
     bare: np.ndarray
+    audio_head: np.ndarray
     skipped_offsets: list[int]
 
 
-COLUMNS = ("offsets", "lengths", "times", "dirs", "types", "audio_bytes", "audio_off", "audio_end", "bare")
+COLUMNS = (
+    "offsets",
+    "lengths",
+    "times",
+    "dirs",
+    "types",
+    "audio_bytes",
+    "audio_off",
+    "audio_end",
+    "bare",
+    "audio_head",
+)
 DTYPES = {
     "offsets": np.int64,
     "lengths": np.int32,
@@ -92,6 +106,7 @@ DTYPES = {
     "audio_off": np.int32,
     "audio_end": np.int32,
     "bare": np.bool_,
+    "audio_head": np.dtype("S4"),
 }
 
 
@@ -272,9 +287,9 @@ def measure_audio(
     types: np.ndarray,
     evs: np.ndarray,
     table: TypeTable,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(decoded payload bytes or -1, payload start and closing quote in the line, bare shape) of
-    each event line.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(decoded payload bytes or -1, payload start and closing quote in the line, bare shape,
+    the payload's first 4 characters) of each event line.
 
     ``specials``: sorted positions in ``buf`` of every byte below ``+`` or above 0x7F (newlines,
     quotes, controls, spaces, non-ASCII), ``line_end[k]`` the index in it of line k's newline;
@@ -293,12 +308,13 @@ def measure_audio(
     offs = np.zeros(n, np.int32)
     close = np.zeros(n, np.int32)
     bare = np.zeros(n, bool)
+    heads = np.zeros(n, "S4")
     fields = {table.codes[name]: f for name, f in AUDIO_FIELDS.items() if name in table.codes}
     if not fields or not n:
-        return nbytes, offs, close, bare
+        return nbytes, offs, close, bare, heads
     audio = np.flatnonzero(np.isin(types, np.array(list(fields), np.uint16)) & (evs > 0))
     if not len(audio):
-        return nbytes, offs, close, bare
+        return nbytes, offs, close, bare, heads
     ends = starts + lengths
     clean = np.searchsorted(backslashes, starts[audio]) == np.searchsorted(backslashes, ends[audio])
     audio = audio[clean]
@@ -336,13 +352,16 @@ def measure_audio(
         nbytes[rows] = b64_size(chars, pad)
         offs[rows] = ps - starts[rows]
         close[rows] = pe - starts[rows]
+        at = np.minimum(ps[:, None] + np.arange(4), len(buf) - 1)
+        head = buf[at] * (np.arange(4) < np.minimum(chars, 4)[:, None])
+        heads[rows] = np.ascontiguousarray(head, np.uint8).view("S4").ravel()
         lead = b'{"type":"' + table.names[code].encode() + b'",' + key
         shaped = np.flatnonzero((ev_start + len(lead) == ps) & (pe + 3 == ends[rows]))
         if len(shaped):
             shaped = shaped[_eq(sliding_window_view(buf, len(lead))[ev_start[shaped]], lead)]
             shaped = shaped[_eq(sliding_window_view(buf, 3)[pe[shaped]], b'"}}')]
             bare[rows[shaped]] = True
-    return nbytes, offs, close, bare
+    return nbytes, offs, close, bare, heads
 
 
 def scan_chunk(
@@ -406,8 +425,8 @@ def scan_chunk(
     if find is None:
         find = data.find if isinstance(data, bytes) else bytes(data).find
     backslashes = _find_all(find, b"\\", consumed)
-    audio, offs, ends, bare = measure_audio(buf, specials, at, backslashes, s, ln, types, evs, table)
-    return Batch(s + base, ln, times, dirs, types, audio, offs, ends, bare, skipped), consumed
+    audio, offs, ends, bare, heads = measure_audio(buf, specials, at, backslashes, s, ln, types, evs, table)
+    return Batch(s + base, ln, times, dirs, types, audio, offs, ends, bare, heads, skipped), consumed
 
 
 def _empty_batch(skipped: list[int] | None = None) -> Batch:

@@ -131,6 +131,8 @@ def _check(path: Path) -> None:
                 for k, rec in enumerate(item.records()):
                     assert item.field not in item.events[k]
                     assert b64_decoded_len(rec.event[item.field]) == item.sizes[k]
+                    assert item.prefixes is not None  # the index's copy of the payload's start
+                    assert item.prefixes[k] == rec.event[item.field][:4].encode()
                     assert rec.type == item.type and rec.dir == item.dir
                     got.append(rec)
             else:

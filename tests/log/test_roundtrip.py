@@ -212,15 +212,16 @@ def test_reads_from_threads_while_the_index_grows(tmp_path: Path, monkeypatch: p
     reader.close()
 
 
-def test_index_costs_36_bytes_per_event(tmp_path: Path) -> None:
+def test_index_costs_40_bytes_per_event(tmp_path: Path) -> None:
     path = tmp_path / "m.jsonl"
     write_log(path, [("client", {"type": "a"})] * 5000)
     with LogReader.open(path) as reader:
         per_event = sum(col.itemsize for col in reader.columns().values())
-        # offset 8, length 4, t 8, dir 1, type 2, audio bytes 4, payload start 4 and end 4, bare 1
-        assert per_event == 36
+        # offset 8, length 4, t 8, dir 1, type 2, audio bytes 4, payload start 4 and end 4, bare 1,
+        # the payload's first 4 characters 4
+        assert per_event == 40
         # Capacity is reserved from the density seen, not doubled blindly.
-        assert sum(c.nbytes for c in reader._cols.values()) < 2 * 36 * len(reader) + 36 * 2048
+        assert sum(c.nbytes for c in reader._cols.values()) < 2 * 40 * len(reader) + 40 * 2048
 
 
 def test_indexing_bounds_and_cache(log_path: Path) -> None:
@@ -248,6 +249,7 @@ def test_columns_snapshot_has_one_length(log_path: Path) -> None:
             "audio_off",
             "audio_end",
             "bare",
+            "audio_head",
         }
         assert {len(c) for c in cols.values()} == {len(written)}
         assert cols["types"].tolist() == reader.type_codes.tolist()
