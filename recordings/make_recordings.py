@@ -945,7 +945,79 @@ async def ga_function_output_without_response(s: Session) -> None:
     await s.settle(0.5)
 
 
+async def ga_quiet_microphone(s: Session) -> None:
+    # The input gain far too low: the speech arrives 40 dB down.
+    quiet = np.round(np.frombuffer(hello24(), "<i2").astype(np.float32) / 100).astype("<i2").tobytes()
+    await enable_transcription(s)
+    await s.stream(silence(300) + quiet + silence(1200))
+    await s.settle(0.5)
+
+
+async def ga_no_trailing_silence(s: Session) -> None:
+    # The app streams a recorded clip and stops right at its end: server VAD never hears the speech stop.
+    await enable_transcription(s)
+    await s.stream(silence(300) + hello24()[: 1100 * BYTES_PER_MS])
+    await s.settle(1.0)
+
+
+async def ga_odd_byte_count(s: Session) -> None:
+    # The app cuts the byte stream into chunks of an odd size: samples split across appends.
+    await enable_transcription(s)
+    pcm = silence(300) + hello24() + silence(1200)
+    size = CHUNK_MS * BYTES_PER_MS + 1
+    for i in range(0, len(pcm), size):
+        await s.send({"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm[i : i + size]).decode()})
+        await asyncio.sleep(CHUNK_MS / 1000)
+    await s.wait("response.done")
+    await s.settle(0.5)
+
+
+def stereo24() -> bytes:
+    """hello_48k_stereo.wav resampled to 24 kHz with both channels kept, interleaved."""
+    from rtinspect.audio.convert import resample
+
+    clip = load_audio(HERE / "hello_48k_stereo.wav")
+    chans = [resample(clip.samples[:, c], clip.rate, 24000) for c in range(clip.samples.shape[1])]
+    both = np.stack(chans, axis=1)
+    return (np.clip(both, -1, 1) * 32767).astype("<i2").tobytes()
+
+
+async def ga_stereo_as_mono(s: Session) -> None:
+    # The app sends its stereo capture as is: two interleaved channels read as one.
+    await enable_transcription(s)
+    await s.stream(silence(300) + stereo24() + silence(1200))
+    await s.wait("response.done")
+    await s.settle(0.5)
+
+
+async def ga_audio_before_format_update(s: Session) -> None:
+    # The app starts its microphone at once and sends its format update (mu-law, 8 kHz) after the first audio.
+    from rtinspect.audio.convert import ulaw_encode
+
+    pcm8k = speech("hello_8k_ulaw.wav", "hello can you hear me", 8000)
+    mulaw = ulaw_encode(np.frombuffer(pcm8k, "<i2")).astype(np.uint8).tobytes()
+    await s.stream(mulaw[:1600], bytes_per_ms=8, realtime=False)
+    await s.send(
+        {
+            "type": "session.update",
+            "session": {
+                "type": "realtime",
+                "audio": {"input": {"format": {"type": "audio/pcmu"}, "transcription": GA_TRANSCRIBE}},
+            },
+        }
+    )
+    await s.wait("session.updated")
+    await s.stream(mulaw[1600:] + bytes([0xFF]) * 8 * 1200, bytes_per_ms=8)
+    await s.wait("response.done")
+    await s.settle(0.5)
+
+
 SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
+    "ga-quiet-microphone": (ga_quiet_microphone, Dialect.GA, False),
+    "ga-no-trailing-silence": (ga_no_trailing_silence, Dialect.GA, False),
+    "ga-odd-byte-count": (ga_odd_byte_count, Dialect.GA, False),
+    "ga-stereo-as-mono": (ga_stereo_as_mono, Dialect.GA, False),
+    "ga-audio-before-format-update": (ga_audio_before_format_update, Dialect.GA, False),
     "ga-session-invalid-type": (ga_session_invalid_type, Dialect.GA, False),
     "ga-session-invalid-value": (ga_session_invalid_value, Dialect.GA, False),
     "ga-session-missing-type": (ga_session_missing_type, Dialect.GA, False),
