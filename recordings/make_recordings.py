@@ -120,9 +120,13 @@ FAULTS: dict[str, tuple[str, ...]] = {  # embedded-server faults
 # embedded-server scripts (rtinspect.server.script), by session
 PREAMBLE_SCRIPT = {"rules": [{"preamble": "Let me check that."}]}  # gpt-realtime-2 style, every turn
 SERVER_SCRIPTS: dict[str, dict[str, Any]] = {
-    "ga-tool-loop": {"rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}, "repeat": 12}]},
+    "ga-tool-loop": {
+        "rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}, "repeat": 12}]
+    },
     "ga-tool-once": {"rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
-    "ga-function-call-unanswered": {"rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+    "ga-function-call-unanswered": {
+        "rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}}]
+    },
     "ga-function-output-without-response": {
         "rules": [{"call": {"name": "get_weather", "arguments": {"city": "Paris"}}}]
     },
@@ -508,7 +512,9 @@ async def ga_transcribe_model_as_session(s: Session) -> None:
     # The app connects with ?model=gpt-4o-transcribe, meaning to get text of what is said, and sends its
     # update at once: the server refuses the model right after the upgrade (error, then close 4000).
     with contextlib.suppress(TransportError):
-        await s.send({"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}})
+        await s.send(
+            {"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}}
+        )
     await s.wait("error")
     with contextlib.suppress(Exception):
         await asyncio.wait_for(asyncio.shield(s.c.closed), 5)
@@ -520,7 +526,10 @@ async def ga_transcribe_model_in_transcription(s: Session) -> None:
     await s.send(
         {
             "type": "session.update",
-            "session": {"type": "realtime", "audio": {"input": {"transcription": {"model": "gpt-4o-transcribe"}}}},
+            "session": {
+                "type": "realtime",
+                "audio": {"input": {"transcription": {"model": "gpt-4o-transcribe"}}},
+            },
         }
     )
     await s.wait("session.updated")
@@ -563,8 +572,12 @@ class VoiceApp:
         self.queue = bytearray()  # reply audio received, not yet played
         self.item: str | None = None  # the reply item playing
         self.played: dict[str, int] = {}  # reply item -> bytes played
-        self.cut: list[tuple[str, int]] = []  # interrupted replies: (item, ms played), truncated at response.done
-        self.speaker = bytearray(ECHO_DELAY_MS * BYTES_PER_MS)  # what the speaker played, delayed for the echo
+        self.cut: list[
+            tuple[str, int]
+        ] = []  # interrupted replies: (item, ms played), truncated at response.done
+        self.speaker = bytearray(
+            ECHO_DELAY_MS * BYTES_PER_MS
+        )  # what the speaker played, delayed for the echo
         self.seen = 0
         self.replies = 0
         self.barge_at: int | None = None  # chunk at which the user speaks over the reply
@@ -624,7 +637,9 @@ class VoiceApp:
                 heard += self.echo * np.frombuffer(bytes(self.speaker[:size]), "<i2").astype(np.float32)
             del self.speaker[:size]
             chunk = np.clip(np.round(heard), -32768, 32767).astype("<i2").tobytes()
-            await self.s.send({"type": "input_audio_buffer.append", "audio": base64.b64encode(chunk).decode()})
+            await self.s.send(
+                {"type": "input_audio_buffer.append", "audio": base64.b64encode(chunk).decode()}
+            )
             await asyncio.sleep(max(0.0, start + (k + 1) * CHUNK_MS / 1000 - loop.time()))
 
     def count(self, typ: str) -> int:
@@ -742,7 +757,11 @@ async def preamble_session(s: Session, *, move_on_early: bool) -> None:
     await s.send(
         {
             "type": "conversation.item.create",
-            "item": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "And tomorrow?"}]},
+            "item": {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "And tomorrow?"}],
+            },
         }
     )
     await s.send({"type": "response.create"})
@@ -966,7 +985,9 @@ async def ga_odd_byte_count(s: Session) -> None:
     pcm = silence(300) + hello24() + silence(1200)
     size = CHUNK_MS * BYTES_PER_MS + 1
     for i in range(0, len(pcm), size):
-        await s.send({"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm[i : i + size]).decode()})
+        await s.send(
+            {"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm[i : i + size]).decode()}
+        )
         await asyncio.sleep(CHUNK_MS / 1000)
     await s.wait("response.done")
     await s.settle(0.5)
@@ -1012,7 +1033,20 @@ async def ga_audio_before_format_update(s: Session) -> None:
     await s.settle(0.5)
 
 
+async def ga_g711_sent_as_pcm16(s: Session) -> None:
+    # A phone bridge forwards the caller's mu-law bytes as they are, in a session left at audio/pcm.
+    from rtinspect.audio.convert import ulaw_encode
+
+    pcm8k = np.frombuffer(
+        silence(300, 8000) + speech("hello_8k_ulaw.wav", "hello", 8000) + silence(1200, 8000), "<i2"
+    )
+    await enable_transcription(s)
+    await s.stream(ulaw_encode(pcm8k).astype(np.uint8).tobytes(), bytes_per_ms=16)
+    await s.settle(1.0)
+
+
 SESSIONS: dict[str, tuple[Script, Dialect, bool]] = {
+    "ga-g711-sent-as-pcm16": (ga_g711_sent_as_pcm16, Dialect.GA, False),
     "ga-quiet-microphone": (ga_quiet_microphone, Dialect.GA, False),
     "ga-no-trailing-silence": (ga_no_trailing_silence, Dialect.GA, False),
     "ga-odd-byte-count": (ga_odd_byte_count, Dialect.GA, False),
