@@ -60,7 +60,9 @@ def make_wav(path: Path, minutes: float) -> None:
     with sf.SoundFile(str(path), "w", RATE, 1, subtype="PCM_16", format="WAV") as f:
         for _ in range(int(minutes * 60 / 4)):
             tone = 0.3 * np.sin(2 * np.pi * (140 + 40 * rng.random()) * t)
-            block = (tone + 0.05 * rng.standard_normal(period)) * envelope + 0.002 * rng.standard_normal(period)
+            block = (tone + 0.05 * rng.standard_normal(period)) * envelope + 0.002 * rng.standard_normal(
+                period
+            )
             f.write(block.astype(np.float32))
 
 
@@ -126,7 +128,9 @@ def make_logs(folder: Path, lines: int) -> tuple[Path, Path]:
         writer.write(Tapped(0.0, "meta", {"type": META_CONNECTION_OPENED, "url": "wss://api.openai.com/v1/realtime?model=gpt-realtime", "dialect": "ga"}))  # fmt: skip
         for t, direction, event in session_events(lines - 1):
             writer.write(Tapped(t, direction, event))  # type: ignore[arg-type]
-            other.write(orjson.dumps({"time": 1_764_000_000 + t, "source": direction, "event": event}) + b"\n")
+            other.write(
+                orjson.dumps({"time": 1_764_000_000 + t, "source": direction, "event": event}) + b"\n"
+            )
     return log, foreign
 
 
@@ -158,7 +162,9 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def measure(args: list[str], *, pythonpath: str | None, cap_mb: float, timeout: float, env: dict[str, str]) -> tuple[float, float, str]:
+def measure(
+    args: list[str], *, pythonpath: str | None, cap_mb: float, timeout: float, env: dict[str, str]
+) -> tuple[float, float, str]:
     """(peak RSS MB, seconds, how it ended) of ``python -m rtinspect ARGS`` in its own process."""
     run_env = dict(env)
     if pythonpath:
@@ -185,7 +191,9 @@ def measure(args: list[str], *, pythonpath: str | None, cap_mb: float, timeout: 
         errf.seek(0)
         err = errf.read().decode(errors="replace").strip()
     if not how:
-        how = f"exit {proc.returncode}" + (f": {err.splitlines()[-1][:110]}" if proc.returncode and err else "")
+        how = f"exit {proc.returncode}" + (
+            f": {err.splitlines()[-1][:110]}" if proc.returncode and err else ""
+        )
     return usage.ru_maxrss / 1024, time.monotonic() - started, how
 
 
@@ -196,7 +204,9 @@ def _proc_mb(pid: int, field: str) -> float:
     return 0.0
 
 
-def measure_server(appends: int, *, pythonpath: str | None, env: dict[str, str], timeout: float) -> tuple[float, float, float, str]:
+def measure_server(
+    appends: int, *, pythonpath: str | None, env: dict[str, str], timeout: float
+) -> tuple[float, float, float, str]:
     """The embedded server (``rtinspect serve``, its own process) fed ``appends`` 20 ms appends of a steady
     tone with server VAD on: speech that never stops, so no turn ends. (RSS after the appends, peak RSS
     once the speaker stops and the turn is committed, seconds, how it ended)."""
@@ -254,9 +264,13 @@ def main() -> None:
     p.add_argument("--baseline-rows", nargs="*", default=None, help="run the baseline for these rows only")
     p.add_argument("--cap-mb", type=float, default=3000, help="stop a run above this RSS (baseline safety)")
     p.add_argument("--timeout", type=float, default=1200, help="stop a run after this many seconds")
-    p.add_argument("--only", nargs="*", default=None, help="send export replay import refuse import-har server")
+    p.add_argument(
+        "--only", nargs="*", default=None, help="send export replay import refuse import-har server"
+    )
     p.add_argument("--keep", action="store_true", help="keep the generated inputs")
-    p.add_argument("--appends", type=int, default=100_000, help="appends of endless speech for the server row")
+    p.add_argument(
+        "--appends", type=int, default=100_000, help="appends of endless speech for the server row"
+    )
     args = p.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="rtinspect-bench-mem-"))
@@ -279,7 +293,14 @@ def main() -> None:
         runs = {
             "send": ["send", str(wav), "--fast", "--timeout", "60"],
             "export": ["export", str(log), "--out", "{out}/export"],
-            "replay": ["replay", str(log), "--as-fast-as-possible", "--compare", "--record", "{out}/replay.jsonl"],
+            "replay": [
+                "replay",
+                str(log),
+                "--as-fast-as-possible",
+                "--compare",
+                "--record",
+                "{out}/replay.jsonl",
+            ],
             "import": ["import", str(foreign), "-o", "{out}/imported.jsonl"],
             "refuse": ["import", str(log), "-o", "{out}/refused.jsonl"],
             "import-har": ["import", str(har), "-o", "{out}/har.jsonl"],
@@ -294,7 +315,9 @@ def main() -> None:
                 out = folder / f"out-{name}-{'base' if tree else 'this'}"
                 out.mkdir(exist_ok=True)
                 argv = [a.replace("{out}", str(out)) for a in cmd]
-                rss, took, how = measure(argv, pythonpath=tree, cap_mb=args.cap_mb, timeout=args.timeout, env=env)
+                rss, took, how = measure(
+                    argv, pythonpath=tree, cap_mb=args.cap_mb, timeout=args.timeout, env=env
+                )
                 mark = "" if tree else ("  ok" if rss <= TARGET_MB else f"  OVER {TARGET_MB} MB")
                 at_least = ">=" if how.startswith("stopped") else "  "
                 print(f"{name:<10} {label:<22} {at_least}{rss:7.0f} MB {took:7.1f}s  {how}{mark}", flush=True)
@@ -303,7 +326,9 @@ def main() -> None:
             for label, tree in trees:
                 if tree and args.baseline_rows is not None and "server" not in args.baseline_rows:
                     continue
-                after, peak, took, how = measure_server(args.appends, pythonpath=tree, env=env, timeout=args.timeout)
+                after, peak, took, how = measure_server(
+                    args.appends, pythonpath=tree, env=env, timeout=args.timeout
+                )
                 mark = "" if tree else ("  ok" if peak <= TARGET_MB else f"  OVER {TARGET_MB} MB")
                 print(f"{'server':<10} {label:<22}   {after:7.0f} MB {took:7.1f}s  RSS after {args.appends:,} appends "
                       f"of endless speech; peak {peak:.0f} MB with the turn's commit; {how}{mark}", flush=True)  # fmt: skip

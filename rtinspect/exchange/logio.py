@@ -67,9 +67,7 @@ class LogRecords:
             start, stop, step = i.indices(len(self))
             if step != 1:
                 return [self[j] for j in range(start, stop, step)]
-            return [
-                Tapped(r.t, r.dir, scrub_for_log(r.event)) for r in self.reader.iter_records(start, stop)
-            ]
+            return [Tapped(r.t, r.dir, scrub_for_log(r.event)) for r in self.reader.iter_records(start, stop)]
         rec = self.reader[i]
         return Tapped(rec.t, rec.dir, scrub_for_log(rec.event))
 

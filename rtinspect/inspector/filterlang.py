@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -353,9 +353,15 @@ class Matcher:
         else:
             rx = re.compile(node.pattern.encode(), re.IGNORECASE)
             test = lambda raw: rx.search(raw) is not None  # noqa: E731
-        for k in np.flatnonzero(readable):
+        ks = np.flatnonzero(readable)
+        try:
+            # a window of the file per read, not a read per event (see LogReader.raw_many)
+            lines: Iterable[bytes] = idx.raw_many(ev[ks])
+        except IndexError:
+            return out
+        for k, raw in zip(ks.tolist(), lines, strict=False):
             try:
-                out[k] = test(idx.raw(int(ev[k])))
+                out[k] = test(raw)
             except Exception:  # noqa: BLE001 - a damaged line matches nothing
                 continue
         return out

@@ -9,6 +9,7 @@ Why: the views must not care whether events come off a socket or out of a file. 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,9 @@ class LiveIndex:
     def raw(self, i: int) -> bytes:
         return orjson.dumps(self._records[i].event)
 
+    def raw_many(self, events: np.ndarray) -> Iterator[bytes]:
+        return (self.raw(int(i)) for i in events)
+
     def refresh(self) -> int:
         return 0
 
@@ -170,6 +174,10 @@ class ReaderIndex:
 
     def raw(self, i: int) -> bytes:
         return self.reader.raw(int(i))
+
+    def raw_many(self, events: np.ndarray) -> Iterator[bytes]:
+        """The lines of ascending ``events``, read a window at a time (see ``LogReader.raw_many``)."""
+        return self.reader.raw_many(events)
 
     def refresh(self) -> int:
         """Pick up lines appended to a growing file; returns how many new events."""

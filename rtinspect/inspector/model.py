@@ -385,7 +385,14 @@ class SessionModel:
         nxt = hits[hits > after_event]
         return int(nxt[0]) if len(nxt) else None
 
-    def search(self, text: str, from_row: int, limit: int = 200_000, backwards: bool = False) -> int | None:
+    def search(
+        self,
+        text: str,
+        from_row: int,
+        limit: int = 200_000,
+        backwards: bool = False,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> int | None:
         """First row at/after ``from_row`` whose type or raw line contains ``text`` (case-insensitive).
 
         A plain substring test on bytes: no regex ever runs over a base64 payload.
@@ -399,8 +406,8 @@ class SessionModel:
         wanted = set(self.matching_codes(text).tolist())
         rng = range(from_row, -1, -1) if backwards else range(from_row, len(rows))
         for k, row in enumerate(rng):
-            if k > limit:
-                break
+            if k > limit or (cancelled is not None and k % 4096 == 0 and cancelled()):
+                break  # a newer keystroke's search replaces this one: stop reading lines
             ev = int(positions[rows[row]])
             if int(self.index.type_codes[ev]) in wanted:
                 return row

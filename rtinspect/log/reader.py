@@ -320,6 +320,27 @@ class LogReader(Queries, FdOwner):
         offset, length = self._bounds(i)
         return os.pread(self.fd, length, offset)
 
+    def raw_many(self, events: np.ndarray, window: int = 1 << 20) -> Iterator[bytes]:
+        """The lines of ``events`` (ascending), one read per ~``window`` bytes of the file instead
+        of one per event: a filter over 1M events made ~440k reads, each releasing and re-taking
+        the GIL, which a UI thread turned into a queue (7x slower in a worker than alone)."""
+        n = self._n
+        if len(events) and not (int(events[0]) >= 0 and int(events[-1]) < n):
+            raise IndexError(f"events out of range (log has {n})")
+        with self._lock:
+            offs = self._cols["offsets"][events].tolist()
+            lens = self._cols["lengths"][events].tolist()
+        k, total = 0, len(offs)
+        while k < total:
+            base, j = offs[k], k + 1
+            while j < total and offs[j] + lens[j] - base <= window:
+                j += 1
+            end = offs[j - 1] + lens[j - 1]
+            blob = os.pread(self.fd, end - base, base)
+            for m in range(k, j):
+                yield blob[offs[m] - base : offs[m] - base + lens[m]]
+            k = j
+
     def __getitem__(self, i: int) -> Tapped:
         """Event ``i``, parsed now (small LRU cache). Treat the event dict as read-only."""
         i = operator.index(i)

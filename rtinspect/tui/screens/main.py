@@ -473,7 +473,7 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         def progress(done: int, total: int) -> None:
             nonlocal last
             now = time.monotonic()
-            if now - last > 0.1 and done < total:  # ten reports a second at most
+            if now - last > 0.5 and done < total:  # two a second: each redraws the list's border
                 last = now
                 self.post_message(FilterProgress(done, total))
 
@@ -554,12 +554,16 @@ class MainScreen(StateAtCursor, LiveActions, Screen[None]):
         text = self._search_text
         if not text:
             return
-        row = self.model.search(text, max(0, start_row), backwards=not forward)
+        worker = get_current_worker()
+        stop = lambda: worker.is_cancelled  # noqa: E731 - each keystroke starts a search: the last one counts
+        row = self.model.search(text, max(0, start_row), backwards=not forward, cancelled=stop)
         wrapped = False
-        if row is None:  # round the end, like e / E: a match behind the cursor is still a match
-            row = self.model.search(text, 0 if forward else self.model.row_count - 1, backwards=not forward)
+        if row is None and not stop():  # round the end, like e / E: a match behind the cursor counts
+            start = 0 if forward else self.model.row_count - 1
+            row = self.model.search(text, start, backwards=not forward, cancelled=stop)
             wrapped = row is not None
-        self.post_message(SearchResult(text, row, wrapped))
+        if not stop():
+            self.post_message(SearchResult(text, row, wrapped))
 
     def on_search_result(self, message: SearchResult) -> None:
         text, row = message.text, message.row

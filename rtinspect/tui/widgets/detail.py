@@ -89,7 +89,9 @@ class EventDetail(Vertical):
         head.update(
             f"#{event}  t={rec.t:.3f}s  {DIR_LABEL.get(rec.dir, rec.dir)}  [b]{escape(rec.type)}[/b]{extra}"
         )
-        shown = elide_audio(scrub_event(capped(rec.event)), rec.type, self.model.bytes_per_ms_at(event, rec.type))
+        shown = elide_audio(
+            scrub_event(capped(rec.event)), rec.type, self.model.bytes_per_ms_at(event, rec.type)
+        )
         if self.tree_view:  # only the view on screen is built
             self.event_tree.show_event(rec.type, shown)
         else:
