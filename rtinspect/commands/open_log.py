@@ -36,4 +36,7 @@ def _compare(broken: str, healthy: str) -> int:
     from rtinspect.tui.crash import run_app
     from rtinspect.tui.screens.compare import CompareApp
 
-    return run_app(CompareApp(comparison))
+    try:
+        return run_app(CompareApp(comparison))
+    finally:
+        comparison.close()  # after the app: its scan worker stops at the next turn when it quits

@@ -119,3 +119,35 @@ async def test_a_big_comparison_is_scanned_behind_the_screen_and_shown_a_page_at
         assert screen.rows[table.cursor_row] is c.divergence_pair()
         # what is kept: where each turn ends, and a few turns' rows
         assert len(c.left.ends) == len(c.right.ends) == 40 and len(c._cache) <= 8
+
+
+async def test_quitting_while_a_big_comparison_is_scanned_stops_the_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from rtinspect.inspector.compare import Comparison, open_side
+    from rtinspect.tui.screens.compare import CompareApp
+
+    c = Comparison(
+        open_side(_log(tmp_path / "b.jsonl", 40, tag="B")), open_side(_log(tmp_path / "h.jsonl", 40, tag="H"))
+    )
+    scan, gate, stopped = c.scan, threading.Event(), threading.Event()
+
+    def slow_scan():  # noqa: ANN202
+        try:
+            for turn in scan():
+                yield turn
+                gate.wait(0.05)  # a turn every 50 ms: 2 s for the 40 turns
+        finally:
+            stopped.set()  # the worker let go of the scan
+
+    monkeypatch.setattr(c, "scan", slow_scan)
+    app = CompareApp(c)
+    async with app.run_test(size=(120, 36)) as pilot:
+        while c.turns < 2:
+            await pilot.pause(0.02)
+        await pilot.press("q")
+    assert stopped.wait(1.0)
+    assert not c.scanned and c.turns < 40  # stopped at the next turn, not read to the end
+    c.close()

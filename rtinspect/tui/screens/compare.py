@@ -23,6 +23,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
 
 from rtinspect.inspector.compare import Comparison, Page, Pair, Row
 
@@ -149,14 +150,22 @@ class CompareScreen(Screen[None]):
     def _scan(self) -> None:
         last = 0.0
         found = False
-        for _ in self.cmp.scan():
-            now = time.monotonic()
-            if not found and self.cmp.first_divergence is not None:
-                found = True
-                self.app.call_from_thread(self._found)
-            elif now - last > PROGRESS_EVERY_S:
-                last = now
-                self.app.call_from_thread(self._refresh_text)
+        worker = get_current_worker()
+        try:
+            for _ in self.cmp.scan():
+                if worker.is_cancelled:  # the app is quitting: stop reading (a 1M-event scan takes minutes)
+                    return
+                now = time.monotonic()
+                if not found and self.cmp.first_divergence is not None:
+                    found = True
+                    self.app.call_from_thread(self._found)
+                elif now - last > PROGRESS_EVERY_S:
+                    last = now
+                    self.app.call_from_thread(self._refresh_text)
+        except (OSError, ValueError, RuntimeError):
+            if worker.is_cancelled:
+                return  # the logs were closed, or the app stopped, under a quitting app
+            raise
         self.app.call_from_thread(self._refresh_text)
 
     def _refresh_text(self) -> None:
@@ -279,6 +288,3 @@ class CompareApp(App[int]):
 
     def get_default_screen(self) -> Screen[Any]:
         return CompareScreen(self.comparison)
-
-    def on_unmount(self) -> None:
-        self.comparison.close()
