@@ -19,6 +19,7 @@ from rtinspect.audio.formats import PCM16_24K, AudioFormat, normalise_encoding
 from rtinspect.audio.levels import Levels, levels
 from rtinspect.audio.pacing import chunk_bytes
 from rtinspect.errors import UserError
+from rtinspect.protocol.audio import PCM16_RATE
 
 NO_PORTAUDIO = "PortAudio library not found: apt-get install libportaudio2 (or brew install portaudio)"
 
@@ -167,7 +168,7 @@ class JitterBuffer:
     response or a short clip is never stuck. ``flush`` drops everything queued, for interruptions.
     """
 
-    def __init__(self, rate: int = 24000, prebuffer_ms: float = 150) -> None:
+    def __init__(self, rate: int = PCM16_RATE, prebuffer_ms: float = 150) -> None:
         self.rate = rate
         self.prebuffer_bytes = int(rate * prebuffer_ms / 1000) * 2
         self._chunks: collections.deque[bytes] = collections.deque()
@@ -240,7 +241,7 @@ class Speaker:
     """Plays streaming pcm16 response audio (24 kHz mono by default) through a ``JitterBuffer``."""
 
     def __init__(
-        self, rate: int = 24000, *, prebuffer_ms: float = 150, device: int | str | None = None
+        self, rate: int = PCM16_RATE, *, prebuffer_ms: float = 150, device: int | str | None = None
     ) -> None:
         self.buffer = JitterBuffer(rate, prebuffer_ms)
         self.rate = rate

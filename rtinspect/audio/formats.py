@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rtinspect.protocol import Dialect
+from rtinspect.protocol import audio as wire
 from rtinspect.protocol.session import AudioFormat, input_format, turn_detection
 from rtinspect.tap import Tapped
 
@@ -35,9 +36,8 @@ def make_format(encoding: str, rate: int | None = None) -> AudioFormat:
     """An ``AudioFormat`` from any spelling of the encoding (beta name, GA mime type or short name)."""
     enc = normalise_encoding(encoding)
     if enc == PCM16:
-        rate = rate or 24000
-        return AudioFormat(PCM16, rate)
-    return AudioFormat(enc, 8000)
+        return AudioFormat(PCM16, rate or wire.PCM16_RATE)
+    return AudioFormat(enc, wire.G711_RATE)
 
 
 def normalise_encoding(encoding: str) -> str:
@@ -47,9 +47,9 @@ def normalise_encoding(encoding: str) -> str:
         raise ValueError(f"unknown audio encoding {encoding!r}") from None
 
 
-PCM16_24K = make_format(PCM16)
-G711_ULAW = make_format(ULAW)
-G711_ALAW = make_format(ALAW)
+PCM16_24K = wire.PCM16
+G711_ULAW = wire.G711_ULAW
+G711_ALAW = wire.G711_ALAW
 
 
 def latest_session(events: Iterable[Tapped]) -> dict[str, Any] | None:

@@ -22,10 +22,10 @@ import numpy as np
 from rtinspect.audio.convert import decode_to_pcm16, pcm16_resample
 from rtinspect.exchange.logio import SessionLog
 from rtinspect.protocol import Dialect
-from rtinspect.protocol.audio import OUTPUT_AUDIO_TYPES, AudioFormat
+from rtinspect.protocol.audio import OUTPUT_AUDIO_TYPES, PCM16_RATE, AudioFormat
 from rtinspect.session.state import SessionState
 
-RATE = 24000
+RATE = PCM16_RATE  # the exported WAVs are at the session's native pcm16 rate
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 

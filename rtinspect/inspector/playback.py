@@ -14,6 +14,7 @@ from typing import Any
 
 from rtinspect.inspector.model import SessionModel
 from rtinspect.inspector.summary import obj
+from rtinspect.protocol.audio import PCM16_RATE
 
 OUTPUT_AUDIO = ("response.output_audio.delta", "response.audio.delta")
 MAX_SCAN = 200_000
@@ -86,7 +87,7 @@ def _b64(value: Any) -> bytes:
         return b""
 
 
-def play_pcm(pcm: bytes, rate: int = 24000) -> None:
+def play_pcm(pcm: bytes, rate: int = PCM16_RATE) -> None:
     """Blocking playback (run it in a thread worker)."""
     from rtinspect.audio.devices import Speaker
 

@@ -39,7 +39,7 @@ def from_pcm16_24k(data: bytes, fmt: AudioFormat) -> bytes:
     return encode_pcm16(samples, fmt)
 
 
-def tone(ms: int, rate: int = 24000, freq: float = 440.0) -> bytes:
+def tone(ms: int, rate: int = PCM16_RATE, freq: float = 440.0) -> bytes:
     """A quiet sine tone: the audio of a response to text input (there is no user audio to echo)."""
     t = np.arange(int(rate * ms / 1000)) / rate
     return (np.sin(2 * np.pi * freq * t) * 3000).astype("<i2").tobytes()

@@ -123,7 +123,7 @@ class ResponseRun:
             out["audio"] = {
                 "output": {
                     "format": ((session.get("audio") or {}).get("output") or {}).get("format")
-                    or {"type": "audio/pcm", "rate": 24000},
+                    or PCM16.to_ga(),
                     "voice": proto.voice(session, self.dialect),
                 }
             }

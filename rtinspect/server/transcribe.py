@@ -28,6 +28,7 @@ from typing import Protocol, runtime_checkable
 
 from rtinspect.audio.convert import as_pcm16, pcm16_resample
 from rtinspect.errors import UserError
+from rtinspect.protocol.audio import PCM16_RATE
 
 log = logging.getLogger("rtinspect.server")
 
@@ -80,7 +81,7 @@ class PocketsphinxTranscriber:
         samples = as_pcm16(pcm16_mono_24k)
         if samples.size == 0:
             return ""
-        audio16k = pcm16_resample(samples, 24000, 16000)
+        audio16k = pcm16_resample(samples, PCM16_RATE, 16000)
         with self._lock:
             decoder = self._load()
             decoder.start_utt()
