@@ -15,7 +15,7 @@ from rtinspect.protocol import Dialect
 from rtinspect.protocol.session import AudioFormat
 from rtinspect.server import faults, proto
 from rtinspect.server.audio import pcm16_24k, tone
-from rtinspect.server.responder import PREFIX, Plan, ResponseRun
+from rtinspect.server.responder import MAX_ECHO_MS, PREFIX, Plan, ResponseRun
 from rtinspect.server.script import Rule
 from rtinspect.server.tools import (
     ToolCall,
@@ -68,7 +68,8 @@ async def create(
     echo = b""
     if last_user is not None and last_user["id"] in conn.item_audio:
         raw, fmt = conn.item_audio[last_user["id"]]
-        echo = pcm16_24k(raw, fmt) if fmt is not None else b""
+        # only what the echo plays: converting a long turn whole first would cost its size again
+        echo = pcm16_24k(raw[: fmt.bytes_for_ms(MAX_ECHO_MS)], fmt) if fmt is not None else b""
     if not echo:
         echo = tone(600)
     run = ResponseRun(
