@@ -150,7 +150,10 @@ class ResponseRun:
             cancelled.cancel()
             if not planning.done():
                 planning.cancel()
-        if planning.cancelled():
+        # A cancel that lands while the words are awaited leaves ``planning`` cancelling, not yet
+        # cancelled (that takes a turn of the loop): asking it for its exception then raised
+        # InvalidStateError, which ended the response task ("server task failed") with no response.done.
+        if not planning.done() or planning.cancelled():
             return None
         if planning.exception() is not None:
             log.error("planning a response failed", exc_info=planning.exception())

@@ -270,3 +270,35 @@ async def test_out_of_band_response_with_metadata_and_token_limit(server: Embedd
     assert done["output"][0]["content"][0]["text"] == "[rtinspect local server] I"  # 4 words
     await client.send("conversation.item.retrieve", item_id=done["output"][0]["id"])
     assert (await client.until("error"))["error"]["code"] == "item_retrieve_invalid_item_id"
+
+
+async def test_cancel_while_the_answer_waits_for_the_words_ends_the_response(caplog) -> None:
+    """With tools the answer waits for the user's words; a response.cancel that lands then must end the
+    response with its response.done (it once ended the response task with InvalidStateError instead:
+    no response.done, and "server task failed" on stderr, e.g. at the end of ``doctor --verify``)."""
+    import threading
+
+    release = threading.Event()
+
+    class SlowTranscriber:
+        def transcribe(self, pcm16_mono_24k: bytes) -> str:
+            release.wait(5)
+            return "what is the weather in Paris"
+
+    tool = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}
+    async with EmbeddedServer(transcriber=SlowTranscriber()) as srv:
+        client = await open_client(srv.url)
+        await client.recv()
+        await client.send("session.update", session={**NO_VAD, "tools": [tool]})
+        await client.until("session.updated")
+        await client.append(tone(1000))
+        await client.send("input_audio_buffer.commit")
+        await client.send("response.create")
+        await client.until("response.created")
+        await client.send("response.cancel")
+        try:
+            done = await client.until("response.done", timeout=3)
+        finally:
+            release.set()
+        assert done["response"]["status"] == "cancelled"
+    assert not [r for r in caplog.records if "server task failed" in r.getMessage()]
