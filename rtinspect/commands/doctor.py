@@ -23,7 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("logs", metavar="LOG", nargs="+", help="session logs or folders of them")
     parser.add_argument("--json", action="store_true", help="findings as JSON")
     parser.add_argument(
-        "--jobs", type=int, default=0, metavar="N", help="parallel workers (default: one per core)"
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="parallel workers (default: one per core); with --verify, re-runs at once (default: 4 per core)",
     )
     parser.add_argument(
         "--no-info", action="store_true", help="leave out informational findings (latency, cost)"
@@ -62,30 +66,35 @@ def _epoch(header: dict[str, Any]) -> float | None:
         return None
 
 
-def verify_file(result: dict[str, Any]) -> dict[str, Any]:
-    """Add each finding's ``verified`` verdict (``rtinspect.doctor.verify``) to a diagnosed log."""
+def verify_results(results: list[dict[str, Any]], jobs: int) -> None:
+    """Add each finding's ``verified`` verdict (``rtinspect.doctor.verify``) to the diagnosed logs:
+    all their re-runs at once, ``jobs`` sessions at a time on one embedded server."""
     from rtinspect.doctor import Finding
-    from rtinspect.doctor.verify import verify
+    from rtinspect.doctor.verify import verify_many
     from rtinspect.exchange.logio import read_log
 
-    if "error" in result:
-        return result
-    log = read_log(result["path"])
-    findings = [
-        Finding(
-            **{k: (tuple(v) if k == "events" else v) for k, v in f.items() if k not in ("status", "verified")}
-        )
-        for f in result["findings"]
-    ]
-    verdicts = verify(log, findings)
-    for f, raw in zip(findings, result["findings"], strict=True):
-        if f.ident in verdicts:
-            raw["verified"] = verdicts[f.ident].to_json()
-    result["verify"] = {
-        "server": "embedded",
-        "client_events": sum(1 for r in log.records if r.dir == "client"),
-    }
-    return result
+    usable = [r for r in results if "error" not in r]
+    items = []
+    for result in usable:
+        findings = [
+            Finding(
+                **{
+                    k: (tuple(v) if k == "events" else v)
+                    for k, v in f.items()
+                    if k not in ("status", "verified")
+                }
+            )
+            for f in result["findings"]
+        ]
+        items.append((read_log(result["path"]), findings))
+    for result, (log, findings), verdicts in zip(usable, items, verify_many(items, jobs), strict=True):
+        for f, raw in zip(findings, result["findings"], strict=True):
+            if f.ident in verdicts:
+                raw["verified"] = verdicts[f.ident].to_json()
+        result["verify"] = {
+            "server": "embedded",
+            "client_events": sum(1 for r in log.records if r.dir == "client"),
+        }
 
 
 def diagnose_file(path: str) -> dict[str, Any]:
@@ -172,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     paths = _expand(args.logs)
     results = _run_all(paths, args.jobs)
     if args.verify:
-        results = [verify_file(r) for r in results]
+        verify_results(results, args.jobs)
     if args.no_info:
         for r in results:
             r["findings"] = [f for f in r.get("findings", []) if f["severity"] != "info"]

@@ -11,51 +11,74 @@ bytes or the same key proves nothing.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import hashlib
 import json
-from dataclasses import dataclass, replace
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rtinspect.doctor.engine import diagnose
 from rtinspect.doctor.finding import Finding
 from rtinspect.doctor.fixes import without
 from rtinspect.exchange.logio import SessionLog
+from rtinspect.replay.pacing import CausalPacing, Timeline
 from rtinspect.replay.plan import ReplayPlan, plan_from_log
 from rtinspect.tap import Tapped
 
-AUDIO_CODES = frozenset(
-    {
-        "audio-rate-mismatch",
-        "audio-pitch-out-of-range",
-        "container-bytes-in-pcm",
-        "stereo-as-mono",
-        "odd-byte-count",
-        "g711-pcm16-mismatch",
-        "audio-silent",
-        "audio-too-quiet",
-        "audio-clipped",
-        "no-trailing-silence",
-        "transcript-empty",
-        "speech-never-stopped",
-        "echo-self-interruption",
-    }
-)
-OUTSIDE_CODES = frozenset(
-    {
-        "rate-limited",
-        "quota-exceeded",
-        "authentication-failed",
-        "session-expired",
-        "session-expiring",
-        "invalid-model",
-        "connection-closed",
-        "keepalive-timeout",
-        "transport-error",
-        "server-error",
-        "response-failed",
-        "transcription-failed",
-        "malformed-events",
-    }
-)
+_SAME_AUDIO = "a re-run can only re-send the same audio, so it proves nothing either way"
+# Findings about the audio itself: the fix is in the app's audio code or the room, and a re-run
+# re-sends the recorded bytes. Each says why, instead of pretending.
+AUDIO_CODES: dict[str, str] = {
+    "audio-rate-mismatch": "about the rate of the samples your app appends: the fix (resample to 24 kHz "
+    f"before appending) changes the audio itself; {_SAME_AUDIO}",
+    "audio-pitch-out-of-range": "about the rate of the samples your app appends: the fix (declare or "
+    f"resample to the true rate) changes the audio itself; {_SAME_AUDIO}",
+    "container-bytes-in-pcm": "about the bytes your app appends (a file's header inside them): the fix "
+    f"(decode the file, append raw samples) is in your app's audio code; {_SAME_AUDIO}",
+    "stereo-as-mono": "about the samples your app appends (two channels interleaved): the fix (mix to "
+    f"mono) is in your app's audio code; {_SAME_AUDIO}",
+    "odd-byte-count": "about the chunks your app cuts (half samples): the fix is in your app's audio "
+    f"code; {_SAME_AUDIO}",
+    "g711-pcm16-mismatch": "about the encoding of the bytes your app appends: the fix (declare or convert "
+    f"the encoding) changes how the bytes are made; {_SAME_AUDIO}",
+    "audio-silent": "about the level of what your app captures (device, mute, gain): no re-run changes "
+    "the microphone",
+    "audio-too-quiet": "about the level of what your app captures (device, gain): no re-run changes the "
+    "microphone",
+    "audio-clipped": "about the level of what your app captures (gain too high): no re-run changes the "
+    "microphone",
+    "no-trailing-silence": "about where your app's audio ends: the fix (append silence, or commit) "
+    f"depends on your capture loop; {_SAME_AUDIO}",
+    "speech-never-stopped": f"about the audio your app sends (noise or speech with no pause): {_SAME_AUDIO}",
+    "transcript-empty": "about what the audio holds (silence, noise, words the model could not make out): "
+    f"the embedded server's recognizer is not the live model, and {_SAME_AUDIO}",
+    "echo-self-interruption": "about the room and the audio path (the assistant's voice coming back "
+    "through the microphone): the fix (echo cancellation, headphones) is outside the events, and a re-run "
+    "has no speaker and no microphone",
+}
+# Findings about the account, the network or the server's side: the embedded server takes any key,
+# has no quota, and a loopback connection does not drop.
+_ACCOUNT = "about your account: the embedded server takes any key and has no quota or rate limit"
+_NETWORK = "about the network and the connection's life: a re-run over loopback cannot show it either way"
+_SERVER = "a failure on the server's side: the embedded server does not fail the same way, so a re-run proves nothing"
+OUTSIDE_CODES: dict[str, str] = {
+    "rate-limited": _ACCOUNT,
+    "quota-exceeded": _ACCOUNT,
+    "authentication-failed": _ACCOUNT,
+    "session-expired": "about the session's lifetime (the live limit): a re-run is minutes shorter",
+    "session-expiring": "about the session's lifetime (the live limit): a re-run is minutes shorter",
+    "invalid-model": "about the model your account may use: the embedded server is not the live model list",
+    "connection-closed": _NETWORK,
+    "keepalive-timeout": _NETWORK,
+    "transport-error": _NETWORK,
+    "server-error": _SERVER,
+    "response-failed": _SERVER,
+    "transcription-failed": _SERVER,
+    "malformed-events": "about the recording itself (events the doctor could not read), not a fix to try",
+}
 SESSION_UPDATES = ("session.update", "transcription_session.update")
 
 
@@ -81,106 +104,367 @@ def _fix_event(fix: str | None) -> dict[str, Any] | None:
     return event if isinstance(event, dict) and isinstance(event.get("type"), str) else None
 
 
-def patch(plan: ReplayPlan, records: list[Tapped], finding: Finding) -> ReplayPlan:
-    """The plan with ``finding``'s fix applied to the client events (raises _NotVerifiable)."""
+class PatchedSends:
+    """A plan's client events with a fix's edits applied as they are iterated: the log's events
+    stay on disk (a long session's appends are most of its bytes), only the edits are held.
+
+    ``replaced``: index -> the event sent instead (None: not sent); ``after``: index -> events sent
+    right after it, at its time; ``first``: events sent before everything, at time 0."""
+
+    def __init__(
+        self,
+        base: Any,
+        replaced: dict[int, dict[str, Any] | None] | None = None,
+        after: dict[int, list[dict[str, Any]]] | None = None,
+        first: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.base = base
+        self.replaced = replaced or {}
+        self.after = after or {}
+        self.first = first or []
+
+    def __len__(self) -> int:
+        dropped = sum(1 for e in self.replaced.values() if e is None)
+        added = len(self.first) + sum(len(v) for v in self.after.values())
+        return len(self.base) - dropped + added
+
+    def __iter__(self) -> Iterator[tuple[float, dict[str, Any]]]:
+        for event in self.first:
+            yield 0.0, event
+        for i, (t, event) in enumerate(self.base):
+            if i in self.replaced:
+                swapped = self.replaced[i]
+                if swapped is None:
+                    continue
+                event = swapped
+            yield t, event
+            for extra in self.after.get(i, ()):
+                yield t, extra
+
+
+def patch(plan: ReplayPlan, records: Any, finding: Finding) -> tuple[ReplayPlan, str]:
+    """The plan with ``finding``'s fix applied to the client events, and what changed (raises
+    _NotVerifiable when a re-run cannot show the fix)."""
     code = finding.code
     if code in AUDIO_CODES:
-        raise _NotVerifiable(
-            "about the audio your app sends: fix the audio itself; re-sending the same bytes proves nothing"
-        )
+        raise _NotVerifiable(AUDIO_CODES[code])
     if code in OUTSIDE_CODES:
-        raise _NotVerifiable("about the account, the network or the server, not about the events sent")
-    index = {}  # log position of a client event -> its index in plan.sends
+        raise _NotVerifiable(OUTSIDE_CODES[code])
+    index: dict[int, int] = {}  # log position of a client event -> its index in plan.sends
+    updates: list[int] = []  # log positions of the client's session updates
     for pos, rec in enumerate(records):
         if rec.dir == "client":
             index[pos] = len(index)
-    sends = list(plan.sends)
-    client = [p for p in finding.events if p in index]
+            if rec.type in SESSION_UPDATES:
+                updates.append(pos)
 
     def first_of(*types: str) -> int | None:
-        return next((index[p] for p in client if sends[index[p]][1].get("type") in types), None)
+        return next((p for p in finding.events if p in index and records[p].event.get("type") in types), None)
+
+    def edited(**edits: Any) -> ReplayPlan:
+        return replace(plan, sends=PatchedSends(plan.sends, **edits))
 
     fix = _fix_event(finding.fix)
     if code == "commit-under-server-vad":
         at = first_of("input_audio_buffer.commit")
         if at is None:
             raise _NotVerifiable("the commit it is about is not among the client events")
-        del sends[at]
-    elif code == "commit-without-response":
+        return edited(replaced={index[at]: None}), f"without the commit at #{at}"
+    if code == "commit-without-response":
         at = first_of("input_audio_buffer.commit")
         if at is None:
             raise _NotVerifiable("the commit it is about is not among the client events")
-        sends.insert(at + 1, (sends[at][0], {"type": "response.create"}))
-    elif code in ("response-already-active", "cancel-not-active"):
+        return (
+            edited(after={index[at]: [{"type": "response.create"}]}),
+            f"a response.create after the commit at #{at}",
+        )
+    if code in ("response-already-active", "cancel-not-active"):
         at = first_of("response.create", "response.cancel")
         if at is None:
             raise _NotVerifiable("the event it is about is not among the client events")
-        del sends[at]
-    elif fix is not None and fix.get("type") in SESSION_UPDATES:
+        return edited(replaced={index[at]: None}), f"without the {records[at].type} at #{at}"
+    if code == "session-voice-locked":
+        return _voice_first(plan, records, finding, index, updates)
+    if fix is not None and fix.get("type") in SESSION_UPDATES:
         at = first_of(*SESSION_UPDATES)
         if at is None:  # a finding about the session as a whole: the fix replaces the last update
-            ats = [i for i, (_, e) in enumerate(sends) if e.get("type") in SESSION_UPDATES]
-            at = ats[-1] if ats else None
+            at = updates[-1] if updates else None
         if at is None:
-            sends.insert(0, (0.0, fix))
+            fixed, change = edited(first=[fix]), "the fix's session.update sent first"
         else:
-            sends[at] = (sends[at][0], fix)
+            fixed, change = (
+                edited(replaced={index[at]: fix}),
+                f"the fix instead of the session.update at #{at}",
+            )
         if code == "beta-interface-retired":  # the fix is GA: connect as GA
-            return replace(plan, sends=sends, dialect="ga", headers={})
-    elif code == "session-voice-locked":
-        at = first_of(*SESSION_UPDATES)
-        if at is None:
-            raise _NotVerifiable("the refused update is not among the client events")
-        rest = without(without(dict(sends[at][1].get("session") or {}), "audio", "output", "voice"), "voice")
-        if any(k != "type" for k in rest):
-            sends[at] = (sends[at][0], {**sends[at][1], "session": rest})
-        else:
-            del sends[at]  # the update only changed the voice: in a new session it goes first
-    elif code == "truncate-beyond-audio":
+            return replace(fixed, dialect="ga", headers={}), change + ", connected without the beta header"
+        return fixed, change
+    if code == "truncate-beyond-audio":
         raise _NotVerifiable(
             "the fix names an item of the original session and the milliseconds your player played: a re-run "
             "has new item ids and no player"
         )
+    raise _NotVerifiable(
+        "this fix depends on your app (a tool's result, ids of the original session, what was played): "
+        "no automatic re-run"
+    )
+
+
+def _voice_of(session: Any) -> Any:
+    """The voice a session object (either dialect) asks for, or None."""
+    if not isinstance(session, dict):
+        return None
+    output = (session.get("audio") or {}).get("output") if isinstance(session.get("audio"), dict) else None
+    if isinstance(output, dict) and "voice" in output:
+        return output["voice"]
+    return session.get("voice")
+
+
+def _voice_first(
+    plan: ReplayPlan, records: Any, finding: Finding, index: dict[int, int], updates: list[int]
+) -> tuple[ReplayPlan, str]:
+    """The fix for a locked voice, as the doctor prints it: the refused update without the voice,
+    and the voice in the session's FIRST update, before any response (a new session's first)."""
+    refused = next((p for p in finding.events if p in index and p in updates), None)
+    if refused is None:
+        raise _NotVerifiable("the refused update is not among the client events")
+    update = records[refused].event
+    voice = _voice_of(update.get("session"))
+    if voice is None:
+        raise _NotVerifiable("the refused update names no voice")
+    rest = without(without(dict(update.get("session") or {}), "audio", "output", "voice"), "voice")
+    replaced: dict[int, dict[str, Any] | None] = {
+        index[refused]: {**update, "session": rest} if any(k != "type" for k in rest) else None
+    }
+    if plan.dialect == "beta":
+        voiced: dict[str, Any] = {"voice": voice}
     else:
-        raise _NotVerifiable(
-            "this fix depends on your app (a tool's result, ids of the original session, what was played): "
-            "no automatic re-run"
+        voiced = {"type": "realtime", "audio": {"output": {"voice": voice}}}
+    first = updates[0]
+    if first != refused:  # the first update carries the voice too
+        session = dict(records[first].event.get("session") or {})
+        merged = {**session, **voiced}
+        if "audio" in session and "audio" in voiced:
+            merged["audio"] = {
+                **session["audio"],
+                "output": {**(session["audio"].get("output") or {}), "voice": voice},
+            }
+        replaced[index[first]] = {**records[first].event, "session": merged}
+        return (
+            replace(plan, sends=PatchedSends(plan.sends, replaced=replaced)),
+            f"the voice {voice!r} in the first session.update (#{first}), not in the one at #{refused}",
         )
-    return replace(plan, sends=sends)
+    return (
+        replace(
+            plan,
+            sends=PatchedSends(
+                plan.sends, replaced=replaced, first=[{"type": "session.update", "session": voiced}]
+            ),
+        ),
+        f"the voice {voice!r} in a session.update sent first, not in the one at #{refused}",
+    )
 
 
-async def _rerun(plan: ReplayPlan) -> list[Tapped]:
+def _legacy(plan: ReplayPlan, records: list[Tapped]) -> bool:
+    """Whether a plan goes to the retired beta dialect's server: a beta session that was served in
+    beta (recorded against ``serve --legacy-beta``). One the server refused with
+    ``beta_api_shape_disabled`` met today's API, and so does its re-run."""
+    if plan.dialect != "beta":
+        return False
+    return not any(
+        r.dir == "server"
+        and r.type == "error"
+        and (r.event.get("error") or {}).get("code") == "beta_api_shape_disabled"
+        for r in records
+    )
+
+
+def default_jobs() -> int:
+    """Re-runs at once. A re-run mostly waits (the server paces its answers, the replay waits for a
+    quiet spell), so several share a core well; the transcriber pool bounds the CPU they use."""
+    return max(4, 4 * (os.cpu_count() or 1))
+
+
+@dataclass
+class _Log:
+    """One log's verification: its control re-run (no fix) and one re-run per fixable finding."""
+
+    log: SessionLog
+    findings: list[Finding]
+    plan: ReplayPlan
+    legacy: bool
+    timeline: Timeline | None  # None: re-sent as fast as possible
+    verdicts: dict[tuple[str, str], Verified] = field(default_factory=dict)
+    patched: dict[tuple[str, str], tuple[ReplayPlan, str]] = field(default_factory=dict)
+
+
+class _SharedTranscriber:
+    """The recognizer for all re-runs, each turn's audio recognized once: the control and every
+    fixed re-run of a log send the same turns, and a decode is most of a re-run's CPU. Runs in the
+    server's thread executor; the decode itself in the pool's worker process."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self._lock = threading.Lock()
+        self._texts: dict[bytes, concurrent.futures.Future[str]] = {}
+
+    def transcribe(self, pcm16_mono_24k: bytes) -> str:
+        key = hashlib.blake2b(pcm16_mono_24k, digest_size=16).digest()
+        with self._lock:
+            known = self._texts.get(key)
+            mine = known is None
+            if mine:
+                known = self._texts[key] = concurrent.futures.Future()
+        assert known is not None
+        if mine:
+            try:
+                known.set_result(self.pool.transcribe(pcm16_mono_24k))
+            except Exception as exc:  # noqa: BLE001 - every re-run waiting on this turn sees the failure
+                known.set_exception(exc)
+        return known.result()
+
+
+class _Servers:
+    """The embedded servers the re-runs share (GA, and the legacy beta one on demand) with one
+    recognizer, so a whole ``--verify`` starts it once, not once per re-run."""
+
+    def __init__(self) -> None:
+        from rtinspect.server.transcribe import make_transcriber
+
+        self.pool = make_transcriber("pocketsphinx")
+        prepare = getattr(self.pool, "prepare", None)
+        if callable(prepare):  # load the model while the first re-runs stream their audio
+            prepare()
+        self.transcriber = _SharedTranscriber(self.pool)
+        self._servers: dict[bool, Any] = {}
+        self._lock = asyncio.Lock()
+
+    async def url(self, legacy: bool) -> str:
+        from rtinspect.server import EmbeddedServer
+
+        async with self._lock:
+            server = self._servers.get(legacy)
+            if server is None:
+                server = EmbeddedServer(port=0, legacy_beta=legacy, transcriber=self.transcriber)
+                await server.start()
+                self._servers[legacy] = server
+        return str(server.url)
+
+    async def close(self) -> None:
+        for server in self._servers.values():
+            await server.stop()
+        close = getattr(self.pool, "close", None)
+        if callable(close):
+            close()
+
+
+async def _rerun(
+    servers: _Servers, plan: ReplayPlan, legacy: bool, gate: asyncio.Semaphore, timeline: Timeline | None
+) -> list[Tapped]:
     from rtinspect.replay.runner import embedded_target, run_replay
-    from rtinspect.server import EmbeddedServer
 
-    async with EmbeddedServer(port=0, legacy_beta=plan.dialect == "beta") as server:
-        result = await run_replay(plan, embedded_target(server.url, plan), speed=None)
+    pacing = CausalPacing(timeline) if timeline is not None else None
+    async with gate:
+        url = await servers.url(legacy)
+        result = await run_replay(plan, embedded_target(url, plan), speed=None, pacing=pacing)
     if result.error:
         raise _NotVerifiable(f"the re-run could not connect: {result.error}")
-    return result.records
+    return list(result.records)
 
 
-def verify(log: SessionLog, findings: list[Finding]) -> dict[tuple[str, str], Verified]:
-    """One re-run per open, non-info finding; the verdict for each, by ``Finding.ident``."""
-    plan = plan_from_log(log)
-    out: dict[tuple[str, str], Verified] = {}
-    for f in findings:
+def _pacing(job: _Log) -> str:
+    if job.timeline is None:
+        return "as fast as the socket takes them"
+    return "each once the server had said what it had said before it in the original"
+
+
+async def _verify_log(job: _Log, servers: _Servers, gate: asyncio.Semaphore) -> None:
+    for f in job.findings:
         if f.severity == "info" or not f.is_open:
             continue
         try:
-            patched = patch(plan, log.records, f)
-            records = asyncio.run(_rerun(patched))
+            job.patched[f.ident] = patch(job.plan, job.log.records, f)
         except _NotVerifiable as why:
-            out[f.ident] = Verified("not-verifiable", str(why))
+            job.verdicts[f.ident] = Verified("not-verifiable", str(why))
+    if not job.patched:
+        return
+    idents = list(job.patched)
+    runs = [_rerun(servers, job.plan, job.legacy, gate, job.timeline)]
+    runs += [
+        _rerun(servers, job.patched[i][0], _legacy(job.patched[i][0], job.log.records), gate, job.timeline)
+        for i in idents
+    ]
+    results = await asyncio.gather(*runs, return_exceptions=True)
+    for res in results:
+        if isinstance(res, BaseException) and not isinstance(res, _NotVerifiable):
+            raise res
+    control = results[0]
+    again = (
+        set()
+        if isinstance(control, _NotVerifiable)
+        else {g.code for g in diagnose(control, job.plan.dialect) if g.is_open}
+    )
+    n = len(job.plan.sends)
+    how = _pacing(job)
+    by_ident = {f.ident: f for f in job.findings}
+    for ident, rerun in zip(idents, results[1:], strict=True):
+        code = by_ident[ident].code
+        fixed, change = job.patched[ident]
+        if isinstance(control, _NotVerifiable) or isinstance(rerun, _NotVerifiable):
+            job.verdicts[ident] = Verified(
+                "not-verifiable", str(rerun if isinstance(rerun, _NotVerifiable) else control)
+            )
             continue
-        again = [g for g in diagnose(records, patched.dialect) if g.code == f.code and g.is_open]
-        if again:
-            out[f.ident] = Verified(
-                "not-cleared", f"the re-run with the fix still shows {f.code}: {again[0].title}"
+        still = [g for g in diagnose(rerun, fixed.dialect) if g.code == code and g.is_open]
+        if still:
+            job.verdicts[ident] = Verified(
+                "not-cleared", f"the re-run with the fix ({change}) still shows {code}: {still[0].title}"
+            )
+        elif code not in again:
+            job.verdicts[ident] = Verified(
+                "not-verifiable",
+                f"re-sending the same {n} client events ({how}) WITHOUT the fix does not show {code} either "
+                "(it depends on the original timing, audio or server), so its absence after the fix proves nothing",
             )
         else:
-            out[f.ident] = Verified(
+            job.verdicts[ident] = Verified(
                 "cleared",
-                f"re-ran {len(patched.sends)} client events with the fix against the embedded server",
+                f"re-sent the {n} client events to the embedded server ({how}): without the fix {code} comes "
+                f"back, with the fix ({change}) it does not",
             )
-    return out
+
+
+async def _verify_all(jobs: list[_Log], concurrency: int) -> None:
+    servers = _Servers()
+    gate = asyncio.Semaphore(max(1, concurrency))
+    try:
+        await asyncio.gather(*(_verify_log(job, servers, gate) for job in jobs))
+    finally:
+        await servers.close()
+
+
+def verify_many(
+    items: list[tuple[SessionLog, list[Finding]]], jobs: int = 0, *, causal: bool = True
+) -> list[dict[tuple[str, str], Verified]]:
+    """The verdict for each open, non-info finding of each log, by ``Finding.ident``.
+
+    Each log with a fixable finding is re-run as recorded (the control: does the finding come back
+    at all in a re-run?) and once per fix. Each client event goes once the re-run's server has said
+    what it had said before it in the original (``replay.pacing``): sent by the clock alone they
+    could land before what they answered (measured on recordings/: at 2x and 4x the recorded pace,
+    or all at once, a voice change or a cancel lands elsewhere and the control no longer shows its
+    finding); ``causal=False`` sends them as fast as possible. ``jobs`` re-runs go at once, as
+    sessions of one shared embedded server (0: ``default_jobs()``)."""
+    work = []
+    for log, findings in items:
+        plan = plan_from_log(log)
+        timeline = Timeline(log.records, getattr(plan.sends, "base", 0.0)) if causal else None
+        work.append(_Log(log, findings, plan, _legacy(plan, log.records), timeline))
+    if any(f.severity != "info" and f.is_open for job in work for f in job.findings):
+        asyncio.run(_verify_all(work, jobs or default_jobs()))
+    return [job.verdicts for job in work]
+
+
+def verify(log: SessionLog, findings: list[Finding]) -> dict[tuple[str, str], Verified]:
+    """``verify_many`` for one log."""
+    return verify_many([(log, findings)])[0]

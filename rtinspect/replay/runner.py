@@ -15,6 +15,7 @@ from typing import Any
 
 from rtinspect.exchange.logio import open_writer
 from rtinspect.protocol import Dialect
+from rtinspect.replay.pacing import CausalPacing
 from rtinspect.replay.plan import ReplayPlan
 from rtinspect.tap import EventTap, Sink, Tapped
 from rtinspect.transport import RealtimeClient, Target, TransportError
@@ -55,8 +56,11 @@ async def run_replay(
     sinks: list[Sink] | None = None,
     quiet: float = QUIET_S,
     keep: bool | None = None,
+    pacing: CausalPacing | None = None,
 ) -> ReplayResult:
-    """Replay ``plan`` against ``target``; ``speed=None`` sends as fast as possible.
+    """Replay ``plan`` against ``target``; ``speed=None`` sends as fast as possible; ``pacing``
+    (instead of ``speed``) holds each event until the server has said what it had said before it
+    in the original (``replay.pacing``).
 
     With ``record``, the answers are not kept in memory: ``records`` reads them back from the log,
     so a replay of a long session stays as small as a short one. ``keep=False`` keeps nothing
@@ -70,7 +74,7 @@ async def run_replay(
             record, url=target.url, dialect=target.dialect.value, model=target.model, headers=target.headers
         )
         tap.add_sink(writer)
-    for sink in sinks or []:
+    for sink in [*(sinks or []), *([pacing] if pacing is not None else [])]:
         tap.add_sink(sink)
     out = ReplayResult(record_path=Path(record) if record else None)
     client = RealtimeClient(target, tap, keep_events=False)  # the collector follows the session
@@ -83,7 +87,9 @@ async def run_replay(
         loop = asyncio.get_running_loop()
         start = loop.time()
         for t, event in plan.sends:
-            if speed is not None:
+            if pacing is not None:
+                await pacing.wait(t)
+            elif speed is not None:
                 delay = start + t / speed - loop.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
