@@ -2,10 +2,15 @@
 
 For each open finding, the session's client events are re-sent to the embedded server (through
 ``rtinspect.replay``, the one sender) with that finding's fix applied, and the re-run is diagnosed
-again: the finding is ``cleared`` when its code no longer comes up open, ``not-cleared`` when it
-does. Findings about the user's audio itself (its rate, container bytes, level...) or about the
-account and the network say ``not-verifiable`` and why, instead of pretending: re-sending the same
-bytes or the same key proves nothing.
+again; so is a control re-run of the same events without any fix. The finding is ``cleared`` when
+the control shows it and the fixed re-run shows neither it nor anything the control did not;
+``not-cleared`` when the fixed re-run still shows it (or something new); ``not-verifiable`` when the
+control does not show it either (a re-run cannot reproduce it, so its absence proves nothing), and
+for findings about the user's audio itself (its rate, container bytes, level...), the account, the
+network or how the app reads events: each says why, instead of pretending.
+
+The re-runs of every log go at once, as sessions of one embedded server, paced causally
+(``replay.pacing``: each client event once the server has said what it had said before it).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from rtinspect.doctor.fixes import without
 from rtinspect.exchange.logio import SessionLog
 from rtinspect.replay.pacing import CausalPacing, Timeline
 from rtinspect.replay.plan import ReplayPlan, plan_from_log
+from rtinspect.session.state import SessionState
 from rtinspect.tap import Tapped
 
 _SAME_AUDIO = "a re-run can only re-send the same audio, so it proves nothing either way"
@@ -79,6 +85,18 @@ OUTSIDE_CODES: dict[str, str] = {
     "transcription-failed": _SERVER,
     "malformed-events": "about the recording itself (events the doctor could not read), not a fix to try",
 }
+# What a cleared verdict does not prove, where a re-run stands in for part of the app.
+CAVEATS: dict[str, str] = {
+    "barge-in-without-truncate": ". It proves the server takes the truncate of the cut reply (the "
+    "conversation then keeps only that much of it); it cannot prove your player stopped there: "
+    "audio_end_ms must be what was actually played",
+    "transcription-model-as-session-model": ". The embedded server takes any realtime model name; which "
+    "models your account may use only the live API says",
+    "truncate-beyond-audio": ". It proves the server takes a truncate within the item's audio; the right "
+    "audio_end_ms is what your player actually played",
+    "session-voice-locked": ". In a session that already spoke, the voice cannot change: it goes in the "
+    "first session.update, or in a new session",
+}
 SESSION_UPDATES = ("session.update", "transcription_session.update")
 
 
@@ -108,8 +126,8 @@ class PatchedSends:
     """A plan's client events with a fix's edits applied as they are iterated: the log's events
     stay on disk (a long session's appends are most of its bytes), only the edits are held.
 
-    ``replaced``: index -> the event sent instead (None: not sent); ``after``: index -> events sent
-    right after it, at its time; ``first``: events sent before everything, at time 0."""
+    ``replaced``: index -> the event sent instead (None: not sent); ``after`` / ``before``: index ->
+    events sent right after / before it, at its time; ``first``: events sent before everything."""
 
     def __init__(
         self,
@@ -117,21 +135,25 @@ class PatchedSends:
         replaced: dict[int, dict[str, Any] | None] | None = None,
         after: dict[int, list[dict[str, Any]]] | None = None,
         first: list[dict[str, Any]] | None = None,
+        before: dict[int, list[dict[str, Any]]] | None = None,
     ) -> None:
         self.base = base
         self.replaced = replaced or {}
         self.after = after or {}
+        self.before = before or {}
         self.first = first or []
 
     def __len__(self) -> int:
         dropped = sum(1 for e in self.replaced.values() if e is None)
-        added = len(self.first) + sum(len(v) for v in self.after.values())
+        added = len(self.first) + sum(len(v) for v in (*self.after.values(), *self.before.values()))
         return len(self.base) - dropped + added
 
     def __iter__(self) -> Iterator[tuple[float, dict[str, Any]]]:
         for event in self.first:
             yield 0.0, event
         for i, (t, event) in enumerate(self.base):
+            for extra in self.before.get(i, ()):
+                yield t, extra
             if i in self.replaced:
                 swapped = self.replaced[i]
                 if swapped is None:
@@ -199,14 +221,53 @@ def patch(plan: ReplayPlan, records: Any, finding: Finding) -> tuple[ReplayPlan,
         if code == "beta-interface-retired":  # the fix is GA: connect as GA
             return replace(fixed, dialect="ga", headers={}), change + ", connected without the beta header"
         return fixed, change
-    if code == "truncate-beyond-audio":
-        raise _NotVerifiable(
-            "the fix names an item of the original session and the milliseconds your player played: a re-run "
-            "has new item ids and no player"
-        )
+    if code == "barge-in-without-truncate":
+        return _truncate_after_barge_in(plan, records, finding, index, edited)
+    if code == "transcription-model-as-session-model":
+        model = plan.model
+        session: dict[str, Any] = {
+            "type": "realtime",
+            "audio": {"input": {"transcription": {"model": model}}},
+        }
+        fixed = replace(edited(first=[{"type": "session.update", "session": session}]), model="gpt-realtime")
+        return fixed, f"connected with ?model=gpt-realtime, {model} as the transcription model"
+    if fix is not None and (at := first_of(str(fix.get("type")))) is not None:
+        # the fix is the corrected form of the client event it is about (a truncate within the audio)
+        return edited(replaced={index[at]: fix}), f"the fix instead of the {records[at].type} at #{at}"
     raise _NotVerifiable(
         "this fix depends on your app (a tool's result, ids of the original session, what was played): "
         "no automatic re-run"
+    )
+
+
+def _truncate_after_barge_in(
+    plan: ReplayPlan, records: Any, finding: Finding, index: dict[int, int], edited: Any
+) -> tuple[ReplayPlan, str]:
+    """The doctor's fix for a barge-in: a ``conversation.item.truncate`` of the cut reply, sent with
+    the first client event after the interruption (the re-run's pacing holds it until the re-run's
+    response is cut too, and names the re-run's item). The played milliseconds are the app's to
+    know: the re-run truncates at the audio the server had sent by the cut."""
+    cut = finding.events[0] if finding.events else None
+    nxt = next((p for p in sorted(index) if cut is not None and p > cut), None)
+    if nxt is None:
+        raise _NotVerifiable(
+            "no client event follows the interruption, so a re-run has no moment to truncate at"
+        )
+    item_id = finding.key
+    state = SessionState(dialect=plan.dialect)
+    for rec in records[:cut]:
+        state.apply(rec)
+    item = state.items.get(item_id)
+    delivered = float(item.audio_ms or 0) if item is not None else 0.0
+    truncate = {
+        "type": "conversation.item.truncate",
+        "item_id": item_id,
+        "content_index": 0,
+        "audio_end_ms": int(delivered),
+    }
+    return (
+        edited(before={index[nxt]: [truncate]}),
+        f"a conversation.item.truncate of the cut reply at {int(delivered)} ms, before the event at #{nxt}",
     )
 
 
@@ -415,10 +476,18 @@ async def _verify_log(job: _Log, servers: _Servers, gate: asyncio.Semaphore) -> 
                 "not-verifiable", str(rerun if isinstance(rerun, _NotVerifiable) else control)
             )
             continue
-        still = [g for g in diagnose(rerun, fixed.dialect) if g.code == code and g.is_open]
+        after = [g for g in diagnose(rerun, fixed.dialect) if g.is_open and g.severity != "info"]
+        still = [g for g in after if g.code == code]
+        new = [g for g in after if g.code not in again]
         if still:
             job.verdicts[ident] = Verified(
                 "not-cleared", f"the re-run with the fix ({change}) still shows {code}: {still[0].title}"
+            )
+        elif new:  # a fix that trades one problem for another does not work either
+            job.verdicts[ident] = Verified(
+                "not-cleared",
+                f"with the fix ({change}) {code} is gone but the re-run shows {new[0].code}, which the re-run "
+                f"without it did not: {new[0].title}",
             )
         elif code not in again:
             job.verdicts[ident] = Verified(
@@ -430,7 +499,8 @@ async def _verify_log(job: _Log, servers: _Servers, gate: asyncio.Semaphore) -> 
             job.verdicts[ident] = Verified(
                 "cleared",
                 f"re-sent the {n} client events to the embedded server ({how}): without the fix {code} comes "
-                f"back, with the fix ({change}) it does not",
+                f"back, with the fix ({change}) it does not, and nothing new comes up"
+                + CAVEATS.get(code, ""),
             )
 
 

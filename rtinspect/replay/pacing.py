@@ -14,6 +14,10 @@ recorded lag after the last of them, at most ``LAG_CAP_S``. An event with no new
 it keeps its recorded spacing from the previous one (audio streamed in real time stays in real
 time), pauses longer than ``IDLE_KEEP_S`` cut. When the re-run never reaches the counts (a fix
 changed what the server says), that event and every later one go at the recorded spacing.
+
+The server names items, responses and calls anew in every session, so a client event that names
+one of the original's (a truncate, a function_call_output, a cancel by id) is rewritten to name the
+re-run's counterpart: the one the re-run's server created at the same place (``rewrite``).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from __future__ import annotations
 import asyncio
 import bisect
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from rtinspect.tap import Tapped
 
@@ -30,6 +35,43 @@ LAG_CAP_S = 0.2  # after the awaited server event: the app's reaction time, capp
 DIVERGED_S = 2.0  # counts not reached this long after the recorded spacing: the re-run took another path
 IDLE_KEEP_S = 1.0  # a longer pause in which neither side sent anything is cut to this
 SKIPPED = frozenset({"error", "rate_limits.updated"})
+
+
+ID_FIELDS = ("item_id", "previous_item_id", "response_id", "call_id")
+
+
+def server_ids(rec: Tapped) -> Iterator[tuple[str, str]]:
+    """``(kind, id)`` of the items, responses and calls a server event introduces."""
+    if rec.dir != "server":
+        return
+    ev = rec.event
+    if rec.type == "response.created":
+        resp = ev.get("response")
+        if isinstance(resp, dict) and isinstance(resp.get("id"), str):
+            yield "response", resp["id"]
+    elif rec.type in ("conversation.item.added", "conversation.item.created", "conversation.item.done"):
+        item = ev.get("item")
+        if isinstance(item, dict):
+            if isinstance(item.get("id"), str):
+                yield "item", item["id"]
+            if isinstance(item.get("call_id"), str):
+                yield "call", item["call_id"]
+    elif rec.type == "input_audio_buffer.committed" and isinstance(ev.get("item_id"), str):
+        yield "item", ev["item_id"]
+
+
+class _Ids:
+    """Ids per kind in the order a session's server introduced them."""
+
+    def __init__(self) -> None:
+        self.order: dict[str, list[str]] = {"item": [], "response": [], "call": []}
+        self.known: dict[str, tuple[str, int]] = {}  # id -> (kind, ordinal)
+
+    def add(self, rec: Tapped) -> None:
+        for kind, value in server_ids(rec):
+            if value not in self.known:
+                self.known[value] = (kind, len(self.order[kind]))
+                self.order[kind].append(value)
 
 
 def milestone(rec: Tapped) -> str | None:
@@ -54,6 +96,7 @@ class Timeline:
         """``records``: the original log (times and types only); ``base``: the time the plan's
         send times count from (the connection's opening)."""
         self.steps: list[_Step] = []
+        self.ids = _Ids()
         seen: Counter[str] = Counter()
         fresh = False
         last_any: float | None = None
@@ -67,6 +110,7 @@ class Timeline:
                 self.steps.append(_Step(rec.t - base, rec.t - cut, needs, rec.t - last_milestone))
                 fresh = False
             else:
+                self.ids.add(rec)
                 kind = milestone(rec)
                 if kind is not None:
                     seen[kind] += 1
@@ -87,9 +131,11 @@ class CausalPacing:
         self._changed = asyncio.Event()
         self._anchor: tuple[float, float] | None = None  # (loop time, step.at) of the last event held
         self.diverged = False
+        self.ids = _Ids()  # the re-run's
 
     def __call__(self, rec: Tapped) -> None:
-        """Sink: count the re-run's milestones as they arrive."""
+        """Sink: count the re-run's milestones (and note its ids) as they arrive."""
+        self.ids.add(rec)
         kind = milestone(rec)
         if kind is not None:
             self.seen[kind] += 1
@@ -129,3 +175,22 @@ class CausalPacing:
                 self._anchor = (loop.time(), step.at)
                 return
         await asyncio.sleep(max(0.0, spaced - loop.time()))
+
+    def rewrite(self, event: dict[str, Any]) -> dict[str, Any]:
+        """``event`` naming the re-run's items, responses and calls where it named the original's
+        (the same kind at the same ordinal); unchanged when it names none (most events)."""
+        original = self.timeline.ids.known
+        changed: dict[str, Any] = {}
+        for key in ID_FIELDS:
+            value = event.get(key)
+            if isinstance(value, str) and value in original:
+                changed[key] = self._counterpart(value)
+        item = event.get("item")
+        if isinstance(item, dict) and isinstance(item.get("call_id"), str) and item["call_id"] in original:
+            changed["item"] = {**item, "call_id": self._counterpart(item["call_id"])}
+        return {**event, **changed} if changed else event
+
+    def _counterpart(self, value: str) -> str:
+        kind, ordinal = self.timeline.ids.known[value]
+        mine = self.ids.order[kind]
+        return mine[ordinal] if ordinal < len(mine) else value

@@ -89,6 +89,7 @@ async def run_replay(
         for t, event in plan.sends:
             if pacing is not None:
                 await pacing.wait(t)
+                event = pacing.rewrite(event)
             elif speed is not None:
                 delay = start + t / speed - loop.time()
                 if delay > 0:
