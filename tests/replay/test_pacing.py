@@ -16,7 +16,9 @@ def _original() -> list[Tapped]:
         Tapped(0.50, "server", {"type": "response.created", "response": {"id": "resp_A"}}),
         Tapped(0.51, "server", {"type": "conversation.item.added", "item": {"id": "item_A"}}),
         Tapped(9.00, "server", {"type": "response.done", "response": {"id": "resp_A"}}),
-        Tapped(9.05, "client", {"type": "conversation.item.truncate", "item_id": "item_A", "audio_end_ms": 5}),
+        Tapped(
+            9.05, "client", {"type": "conversation.item.truncate", "item_id": "item_A", "audio_end_ms": 5}
+        ),
     ]
 
 
