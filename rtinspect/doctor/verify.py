@@ -31,7 +31,6 @@ from rtinspect.doctor.fixes import without
 from rtinspect.exchange.logio import SessionLog
 from rtinspect.replay.pacing import CausalPacing, Timeline
 from rtinspect.replay.plan import ReplayPlan, plan_from_log
-from rtinspect.session.state import SessionState
 from rtinspect.tap import Tapped
 
 _SAME_AUDIO = "a re-run can only re-send the same audio, so it proves nothing either way"
@@ -246,28 +245,23 @@ def _truncate_after_barge_in(
     """The doctor's fix for a barge-in: a ``conversation.item.truncate`` of the cut reply, sent with
     the first client event after the interruption (the re-run's pacing holds it until the re-run's
     response is cut too, and names the re-run's item). The played milliseconds are the app's to
-    know: the re-run truncates at the audio the server had sent by the cut."""
+    know; the re-run truncates at 0, which is within any reply however much of it was sent."""
     cut = finding.events[0] if finding.events else None
     nxt = next((p for p in sorted(index) if cut is not None and p > cut), None)
     if nxt is None:
         raise _NotVerifiable(
             "no client event follows the interruption, so a re-run has no moment to truncate at"
         )
-    item_id = finding.key
-    state = SessionState(dialect=plan.dialect)
-    for rec in records[:cut]:
-        state.apply(rec)
-    item = state.items.get(item_id)
-    delivered = float(item.audio_ms or 0) if item is not None else 0.0
     truncate = {
         "type": "conversation.item.truncate",
-        "item_id": item_id,
+        "item_id": finding.key,
         "content_index": 0,
-        "audio_end_ms": int(delivered),
+        "audio_end_ms": 0,
     }
     return (
         edited(before={index[nxt]: [truncate]}),
-        f"a conversation.item.truncate of the cut reply at {int(delivered)} ms, before the event at #{nxt}",
+        "a conversation.item.truncate of the cut reply, before the event at "
+        f"#{nxt}, at 0 ms: a re-run has no player, and its reply is cut wherever its server cut it",
     )
 
 
