@@ -12,13 +12,14 @@ import binascii
 import statistics
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
 import numpy as np
 
 from rtinspect.doctor import audio_analysis as aa
-from rtinspect.doctor.finding import Finding, pretty_events
+from rtinspect.doctor.finding import SEVERITY_ORDER, Finding, pretty_events
 from rtinspect.doctor.rule import Rule, Scope
 from rtinspect.tap import META_AUDIO_SOURCE_STARTED, AudioRun, Tapped
 
@@ -565,5 +566,43 @@ class AudioContentRule(Rule):
             )
         ]
 
+
+# Where each piece of rate evidence comes from, strongest first (the key its finding carries).
+RATE_EVIDENCE = {
+    "source": "what rtinspect streamed",
+    "clock": "timing",
+    "audio": "the audio itself",
+}
+
+
+def merge_rate(pieces: list[Finding]) -> Finding:
+    """One cause, one finding: the rate evidence of the clock, the audio and rtinspect's own record
+    merged into one ``audio-rate-mismatch`` (key ""). The strongest piece (by severity, then by
+    how direct it is) gives the title and the fix; the explanation names each piece."""
+    rank = list(RATE_EVIDENCE)
+
+    def strength(f: Finding) -> tuple[int, int]:
+        return (SEVERITY_ORDER.get(f.severity, 9), rank.index(f.key) if f.key in rank else len(rank))
+
+    ordered = sorted(pieces, key=strength)
+    top = ordered[0]
+    if len(ordered) == 1:
+        return replace(top, key="")
+    evidence = "\n".join(f"- {RATE_EVIDENCE.get(f.key, f.key or 'other')}: {f.explanation}" for f in ordered)
+    return Finding(
+        top.severity,
+        top.code,
+        f"{top.title} ({len(ordered)} pieces of evidence)",
+        f"One cause, {len(ordered)} independent pieces of evidence:\n{evidence}",
+        tuple(sorted({p for f in ordered for p in f.events})),
+        top.fix,
+        key="",
+        resolved_by=None if any(f.is_open for f in ordered) else top.resolved_by,
+        resolution=None if any(f.is_open for f in ordered) else top.resolution,
+    )
+
+
+# code -> how several findings of that code (one per key) become one (see ``engine.Doctor``)
+MERGED = {"audio-rate-mismatch": merge_rate}
 
 RULES: list[type[Rule]] = [WallClockRateRule, AudioContentRule]

@@ -44,6 +44,8 @@ RULE_CLASSES: tuple[type[Rule], ...] = (
     *info_rules.RULES,
     *connection_rules.RULES,
 )
+# One cause seen several ways (the rate by the clock and by the audio): one finding, merged.
+MERGED: dict[str, Callable[[list[Finding]], Finding]] = {**audio_rules.MERGED}
 _NO_HANDLERS: list[Handler] = []
 _RULE_ERRORS = (AttributeError, TypeError, ValueError, KeyError, IndexError)
 
@@ -79,6 +81,7 @@ class Doctor:
         self._every = every
         self._run_plans: dict[str, tuple[list[Any], list[Handler], list[Handler]]] = {}
         self._found: dict[tuple[str, str], Finding] = {}
+        self._pieces: dict[str, dict[str, Finding]] = {}  # code -> key -> piece, for MERGED codes
         self._pos = 0
         self.changed: set[str] = set()  # areas of the state the last event changed
         self._finished = False
@@ -240,6 +243,11 @@ class Doctor:
                 explanation=redact_text(f.explanation),
                 fix=redact_text(f.fix) if f.fix else f.fix,
             )
+            merge = MERGED.get(f.code)
+            if merge is not None:
+                pieces = self._pieces.setdefault(f.code, {})
+                pieces[f.key] = f
+                f = merge(list(pieces.values()))
             old = self._found.get(f.ident)
             if old == f:
                 continue

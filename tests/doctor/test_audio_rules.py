@@ -172,3 +172,39 @@ def test_stereo_streamed_in_real_time_grows_twice_as_fast() -> None:
     s.append(lr, rate=48000)  # 24 kHz stereo = 48k samples per second of real time, declared mono 24 kHz
     f = s.find("audio-rate-mismatch")
     assert "stereo" in f.explanation
+
+
+def test_one_cause_one_rate_finding_with_each_piece_of_evidence() -> None:
+    """ga-rate-16000: the clock (error) and the audio itself (warning) both say 16 kHz: one finding,
+    the strongest severity, the explanation naming both, the events of both."""
+    from rtinspect.doctor import diagnose
+    from rtinspect.exchange.logio import read_log
+
+    log = read_log(WAVS / "ga-rate-16000.jsonl")
+    rate = [f for f in diagnose(log.records, "ga") if f.code == "audio-rate-mismatch"]
+    assert len(rate) == 1
+    (f,) = rate
+    assert f.severity == "error" and f.key == ""
+    assert "- timing:" in f.explanation and "- the audio itself:" in f.explanation
+    assert "0.67x" in f.explanation and "pitch" in f.explanation
+    assert "24000" in (f.fix or "")
+
+
+def test_merged_rate_evidence_takes_the_strongest_piece() -> None:
+    from rtinspect.doctor.audio_rules import merge_rate
+    from rtinspect.doctor.finding import Finding
+
+    audio = Finding(
+        "warning", "audio-rate-mismatch", "sounds sped up", "pitch", (7,), "fix-audio", key="audio"
+    )
+    clock = Finding("error", "audio-rate-mismatch", "by the clock", "0.67x", (3, 9), "fix-clock", key="clock")
+    source = Finding(
+        "error", "audio-rate-mismatch", "streamed at 16 kHz", "meta", (1,), "fix-source", key="source"
+    )
+    one = merge_rate([audio])
+    assert (one.severity, one.title, one.key) == ("warning", "sounds sped up", "")
+    two = merge_rate([audio, clock])
+    assert (two.severity, two.fix, two.events) == ("error", "fix-clock", (3, 7, 9))
+    assert two.explanation.index("timing") < two.explanation.index("the audio itself")
+    three = merge_rate([clock, audio, source])
+    assert three.fix == "fix-source" and "3 pieces of evidence" in three.title
