@@ -13,9 +13,9 @@ from typing import Any
 
 from rtinspect.doctor.finding import pretty
 from rtinspect.protocol import Dialect
-from rtinspect.protocol.dialect import set_path
+from rtinspect.protocol.dialect import convert_session, set_path
 from rtinspect.protocol.names import closest_name
-from rtinspect.protocol.session import BETA_KEY_TO_GA_PATH, AudioFormat, get_setting
+from rtinspect.protocol.session import BETA_KEY_TO_GA_PATH, get_setting
 
 GA_TRANSCRIBE_MODEL = "gpt-4o-mini-transcribe"  # what a fix suggests (any listed model works)
 BETA_TRANSCRIBE_MODEL = "whisper-1"
@@ -113,54 +113,49 @@ def did_you_mean(name: str, known: frozenset[str]) -> str | None:
     return closest_name(name, known, cutoff=0.75)
 
 
-def _clean_transcription(value: Any) -> Any:
+def _clean_transcription(value: Any, default_model: str) -> Any:
     if not isinstance(value, dict):
         return value
     clean = {k: v for k, v in value.items() if k in TRANSCRIPTION_KEYS}
     if not clean.get("model"):
-        clean = {"model": GA_TRANSCRIBE_MODEL, **clean}
+        clean = {"model": default_model, **clean}
     return clean
 
 
-def _ga_modalities(value: Any) -> Any:
-    if isinstance(value, list) and "audio" in value:
-        return ["audio"]
-    return value
+def _known_only(src: dict[str, Any], top: frozenset[str]) -> dict[str, Any]:
+    """``src``'s fields the dialect knows; an unknown one renamed to its close match (a typo) when
+    that field is not set too, else dropped: the server refuses the whole update for one of them."""
+    out: dict[str, Any] = {}
+    for key, value in src.items():
+        if key in top:
+            out[key] = value
+        else:
+            guess = did_you_mean(key, top)
+            if guess and guess not in src:
+                out[guess] = value
+    return out
 
 
 def to_ga(session: dict[str, Any]) -> dict[str, Any]:
-    """The same session in GA shape: beta fields moved, unknown fields dropped, ``rate`` 24000."""
-    src = copy.deepcopy(session)
-    out: dict[str, Any] = {
-        "type": src.pop("type", "realtime")
-        if src.get("type") in ("realtime", "transcription")
-        else "realtime"
-    }
-    src.pop("type", None)
-    for key, value in src.items():
-        if key in BETA_TO_GA_PATH and key not in GA_TOP:
-            if key == "input_audio_format" or key == "output_audio_format":
-                value = AudioFormat.from_wire(str(value)).to_ga()
-            elif key == "modalities":
-                value = _ga_modalities(value)
-            set_path(out, BETA_TO_GA_PATH[key], value)
-        elif key == "audio" and isinstance(value, dict):
-            for side, known in GA_AUDIO.items():
-                part = value.get(side)
-                if isinstance(part, dict):
-                    for sub, v in part.items():
-                        if sub in known:
-                            set_path(out, ("audio", side, sub), v)
-        elif key in GA_TOP:
-            out[key] = value
-        else:
-            guess = did_you_mean(key, GA_TOP)
-            if guess and guess not in src:
-                out[guess] = value
+    """The same session in GA shape, corrected: the translation is the protocol's
+    (``protocol.dialect.convert_session``); then unknown fields dropped (or renamed when there is a
+    close match), transcription and turn detection keep only their fields, ``rate`` 24000."""
+    src, _ = convert_session(session, Dialect.GA)
+    kind = src.get("type")
+    out: dict[str, Any] = {"type": kind if kind in ("realtime", "transcription") else "realtime"}
+    audio = src.pop("audio", None)
+    out.update(_known_only({k: v for k, v in src.items() if k != "type"}, GA_TOP - {"audio", "type"}))
+    if isinstance(audio, dict):
+        for side, known in GA_AUDIO.items():
+            part = audio.get(side)
+            if isinstance(part, dict):
+                for sub, v in part.items():
+                    if sub in known:
+                        set_path(out, ("audio", side, sub), v)
     inp = dig(out, "audio", "input", default=None)
     if isinstance(inp, dict):
         if "transcription" in inp:
-            inp["transcription"] = _clean_transcription(inp["transcription"])
+            inp["transcription"] = _clean_transcription(inp["transcription"], GA_TRANSCRIBE_MODEL)
         fmt = inp.get("format")
         if isinstance(fmt, dict) and fmt.get("type", "audio/pcm") == "audio/pcm":
             fmt["type"] = "audio/pcm"
@@ -175,40 +170,14 @@ def to_ga(session: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_beta(session: dict[str, Any]) -> dict[str, Any]:
-    """The same session in the retired beta shape (for old code still pointed at ``legacy_beta``)."""
-    src = copy.deepcopy(session)
-    src.pop("type", None)
-    out: dict[str, Any] = {}
-    audio = src.pop("audio", None)
-    if isinstance(audio, dict):
-        for side in ("input", "output"):
-            part = audio.get(side)
-            if isinstance(part, dict):
-                for sub, v in part.items():
-                    beta = GA_PATH_TO_BETA.get(("audio", side, sub))
-                    if beta:
-                        out[beta] = (
-                            AudioFormat.from_wire(v).to_beta()
-                            if sub == "format" and isinstance(v, dict)
-                            else v
-                        )
-    for key, value in src.items():
-        beta = GA_PATH_TO_BETA.get((key,))
-        if beta:
-            out[beta] = ["text", "audio"] if beta == "modalities" and value == ["audio"] else value
-        elif key in BETA_TOP:
-            out[key] = value
-        else:
-            guess = did_you_mean(key, BETA_TOP)
-            if guess and guess not in src:
-                out[guess] = value
-    if isinstance(out.get("input_audio_transcription"), dict):
-        clean = {
-            k: v for k, v in out["input_audio_transcription"].items() if k in ("model", "language", "prompt")
-        }
-        out["input_audio_transcription"] = (
-            {"model": BETA_TRANSCRIBE_MODEL, **clean} if not clean.get("model") else clean
-        )
+    """The same session in the retired beta shape (for old code still pointed at ``legacy_beta``):
+    the protocol's translation, then unknown fields dropped or renamed as in ``to_ga``."""
+    src, _ = convert_session(session, Dialect.BETA)
+    out = _known_only(src, BETA_TOP)
+    tr = out.get("input_audio_transcription")
+    if isinstance(tr, dict):
+        clean = {k: v for k, v in tr.items() if k in ("model", "language", "prompt")}
+        out["input_audio_transcription"] = _clean_transcription(clean, BETA_TRANSCRIBE_MODEL)
     if isinstance(out.get("turn_detection"), dict):
         out["turn_detection"] = {k: v for k, v in out["turn_detection"].items() if k in TURN_KEYS}
     return out
