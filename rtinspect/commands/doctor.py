@@ -38,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="re-run each log's client events against the embedded server with each finding's fix applied, "
         "and say whether the finding cleared",
     )
+    parser.add_argument(
+        "--script",
+        metavar="FILE",
+        help="with --verify: the embedded server plays this script (YAML/JSON, as rtinspect serve --script) in "
+        "every re-run, standing in for what the model did by itself (a tool loop, a preamble)",
+    )
 
 
 def _expand(paths: list[str]) -> list[Path]:
@@ -66,7 +72,7 @@ def _epoch(header: dict[str, Any]) -> float | None:
         return None
 
 
-def verify_results(results: list[dict[str, Any]], jobs: int) -> None:
+def verify_results(results: list[dict[str, Any]], jobs: int, script: str | None = None) -> None:
     """Add each finding's ``verified`` verdict (``rtinspect.doctor.verify``) to the diagnosed logs:
     all their re-runs at once, ``jobs`` sessions at a time on one embedded server."""
     from rtinspect.doctor import Finding
@@ -87,7 +93,9 @@ def verify_results(results: list[dict[str, Any]], jobs: int) -> None:
             for f in result["findings"]
         ]
         items.append((read_log(result["path"]), findings))
-    for result, (log, findings), verdicts in zip(usable, items, verify_many(items, jobs), strict=True):
+    for result, (log, findings), verdicts in zip(
+        usable, items, verify_many(items, jobs, script=script), strict=True
+    ):
         for f, raw in zip(findings, result["findings"], strict=True):
             if f.ident in verdicts:
                 raw["verified"] = verdicts[f.ident].to_json()
@@ -180,8 +188,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--jobs must be 0 (one per core) or more")
     paths = _expand(args.logs)
     results = _run_all(paths, args.jobs)
+    if args.script and not args.verify:
+        raise UserError("--script goes with --verify (the re-runs' embedded server plays it)")
     if args.verify:
-        verify_results(results, args.jobs)
+        verify_results(results, args.jobs, args.script)
     if args.no_info:
         for r in results:
             r["findings"] = [f for f in r.get("findings", []) if f["severity"] != "info"]

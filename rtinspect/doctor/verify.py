@@ -66,6 +66,11 @@ AUDIO_CODES: dict[str, str] = {
 }
 # Findings about the account, the network or the server's side: the embedded server takes any key,
 # has no quota, and a loopback connection does not drop.
+# Findings about how the app reads what the server sends: the events it sends do not change.
+READING_CODES: dict[str, str] = {
+    "multiple-assistant-messages": "about how your app reads a response (every output item, not the first): "
+    "the events it sends are the same either way, so a re-run of them proves nothing",
+}
 _ACCOUNT = "about your account: the embedded server takes any key and has no quota or rate limit"
 _NETWORK = "about the network and the connection's life: a re-run over loopback cannot show it either way"
 _SERVER = "a failure on the server's side: the embedded server does not fail the same way, so a re-run proves nothing"
@@ -84,8 +89,21 @@ OUTSIDE_CODES: dict[str, str] = {
     "transcription-failed": _SERVER,
     "malformed-events": "about the recording itself (events the doctor could not read), not a fix to try",
 }
+# The embedded server does not do what a model does by itself (loop on a tool, speak a preamble):
+# when the control cannot show such a finding, the verdict says how to re-run it.
+_SCRIPTED = (
+    ": the {what} is the model's own behaviour, which the embedded server does not have unscripted; "
+    "re-run with --script FILE and a rule that does it (the syntax of rtinspect serve --script)"
+)
+MODEL_HINTS: dict[str, str] = {
+    "tool-call-loop": _SCRIPTED.format(what="loop"),
+    "response-already-active": "; if the active response was a model's preamble, "
+    + _SCRIPTED.format(what="preamble").lstrip(": "),
+}
 # What a cleared verdict does not prove, where a re-run stands in for part of the app.
 CAVEATS: dict[str, str] = {
+    "tool-call-loop": ". It proves that asking for the next response without tools ends the loop; it cannot "
+    "prove why your model called again (check that each output carries its call's call_id)",
     "barge-in-without-truncate": ". It proves the server takes the truncate of the cut reply (the "
     "conversation then keeps only that much of it); it cannot prove your player stopped there: "
     "audio_end_ms must be what was actually played",
@@ -171,6 +189,8 @@ def patch(plan: ReplayPlan, records: Any, finding: Finding) -> tuple[ReplayPlan,
         raise _NotVerifiable(AUDIO_CODES[code])
     if code in OUTSIDE_CODES:
         raise _NotVerifiable(OUTSIDE_CODES[code])
+    if code in READING_CODES:
+        raise _NotVerifiable(READING_CODES[code])
     index: dict[int, int] = {}  # log position of a client event -> its index in plan.sends
     updates: list[int] = []  # log positions of the client's session updates
     for pos, rec in enumerate(records):
@@ -220,6 +240,8 @@ def patch(plan: ReplayPlan, records: Any, finding: Finding) -> tuple[ReplayPlan,
         if code == "beta-interface-retired":  # the fix is GA: connect as GA
             return replace(fixed, dialect="ga", headers={}), change + ", connected without the beta header"
         return fixed, change
+    if code == "tool-call-loop":
+        return _stop_the_loop(plan, records, finding, index, edited)
     if code == "barge-in-without-truncate":
         return _truncate_after_barge_in(plan, records, finding, index, edited)
     if code == "transcription-model-as-session-model":
@@ -236,6 +258,40 @@ def patch(plan: ReplayPlan, records: Any, finding: Finding) -> tuple[ReplayPlan,
     raise _NotVerifiable(
         "this fix depends on your app (a tool's result, ids of the original session, what was played): "
         "no automatic re-run"
+    )
+
+
+def _stop_the_loop(
+    plan: ReplayPlan, records: Any, finding: Finding, index: dict[int, int], edited: Any
+) -> tuple[ReplayPlan, str]:
+    """The doctor's fix for a tool loop: the result goes back once more, and the response after it
+    is asked for without tools (``tool_choice: "none"``); the client's later re-asks of the loop are
+    not sent (an app with the fix does not make them)."""
+    if len(finding.events) < 2:
+        raise _NotVerifiable("the loop's calls are not among the events")
+    second = finding.events[1]
+    later = [p for p in sorted(index) if p > second]
+    ask = next((p for p in later if records[p].type == "response.create"), None)
+    if ask is None:
+        raise _NotVerifiable("no response.create follows the repeated call")
+    event = records[ask].event
+    params = event.get("response") if isinstance(event.get("response"), dict) else {}
+    replaced: dict[int, dict[str, Any] | None] = {
+        index[ask]: {**event, "response": {**params, "tool_choice": "none"}}
+    }
+    dropped = 0
+    for p in later:
+        if p <= ask:
+            continue
+        ev = records[p].event
+        item = ev.get("item") if isinstance(ev.get("item"), dict) else {}
+        if ev.get("type") == "response.create" or item.get("type") == "function_call_output":
+            replaced[index[p]] = None
+            dropped += 1
+    return (
+        edited(replaced=replaced),
+        f'tool_choice "none" on the response.create at #{ask} (after the first repeated call), '
+        f"and the loop's {dropped} later re-asks not sent",
     )
 
 
@@ -383,9 +439,10 @@ class _Servers:
     """The embedded servers the re-runs share (GA, and the legacy beta one on demand) with one
     recognizer, so a whole ``--verify`` starts it once, not once per re-run."""
 
-    def __init__(self) -> None:
+    def __init__(self, script: Any = None) -> None:
         from rtinspect.server.transcribe import make_transcriber
 
+        self.script = script  # what stands in for the model's behaviour (``serve --script``), if given
         self.pool = make_transcriber("pocketsphinx")
         prepare = getattr(self.pool, "prepare", None)
         if callable(prepare):  # load the model while the first re-runs stream their audio
@@ -400,7 +457,9 @@ class _Servers:
         async with self._lock:
             server = self._servers.get(legacy)
             if server is None:
-                server = EmbeddedServer(port=0, legacy_beta=legacy, transcriber=self.transcriber)
+                server = EmbeddedServer(
+                    port=0, legacy_beta=legacy, transcriber=self.transcriber, script=self.script
+                )
                 await server.start()
                 self._servers[legacy] = server
         return str(server.url)
@@ -487,7 +546,8 @@ async def _verify_log(job: _Log, servers: _Servers, gate: asyncio.Semaphore) -> 
             job.verdicts[ident] = Verified(
                 "not-verifiable",
                 f"re-sending the same {n} client events ({how}) WITHOUT the fix does not show {code} either "
-                "(it depends on the original timing, audio or server), so its absence after the fix proves nothing",
+                "(it depends on the original timing, audio or server), so its absence after the fix proves nothing"
+                + MODEL_HINTS.get(code, ""),
             )
         else:
             job.verdicts[ident] = Verified(
@@ -498,8 +558,8 @@ async def _verify_log(job: _Log, servers: _Servers, gate: asyncio.Semaphore) -> 
             )
 
 
-async def _verify_all(jobs: list[_Log], concurrency: int) -> None:
-    servers = _Servers()
+async def _verify_all(jobs: list[_Log], concurrency: int, script: Any) -> None:
+    servers = _Servers(script)
     gate = asyncio.Semaphore(max(1, concurrency))
     try:
         await asyncio.gather(*(_verify_log(job, servers, gate) for job in jobs))
@@ -508,7 +568,11 @@ async def _verify_all(jobs: list[_Log], concurrency: int) -> None:
 
 
 def verify_many(
-    items: list[tuple[SessionLog, list[Finding]]], jobs: int = 0, *, causal: bool = True
+    items: list[tuple[SessionLog, list[Finding]]],
+    jobs: int = 0,
+    *,
+    causal: bool = True,
+    script: Any = None,
 ) -> list[dict[tuple[str, str], Verified]]:
     """The verdict for each open, non-info finding of each log, by ``Finding.ident``.
 
@@ -518,14 +582,21 @@ def verify_many(
     could land before what they answered (measured on recordings/: at 2x and 4x the recorded pace,
     or all at once, a voice change or a cancel lands elsewhere and the control no longer shows its
     finding); ``causal=False`` sends them as fast as possible. ``jobs`` re-runs go at once, as
-    sessions of one shared embedded server (0: ``default_jobs()``)."""
+    sessions of one shared embedded server (0: ``default_jobs()``). ``script`` (a path or a
+    ``server.script.Script``, as ``serve --script``) stands in for the model's behaviour in every
+    re-run: a tool loop or a preamble is the model's doing, which the embedded server does not do
+    unscripted."""
+    if isinstance(script, str | os.PathLike):  # a bad script: one clear line before any re-run
+        from rtinspect.server import script as server_script
+
+        script = server_script.load(script)
     work = []
     for log, findings in items:
         plan = plan_from_log(log)
         timeline = Timeline(log.records, getattr(plan.sends, "base", 0.0)) if causal else None
         work.append(_Log(log, findings, plan, _legacy(plan, log.records), timeline))
     if any(f.severity != "info" and f.is_open for job in work for f in job.findings):
-        asyncio.run(_verify_all(work, jobs or default_jobs()))
+        asyncio.run(_verify_all(work, jobs or default_jobs(), script))
     return [job.verdicts for job in work]
 
 

@@ -32,7 +32,7 @@ from typing import Any
 from rtinspect.tap import Tapped
 
 LAG_CAP_S = 0.2  # after the awaited server event: the app's reaction time, capped
-DIVERGED_S = 2.0  # counts not reached this long after the recorded spacing: the re-run took another path
+DIVERGED_S = 10.0  # counts not reached this long after the recorded spacing: the re-run took another path (paid once)
 IDLE_KEEP_S = 1.0  # a longer pause in which neither side sent anything is cut to this
 SKIPPED = frozenset({"error", "rate_limits.updated"})
 

@@ -147,7 +147,8 @@ async def plan(conn: Connection, last_user: dict[str, Any] | None, params: dict[
     tools = params.get("tools", conn.session.get("tools"))
     if rule is not None and rule.error is not None:
         result.error = rule.error
-    elif rule is not None and rule.call is not None:
+    elif rule is not None and rule.call is not None and params.get("tool_choice") != "none":
+        # a model asked for no tools calls none, whatever it did before (how a client ends a tool loop)
         result.call = ToolCall(rule.call, _rule_arguments(rule, tools, turn.words or ""))
     elif rule is not None and rule.say is not None:
         result.text = rule.say

@@ -40,7 +40,8 @@ async def test_an_event_waits_for_what_it_answered_not_for_the_recorded_clock() 
     assert event["item_id"] == "item_B"
 
 
-async def test_a_rerun_that_takes_another_path_falls_back_to_the_recorded_spacing() -> None:
+async def test_a_rerun_that_takes_another_path_falls_back_to_the_recorded_spacing(monkeypatch) -> None:
+    monkeypatch.setattr("rtinspect.replay.pacing.DIVERGED_S", 0.3)
     original = [
         Tapped(0.0, "client", {"type": "session.update", "session": {}}),
         Tapped(0.1, "server", {"type": "session.updated", "session": {}}),
