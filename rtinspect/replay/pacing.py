@@ -12,8 +12,9 @@ but deltas, errors and ``rate_limits.updated``, which a fix may remove or which 
 before it. ``CausalPacing.wait`` (over a ``Timeline`` of the log) holds an event until the re-run has seen as many, then keeps the
 recorded lag after the last of them, at most ``LAG_CAP_S``. An event with no new milestone before
 it keeps its recorded spacing from the previous one (audio streamed in real time stays in real
-time), pauses longer than ``IDLE_KEEP_S`` cut. When the re-run never reaches the counts (a fix
-changed what the server says), that event and every later one go at the recorded spacing.
+time), pauses longer than ``IDLE_KEEP_S`` cut. When the re-run does not reach the counts
+(a fix changed what the server says) and its server is idle (no response in progress), that event
+and every later one go at the recorded spacing.
 
 The server names items, responses and calls anew in every session, so a client event that names
 one of the original's (a truncate, a function_call_output, a cancel by id) is rewritten to name the
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,7 +34,8 @@ from typing import Any
 from rtinspect.tap import Tapped
 
 LAG_CAP_S = 0.2  # after the awaited server event: the app's reaction time, capped
-DIVERGED_S = 10.0  # counts not reached this long after the recorded spacing: the re-run took another path (paid once)
+DIVERGED_S = 2.0  # counts not reached this long after the recorded spacing, the server idle: another path
+BUSY_MAX_S = 30.0  # ...or this much longer while a response is still in progress (the words' longest wait)
 IDLE_KEEP_S = 1.0  # a longer pause in which neither side sent anything is cut to this
 SKIPPED = frozenset({"error", "rate_limits.updated"})
 
@@ -147,6 +150,12 @@ class CausalPacing:
         i = bisect.bisect_right(self._times, t + 1e-9) - 1
         return self.steps[i] if i >= 0 else None
 
+    @property
+    def _busy(self) -> bool:
+        """A response is in progress in the re-run (it may be waiting for words a slow recognizer
+        has not given yet): what the event waits for may still come."""
+        return self.seen["response.created"] > self.seen["response.done"]
+
     def _reached(self, needs: tuple[tuple[str, int], ...]) -> bool:
         return all(self.seen[kind] >= n for kind, n in needs)
 
@@ -163,13 +172,15 @@ class CausalPacing:
         spaced = self._anchor[0] + max(0.0, step.at - self._anchor[1])
         if step.needs and not self.diverged:
             give_up = max(spaced, loop.time()) + DIVERGED_S
+            cap = give_up + BUSY_MAX_S
             while not self._reached(step.needs):
                 self._changed.clear()
-                try:
-                    await asyncio.wait_for(self._changed.wait(), give_up - loop.time())
-                except TimeoutError:
+                now = loop.time()
+                if now >= cap or (now >= give_up and not self._busy):
                     self.diverged = True  # a fix changed what the server says: recorded spacing from here
                     break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), give_up - now if now < give_up else 0.25)
             if not self.diverged:
                 await asyncio.sleep(min(step.lag, LAG_CAP_S))
                 self._anchor = (loop.time(), step.at)
