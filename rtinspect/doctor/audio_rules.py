@@ -149,12 +149,18 @@ class AudioContentRule(Rule):
         "input_audio_buffer.speech_stopped": "on_stopped",
         META_AUDIO_SOURCE_STARTED: "on_source",
     }
-    # Speech read 1.5x too fast (16 kHz samples declared 24 kHz): pitch and the whole spectrum move
-    # up together. A man's voice (pitch ~85-125 Hz, spectral centroid ~0.7-0.9 kHz) then shows a
-    # pitch of 130-190 Hz AND a centroid above 1.15 kHz; a natural voice with that pitch is not that
-    # bright. (A sped-up higher voice goes past 320 Hz, where the pitch check below takes it.)
-    FAST_PITCH_HZ = (130.0, 190.0)
-    FAST_CENTROID_HZ = 1150.0
+    # Speech read 1.5x too fast (16 kHz samples declared 24 kHz): pitch, formants, the whole
+    # spectrum and the speaking rate all move up 1.5x. Pitch alone cannot tell (a woman's natural
+    # 220 Hz is a man's 147 Hz sped up), but where a voice's energy sits hardly follows its pitch:
+    # across espeak-ng voices (9 voices, pitch -p 0-99, 150-200 wpm, tests/doctor/test_rate_voices.py)
+    # the spectral centroid at the right rate is 556-1074 Hz whatever the pitch (f0 67-453 Hz), and
+    # 820-1533 Hz read 1.5x too fast. So the centroid decides, the pitch raises the bar for a high
+    # voice (a child's formants are higher too), and the speaking rate is reported beside them.
+    FAST_CENTROID_HZ = 1100.0
+    HIGH_VOICE_HZ = 250.0  # from this pitch on, a natural voice may be brighter:
+    HIGH_VOICE_CENTROID_HZ = 1250.0
+    SLOW_CENTROID_HZ = 500.0  # under every natural voice's: audio read too slow (44.1 kHz as 24 kHz)
+    NATURAL_CENTROID_HZ = 850.0  # a voice at its true rate (what the true rate is guessed back to)
     RUNS = {"input_audio_buffer.append": "on_append_run"}
 
     def __init__(self) -> None:
@@ -437,7 +443,7 @@ class AudioContentRule(Rule):
         fast = self._sped_up(x, rate, f0, events, scope)
         if fast is not None:
             out.append(fast)
-        elif f0 is not None and (f0 > 320 or f0 < 70):
+        elif f0 is not None and (f0 > 320 or f0 < 70) and self._spectrum_agrees(x, rate, f0):
             # A typical voice is ~120 Hz: scale the declared rate by how far off the pitch is.
             guess = aa.nearest_rate(rate * 120.0 / f0, 0.3) or (8000 if f0 > 320 else 48000)
             band = aa.rolloff_hz(x, rate)
@@ -455,29 +461,50 @@ class AudioContentRule(Rule):
             )
         return out
 
+    def _spectrum_agrees(self, x: Any, rate: int, f0: float) -> bool:
+        """A pitch out of the voice's range is a rate problem only when the spectrum moved with it:
+        a deep voice is under 70 Hz too, and a pitch tracker can lock on a harmonic (an espeak-ng
+        voice at -p 0 read as 381 Hz), but neither moves where the voice's energy sits, and a
+        harmonic has the true fundamental's energy under it."""
+        centroid = aa.centroid_hz(x, rate)
+        if f0 < 320:
+            return centroid < self.SLOW_CENTROID_HZ
+        # a real fundamental has (almost) nothing under it; a harmonic taken for one has the voice's own
+        return centroid >= self.FAST_CENTROID_HZ or aa.energy_below(x, rate, 0.8 * f0) < 0.02
+
     def _sped_up(
         self, x: Any, rate: int, f0: float | None, events: tuple[int, ...], scope: Scope
     ) -> Finding | None:
         """Speech that sounds sped up (16 kHz read as 24 kHz): judged from the audio alone, so it
         works at any pacing. Skipped when rtinspect's own meta already said what the samples are."""
-        if self.source_rate is not None:
-            return None
-        if f0 is None or not self.FAST_PITCH_HZ[0] <= f0 <= self.FAST_PITCH_HZ[1]:
-            return None
+        if self.source_rate is not None or f0 is None:
+            return None  # the meta knows better; no voice, no judgement
         centroid = aa.centroid_hz(x, rate)
-        if centroid < self.FAST_CENTROID_HZ:
+        bar = self.HIGH_VOICE_CENTROID_HZ if f0 >= self.HIGH_VOICE_HZ else self.FAST_CENTROID_HZ
+        if centroid < bar:
             return None
-        guess = aa.nearest_rate(rate * 105.0 / f0, 0.2)  # back to a typical man's pitch
-        if guess is None or guess >= rate:
+        # How much too high, from the centroid: a rough factor (voices differ), so it picks among the
+        # standard rates at least 1.3x lower (22050 read as 24000 is within a voice's own range).
+        factor = centroid / self.NATURAL_CENTROID_HZ
+        lower = [r for r in aa.STANDARD_RATES if rate / r >= 1.3]
+        if not lower:
             return None
+        guess = min(lower, key=lambda r: (abs(np.log(rate / r / factor)), -r))
+        factor = rate / guess
+        syllables = aa.syllable_rate(x, rate)
+        pace = (
+            f", and it speaks {syllables:.1f} syllables a second (natural speech: about 4-7)"
+            if syllables > 0
+            else ""
+        )
         return Finding(
             "warning",
             "audio-rate-mismatch",
             f"input audio sounds sped up: probably {guess} Hz, declared {rate} Hz",
-            f"Read at the declared {rate} Hz the voice has a pitch of {f0:.0f} Hz and its spectrum is centred at "
-            f"{centroid:.0f} Hz (a natural voice with that pitch: under 1 kHz): both are about {rate / guess:.1f}x "
-            f"too high, as when {guess} Hz samples are declared as {rate} Hz (chipmunk voice, bad transcripts). "
-            "This is judged from the audio itself, so it holds however fast the audio was sent.",
+            f"Read at the declared {rate} Hz the voice's spectrum is centred at {centroid:.0f} Hz (a voice at "
+            f"its true rate: about 550-1100 Hz, whatever its pitch) with a pitch of {f0:.0f} Hz{pace}: about "
+            f"{factor:.1f}x too high, as when {guess} Hz samples are declared as {rate} Hz (chipmunk voice, bad "
+            "transcripts). This is judged from the audio itself, so it holds however fast the audio was sent.",
             events,
             _rate_fix(scope, guess),
             key="audio",
