@@ -78,7 +78,7 @@ class CommitRule(Rule):
 
     def on_error(self, scope: Scope, pos: int, rec: Tapped) -> list[Finding] | None:
         err = rec.event.get("error") or {}
-        if not str(err.get("code") or "").startswith("input_audio_buffer_commit"):
+        if err.get("code") != "input_audio_buffer_commit_empty":  # the live code (docs/protocol.md §8)
             return None
         target = scope.error_target(err, "input_audio_buffer.commit")
         if target is None:

@@ -13,12 +13,12 @@ from rtinspect.protocol import Dialect
 from rtinspect.protocol.dialect import dialect_of_event
 from rtinspect.tap import META_CONNECTION_CLOSED, META_CONNECTION_OPENED, Tapped
 
-# live error code -> doctor code
+# error code -> doctor code: the live codes of docs/protocol.md §8 and §11, and the range codes the
+# protocol's validator (protocol/validate.py) derives from the live integer_below_min_value
 _REJECT_CODES = {
     "unknown_parameter": "session-unknown-parameter",
     "invalid_type": "session-invalid-type",
     "invalid_value": "session-invalid-value",
-    "invalid_enum_value": "session-invalid-value",
     "integer_below_min_value": "session-value-out-of-range",
     "integer_above_max_value": "session-value-out-of-range",
     "decimal_below_min_value": "session-value-out-of-range",
