@@ -102,6 +102,7 @@ def verify_results(results: list[dict[str, Any]], jobs: int, script: str | None 
         result["verify"] = {
             "server": "embedded",
             "client_events": sum(1 for r in log.records if r.dir == "client"),
+            "script": script,
         }
 
 

@@ -121,13 +121,18 @@ def test_with_the_model_scripted_a_tool_loop_and_a_preamble_clash_are_verified(
     """A tool loop and a preamble are the model's doing: re-run with the script the embedded server
     plays for it, the control shows them and the fixes (no tools for the next response; no second
     response.create while the answer after the preamble plays) clear them."""
+    import jsonschema
+
     for name, script in SCRIPTS.items():
         path = tmp_path / f"{name}.json"
         path.write_text(json.dumps(script))
         main(["doctor", "--verify", "--json", "--no-info", "--script", str(path), str(REC / f"{name}.jsonl")])
         captured = capsys.readouterr()
         assert captured.err == ""
-        (log,) = json.loads(captured.out)["logs"]
+        out = json.loads(captured.out)
+        jsonschema.validate(out, json.loads((REC.parent / "docs" / "doctor.schema.json").read_text()))
+        (log,) = out["logs"]
+        assert log["verify"]["script"] == str(path)
         got = {f["code"]: f["verified"]["result"] for f in log["findings"]}
         want = {c: "not-verifiable" if c in READING_CODES else "cleared" for c in EXPECTED[name]}
         assert got == want, (name, [f["verified"] for f in log["findings"]])
