@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 from rtinspect.doctor import connection_rules, session_rules
-from tests.doctor.synth import Synth
+
+from .synth import Synth
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "protocol.md").read_text()
