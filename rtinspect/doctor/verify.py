@@ -16,6 +16,7 @@ The re-runs of every log go at once, as sessions of one embedded server, paced c
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
 import hashlib
 import json
@@ -31,6 +32,7 @@ from rtinspect.doctor.fixes import without
 from rtinspect.exchange.logio import SessionLog
 from rtinspect.replay.pacing import CausalPacing, Timeline
 from rtinspect.replay.plan import ReplayPlan, plan_from_log
+from rtinspect.session.state import SessionState
 from rtinspect.tap import Tapped
 
 _SAME_AUDIO = "a re-run can only re-send the same audio, so it proves nothing either way"
@@ -100,8 +102,12 @@ MODEL_HINTS: dict[str, str] = {
     "response-already-active": "; if the active response was a model's preamble, "
     + _SCRIPTED.format(what="preamble").lstrip(": "),
 }
+MIN_COMMIT_MS = 100  # docs/protocol.md §8: a commit of less is input_audio_buffer_commit_empty
 # What a cleared verdict does not prove, where a re-run stands in for part of the app.
 CAVEATS: dict[str, str] = {
+    "commit-too-small": ". It pads the press with silence; your app must send at least 100 ms of the user's "
+    "audio before committing (or drop a shorter press)",
+    "function-call-unanswered": ". It answers with a stand-in result; your tool's real output goes there",
     "tool-call-loop": ". It proves that asking for the next response without tools ends the loop; it cannot "
     "prove why your model called again (check that each output carries its call's call_id)",
     "barge-in-without-truncate": ". It proves the server takes the truncate of the cut reply (the "
@@ -153,8 +159,10 @@ class PatchedSends:
         after: dict[int, list[dict[str, Any]]] | None = None,
         first: list[dict[str, Any]] | None = None,
         before: dict[int, list[dict[str, Any]]] | None = None,
+        at: list[tuple[float, dict[str, Any]]] | None = None,
     ) -> None:
         self.base = base
+        self.at = sorted(at or [], key=lambda x: x[0])  # (time since base, event): sent at that time
         self.replaced = replaced or {}
         self.after = after or {}
         self.before = before or {}
@@ -162,13 +170,20 @@ class PatchedSends:
 
     def __len__(self) -> int:
         dropped = sum(1 for e in self.replaced.values() if e is None)
-        added = len(self.first) + sum(len(v) for v in (*self.after.values(), *self.before.values()))
+        added = (
+            len(self.first)
+            + len(self.at)
+            + sum(len(v) for v in (*self.after.values(), *self.before.values()))
+        )
         return len(self.base) - dropped + added
 
     def __iter__(self) -> Iterator[tuple[float, dict[str, Any]]]:
         for event in self.first:
             yield 0.0, event
+        timed = list(self.at)
         for i, (t, event) in enumerate(self.base):
+            while timed and timed[0][0] <= t:
+                yield timed.pop(0)
             for extra in self.before.get(i, ()):
                 yield t, extra
             if i in self.replaced:
@@ -179,6 +194,7 @@ class PatchedSends:
             yield t, event
             for extra in self.after.get(i, ()):
                 yield t, extra
+        yield from timed
 
 
 def patch(plan: ReplayPlan, records: Any, finding: Finding) -> tuple[ReplayPlan, str]:
@@ -242,6 +258,10 @@ def patch(plan: ReplayPlan, records: Any, finding: Finding) -> tuple[ReplayPlan,
         return fixed, change
     if code == "tool-call-loop":
         return _stop_the_loop(plan, records, finding, index, edited)
+    if code == "commit-too-small":
+        return _long_enough(plan, records, finding, index, edited)
+    if code == "function-call-unanswered":
+        return _answer_the_call(plan, records, finding, edited)
     if code == "barge-in-without-truncate":
         return _truncate_after_barge_in(plan, records, finding, index, edited)
     if code == "transcription-model-as-session-model":
@@ -252,6 +272,23 @@ def patch(plan: ReplayPlan, records: Any, finding: Finding) -> tuple[ReplayPlan,
         }
         fixed = replace(edited(first=[{"type": "session.update", "session": session}]), model="gpt-realtime")
         return fixed, f"connected with ?model=gpt-realtime, {model} as the transcription model"
+    if fix is not None and fix.get("type") == "response.create":
+        # a response's parameters: on the client's last response.create before the finding
+        asks = [
+            p
+            for p in sorted(index)
+            if finding.events and p < finding.events[0] and records[p].type == "response.create"
+        ]
+        if not asks:
+            raise _NotVerifiable(
+                "the response it is about was not asked for by a response.create of the client"
+            )
+        ask = asks[-1]
+        event = records[ask].event
+        params = {**(event.get("response") or {}), **(fix.get("response") or {})}
+        return edited(
+            replaced={index[ask]: {**event, "response": params}}
+        ), f"the fix's parameters on the response.create at #{ask}"
     if fix is not None and (at := first_of(str(fix.get("type")))) is not None:
         # the fix is the corrected form of the client event it is about (a truncate within the audio)
         return edited(replaced={index[at]: fix}), f"the fix instead of the {records[at].type} at #{at}"
@@ -259,6 +296,86 @@ def patch(plan: ReplayPlan, records: Any, finding: Finding) -> tuple[ReplayPlan,
         "this fix depends on your app (a tool's result, ids of the original session, what was played): "
         "no automatic re-run"
     )
+
+
+def _base(plan: ReplayPlan) -> float:
+    """The time the plan's send times count from (the connection's opening in the log)."""
+    return float(getattr(plan.sends, "base", 0.0))
+
+
+def _long_enough(
+    plan: ReplayPlan, records: Any, finding: Finding, index: dict[int, int], edited: Any
+) -> tuple[ReplayPlan, str]:
+    """The doctor's fix for a commit under 100 ms: at least 100 ms in the buffer before committing.
+    The re-run pads the press with silence up to 120 ms (pcm16: zeros), right before its commit."""
+    commit = next(
+        (p for p in finding.events if p in index and records[p].type == "input_audio_buffer.commit"), None
+    )
+    if commit is None:
+        raise _NotVerifiable("the commit it is about is not among the client events")
+    state = SessionState(dialect=plan.dialect)
+    for rec in records[:commit]:
+        state.apply(rec)
+    fmt = state.buffer.format
+    if fmt.encoding != "pcm16":
+        raise _NotVerifiable(f"the buffer is {fmt.encoding}: a re-run pads only pcm16 with silence")
+    short = max(0.0, MIN_COMMIT_MS + 20 - state.buffer.pending_ms)
+    pad = {
+        "type": "input_audio_buffer.append",
+        "audio": base64.b64encode(bytes(fmt.bytes_for_ms(short))).decode(),
+    }
+    return (
+        edited(before={index[commit]: [pad]}),
+        f"{short:.0f} ms of silence appended before the commit at #{commit} (the buffer held {state.buffer.pending_ms:.0f} ms)",
+    )
+
+
+def _answer_the_call(plan: ReplayPlan, records: Any, finding: Finding, edited: Any) -> tuple[ReplayPlan, str]:
+    """The doctor's fix for an unanswered call: its function_call_output, then response.create, sent
+    once the response that made the call is done (the re-run's pacing waits for it, and names the
+    re-run's call). The result is a stand-in: the tool's real one is the app's to compute."""
+    fix = _fix_events(finding.fix)
+    call = finding.events[0] if finding.events else None
+    done = (
+        next((p for p in range(call, len(records)) if records[p].type == "response.done"), None)
+        if call is not None
+        else None
+    )
+    if done is None or not fix:
+        raise _NotVerifiable("the response that made the call never ended in the recording")
+    when = records[done].t - _base(plan) + 1e-4
+    events = []
+    for ev in fix:
+        item = ev.get("item")
+        if isinstance(item, dict) and item.get("type") == "function_call_output":
+            ev = {
+                **ev,
+                "item": {**item, "output": json.dumps({"result": "stand-in result from rtinspect --verify"})},
+            }
+        events.append(ev)
+    return (
+        edited(at=[(when, ev) for ev in events]),
+        f"the call's function_call_output (a stand-in result) and a response.create after the response.done at #{done}",
+    )
+
+
+def _fix_events(fix: str | None) -> list[dict[str, Any]]:
+    """A fix printed as events (``finding.pretty_events``): its JSON objects, the ``//`` notes left out."""
+    text = "\n".join(line for line in (fix or "").splitlines() if not line.lstrip().startswith("//"))
+    decoder = json.JSONDecoder()
+    out: list[dict[str, Any]] = []
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        try:
+            obj, i = decoder.raw_decode(text, i)
+        except ValueError:
+            return []
+        if isinstance(obj, dict):
+            out.append(obj)
+    return out
 
 
 def _stop_the_loop(
@@ -531,7 +648,8 @@ async def _verify_log(job: _Log, servers: _Servers, gate: asyncio.Semaphore) -> 
             continue
         after = [g for g in diagnose(rerun, fixed.dialect) if g.is_open and g.severity != "info"]
         still = [g for g in after if g.code == code]
-        new = [g for g in after if g.code not in again]
+        # (findings about what the audio holds come from the recorded audio, or a stand-in's, not from a fix)
+        new = [g for g in after if g.code not in again and g.code not in AUDIO_CODES]
         if still:
             job.verdicts[ident] = Verified(
                 "not-cleared", f"the re-run with the fix ({change}) still shows {code}: {still[0].title}"

@@ -100,6 +100,7 @@ class Timeline:
         send times count from (the connection's opening)."""
         self.steps: list[_Step] = []
         self.ids = _Ids()
+        self.milestones: list[tuple[float, str]] = []  # (time since base, type), in order
         seen: Counter[str] = Counter()
         fresh = False
         last_any: float | None = None
@@ -119,8 +120,15 @@ class Timeline:
                     seen[kind] += 1
                     fresh = True
                     last_milestone = rec.t
+                    self.milestones.append((rec.t - base, kind))
             last_any = rec.t
         self.times = [s.t for s in self.steps]
+        self._milestone_times = [t for t, _ in self.milestones]
+
+    def needs_before(self, t: float) -> tuple[tuple[str, int], ...]:
+        """The milestone counts the original had seen by ``t`` (since base)."""
+        k = bisect.bisect_left(self._milestone_times, t)
+        return tuple(Counter(kind for _, kind in self.milestones[:k]).items())
 
 
 class CausalPacing:
@@ -166,6 +174,9 @@ class CausalPacing:
         the previous send, so a stream of appends does not drift behind real time."""
         loop = asyncio.get_running_loop()
         step = self._step(t)
+        if step is not None and t > step.t + 1e-6:
+            # an event a fix placed at a time of its own (after what the server said by then)
+            step = _Step(t, step.at + (t - step.t), self.timeline.needs_before(t), 0.0)
         if step is None or self._anchor is None:
             self._anchor = (loop.time(), step.at if step is not None else 0.0)
             return

@@ -41,6 +41,10 @@ EXPECTED = {
     "ga-transcribe-model-as-session": {"transcription-model-as-session-model": "cleared"},
     "ga-transcript-empty": {"transcript-empty": "not-verifiable"},
     "ga-echo-self-interruption": {"echo-self-interruption": "not-verifiable"},
+    "ga-commit-too-small": {"commit-too-small": "cleared"},
+    "ga-function-call-unanswered": {"function-call-unanswered": "cleared"},
+    # a response VAD created: the fix's response.create has no counterpart among the client's events
+    "ga-max-output-tokens": {"response-incomplete": "not-verifiable"},
     # the model's own behaviour (recorded with a server script): unscripted, a re-run cannot show it
     "ga-tool-loop": {"tool-call-loop": "not-verifiable"},
     "ga-preamble-first-item-only": {
@@ -78,7 +82,8 @@ def test_verify_recordings_clears_every_fixable_finding(capsys: pytest.CaptureFi
             verdict = f["verified"]
             if name in SCRIPTS and f["code"] not in NOT_RERUNNABLE:
                 assert "--script" in verdict["detail"], (name, verdict)  # says how to re-run it
-                want = "not-verifiable"
+            if name in EXPECTED and f["code"] in EXPECTED[name]:
+                want = EXPECTED[name][f["code"]]
             else:
                 want = "not-verifiable" if f["code"] in NOT_RERUNNABLE else "cleared"
             assert verdict["result"] == want, (name, f["code"], verdict)
