@@ -184,7 +184,42 @@ def to_beta(session: dict[str, Any]) -> dict[str, Any]:
 
 
 def corrected(session: dict[str, Any], ga: bool) -> dict[str, Any]:
-    return to_ga(session) if ga else to_beta(session)
+    """The update the server would take: translated and corrected (``to_ga`` / ``to_beta``), then
+    without each field the protocol's validator still refuses (a wrong type, a value out of its
+    enum): a fix must never repeat the value that was refused, and the server's default for a
+    field is better than an update it drops whole."""
+    fixed = to_ga(session) if ga else to_beta(session)
+    from rtinspect.protocol.validate import validate_client_event
+
+    dialect = Dialect.GA if ga else Dialect.BETA
+    for _ in range(8):  # each pass removes what was refused; nested refusals may need another
+        kind = (
+            "session.update" if ga or fixed.get("type") != "transcription" else "transcription_session.update"
+        )
+        refused = validate_client_event({"type": kind, "session": fixed}, dialect)
+        paths = [_field_path(p.path) for p in refused]
+        paths = [q for q in paths if q]
+        if not paths:
+            break
+        for path in paths:
+            fixed = without(fixed, *path)
+    return fixed
+
+
+def _field_path(path: str) -> tuple[str, ...]:
+    """``session.output_modalities.0`` -> ``("output_modalities",)``: the field (not the list item)
+    a refusal is about, under the session object."""
+    parts = path.split(".")
+    if parts[:1] == ["session"]:
+        parts = parts[1:]
+    out: list[str] = []
+    for part in parts:
+        name = part.split("[", 1)[0]
+        if name and not name.isdigit():
+            out.append(name)
+        if part.isdigit() or "[" in part:
+            break
+    return tuple(out)
 
 
 def with_transcription(session: dict[str, Any], ga: bool) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from typing import Any
 from rtinspect.doctor.engine import diagnose
 from rtinspect.doctor.finding import Finding
 from rtinspect.doctor.fixes import without
+from rtinspect.errors import UserError
 from rtinspect.exchange.logio import SessionLog
 from rtinspect.replay.pacing import CausalPacing, Timeline
 from rtinspect.replay.plan import ReplayPlan, plan_from_log
@@ -80,6 +81,7 @@ OUTSIDE_CODES: dict[str, str] = {
     "rate-limited": _ACCOUNT,
     "quota-exceeded": _ACCOUNT,
     "authentication-failed": _ACCOUNT,
+    "authentication-missing": "about the credential your app sends: a re-run always connects with one",
     "session-expired": "about the session's lifetime (the live limit): a re-run is minutes shorter",
     "session-expiring": "about the session's lifetime (the live limit): a re-run is minutes shorter",
     "invalid-model": "about the model your account may use: the embedded server is not the live model list",
@@ -105,6 +107,8 @@ MODEL_HINTS: dict[str, str] = {
 MIN_COMMIT_MS = 100  # docs/protocol.md §8: a commit of less is input_audio_buffer_commit_empty
 # What a cleared verdict does not prove, where a re-run stands in for part of the app.
 CAVEATS: dict[str, str] = {
+    "commit-empty": ". It pads the buffer with silence; your app must send at least 100 ms of the user's "
+    "audio before committing (or not commit an empty buffer)",
     "commit-too-small": ". It pads the press with silence; your app must send at least 100 ms of the user's "
     "audio before committing (or drop a shorter press)",
     "function-call-unanswered": ". It answers with a stand-in result; your tool's real output goes there",
@@ -258,8 +262,22 @@ def patch(plan: ReplayPlan, records: Any, finding: Finding) -> tuple[ReplayPlan,
         return fixed, change
     if code == "tool-call-loop":
         return _stop_the_loop(plan, records, finding, index, edited)
-    if code == "commit-too-small":
+    if code in ("commit-too-small", "commit-empty"):
         return _long_enough(plan, records, finding, index, edited)
+    if code == "function-output-without-response":
+        out = next(
+            (p for p in finding.events if p in index and records[p].type == "conversation.item.create"), None
+        )
+        if out is None:
+            raise _NotVerifiable("the function output it is about is not among the client events")
+        return edited(
+            after={index[out]: [{"type": "response.create"}]}
+        ), f"a response.create after the output at #{out}"
+    if code == "invalid-client-event":
+        bad = next((p for p in finding.events if p in index), None) or _answered(plan, records, finding)
+        if bad is None or bad not in index:
+            raise _NotVerifiable("the event it is about is not among the client events")
+        return edited(replaced={index[bad]: None}), f"without the {records[bad].type} at #{bad}"
     if code == "function-call-unanswered":
         return _answer_the_call(plan, records, finding, edited)
     if code == "barge-in-without-truncate":
@@ -303,6 +321,20 @@ def _base(plan: ReplayPlan) -> float:
     return float(getattr(plan.sends, "base", 0.0))
 
 
+def _answered(plan: ReplayPlan, records: Any, finding: Finding) -> int | None:
+    """The client event the finding's first event (an error) answers, by the fold's one rule."""
+    from rtinspect.session.errors import error_cause
+
+    err_pos = next((p for p in finding.events if records[p].type == "error"), None)
+    if err_pos is None:
+        return None
+    state = SessionState(dialect=plan.dialect)
+    for rec in records[:err_pos]:
+        state.apply(rec)
+    cause = error_cause(state, records[err_pos].event.get("error") or {})
+    return cause.pos if cause is not None else None
+
+
 def _long_enough(
     plan: ReplayPlan, records: Any, finding: Finding, index: dict[int, int], edited: Any
 ) -> tuple[ReplayPlan, str]:
@@ -324,9 +356,16 @@ def _long_enough(
         "type": "input_audio_buffer.append",
         "audio": base64.b64encode(bytes(fmt.bytes_for_ms(short))).decode(),
     }
+    later = [p for p in sorted(index) if p > commit]
+    nxt = next((p for p in later if records[p].type == "input_audio_buffer.commit"), len(records))
+    asked = any(records[p].type == "response.create" for p in later if p < nxt)
     return (
-        edited(before={index[commit]: [pad]}),
-        f"{short:.0f} ms of silence appended before the commit at #{commit} (the buffer held {state.buffer.pending_ms:.0f} ms)",
+        edited(
+            before={index[commit]: [pad]},
+            after={} if asked else {index[commit]: [{"type": "response.create"}]},
+        ),
+        f"{short:.0f} ms of silence appended before the commit at #{commit} (the buffer held "
+        f"{state.buffer.pending_ms:.0f} ms)" + ("" if asked else ", and a response.create after it"),
     )
 
 
@@ -709,13 +748,21 @@ def verify_many(
 
         script = server_script.load(script)
     work = []
+    out: list[dict[tuple[str, str], Verified]] = []
     for log, findings in items:
-        plan = plan_from_log(log)
+        try:
+            plan = plan_from_log(log)
+        except UserError:  # the client never sent an event (refused at connect): nothing to re-send
+            why = Verified("not-verifiable", "the session has no client events to re-send")
+            out.append({f.ident: why for f in findings if f.severity != "info" and f.is_open})
+            continue
         timeline = Timeline(log.records, getattr(plan.sends, "base", 0.0)) if causal else None
-        work.append(_Log(log, findings, plan, _legacy(plan, log.records), timeline))
+        job = _Log(log, findings, plan, _legacy(plan, log.records), timeline)
+        work.append(job)
+        out.append(job.verdicts)
     if any(f.severity != "info" and f.is_open for job in work for f in job.findings):
         asyncio.run(_verify_all(work, jobs or default_jobs(), script))
-    return [job.verdicts for job in work]
+    return out
 
 
 def verify(log: SessionLog, findings: list[Finding]) -> dict[tuple[str, str], Verified]:

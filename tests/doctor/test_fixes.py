@@ -69,3 +69,17 @@ def test_ga_update_with_wrong_rate_and_enabled_flag() -> None:
         "transcription": {"model": "gpt-4o-mini-transcribe"},
     }
     assert validate_client_event({"type": "session.update", "session": fixed}, Dialect.GA) == []
+
+
+def test_a_fix_never_repeats_a_refused_value() -> None:
+    """A wrong type or a value out of its enum: the corrected update leaves the field out (the
+    server's default) instead of sending it again; it validates."""
+    bad = {
+        "type": "realtime",
+        "instructions": 42,
+        "output_modalities": ["video"],
+        "audio": {"output": {"voice": "verse"}},
+    }
+    fixed = fixes.corrected(bad, ga=True)
+    assert fixed == {"type": "realtime", "audio": {"output": {"voice": "verse"}}}
+    assert validate_client_event({"type": "session.update", "session": fixed}, Dialect.GA) == []
