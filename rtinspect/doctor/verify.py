@@ -264,6 +264,12 @@ def patch(plan: ReplayPlan, records: Any, finding: Finding) -> tuple[ReplayPlan,
         return _stop_the_loop(plan, records, finding, index, edited)
     if code in ("commit-too-small", "commit-empty"):
         return _long_enough(plan, records, finding, index, edited)
+    if code == "audio-before-format-update":
+        # (moving the update first is not the fix: the appends must also wait for its session.updated)
+        raise _NotVerifiable(
+            "the fix is to wait for session.updated before streaming; a re-run sends the recorded appends "
+            "when the original did and cannot make them wait for an answer the original never waited for"
+        )
     if code == "function-output-without-response":
         out = next(
             (p for p in finding.events if p in index and records[p].type == "conversation.item.create"), None
