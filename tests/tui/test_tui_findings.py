@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sessions import broken_session, plain, settled, write_log
@@ -85,6 +86,14 @@ async def test_picker_toggle_streams_as_is_and_the_doctor_catches_it(server) -> 
     as is under 24 kHz, the toast says so, and the doctor's audio-rate-mismatch names it. Then the
     same file resampled says "16000 Hz → 24000 Hz (resampled)"."""
     app = build_live(server=server, no_record=True)
+    toasts: list[str] = []  # every toast, kept: a loaded machine can outlast a toast's 4 s on screen
+    shown = app.notify
+
+    def notify(message: str, *args: Any, **kwargs: Any) -> None:
+        toasts.append(str(message))
+        shown(message, *args, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
     async with app.run_test(size=(160, 45), notifications=True) as pilot:
         await wait_until(pilot, lambda: app.model.index and app.model.type_of(len(app.model.index) - 1))
         await pilot.press("a")
@@ -105,7 +114,6 @@ async def test_picker_toggle_streams_as_is_and_the_doctor_catches_it(server) -> 
             pilot, lambda: app.controller.stream_task is not None and app.controller.stream_task.done()
         )
         await wait_until(pilot, lambda: any(f.code == "audio-rate-mismatch" for f in app.model.findings))
-        toasts = [n.message for n in app._notifications]
         assert any("NOT resampled" in t and t.startswith("streamed weather_16k_mono.wav") for t in toasts)
         app.screen.start_stream(WAV16, realtime=False)  # the default: resampled, and it says so
         await wait_until(pilot, lambda: len(_source_rows(app)) == 2)
