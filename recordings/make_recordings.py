@@ -690,16 +690,16 @@ PARIS = {"name": "get_weather", "arguments": {"city": "Paris"}}
 LOOP_CALLS = 12  # the field case called 190 times; 12 show the loop and keep the file small
 
 
-async def tool_session(s: Session) -> None:
-    """An agent framework's session: a tool, server VAD; it answers every function call with the tool's
-    output and one response.create (after that response's response.done), until an answer in words."""
+async def ask_weather_with_tool(s: Session, **session: Any) -> None:
+    """The opening of every tool recording: declare get_weather (plus ``session``'s fields), turn
+    transcription on, and ask about the weather by voice until server VAD commits the question."""
     await s.send(
         {
             "type": "session.update",
             "session": {
                 "type": "realtime",
                 "tools": [WEATHER_TOOL],
-                "tool_choice": "auto",
+                **session,
                 "audio": {"input": {"transcription": GA_TRANSCRIBE}},
             },
         }
@@ -709,6 +709,12 @@ async def tool_session(s: Session) -> None:
         silence(300) + speech("weather_16k_mono.wav", "", 24000) + silence(600),
         until="input_audio_buffer.committed",
     )
+
+
+async def tool_session(s: Session) -> None:
+    """An agent framework's session: a tool, server VAD; it answers every function call with the tool's
+    output and one response.create (after that response's response.done), until an answer in words."""
+    await ask_weather_with_tool(s, tool_choice="auto")
     for n in range(1, LOOP_CALLS + 3):
         await s.wait("response.done", count=n)
         done = [r for r in s.c.events if r.type == "response.done"][n - 1].event["response"]
@@ -863,21 +869,7 @@ async def ga_commit_too_small(s: Session) -> None:
 
 async def ga_function_call_unanswered(s: Session) -> None:
     # The app declares a tool, but has no handler for its calls: the call is never answered.
-    await s.send(
-        {
-            "type": "session.update",
-            "session": {
-                "type": "realtime",
-                "tools": [WEATHER_TOOL],
-                "audio": {"input": {"transcription": GA_TRANSCRIBE}},
-            },
-        }
-    )
-    await s.wait("session.updated")
-    await s.stream(
-        silence(300) + speech("weather_16k_mono.wav", "", 24000) + silence(600),
-        until="input_audio_buffer.committed",
-    )
+    await ask_weather_with_tool(s)
     await s.wait("response.done")
     await s.wait("conversation.item.input_audio_transcription.completed")
     await s.settle(0.5)
@@ -935,21 +927,7 @@ async def ga_commit_empty(s: Session) -> None:
 
 async def ga_function_output_without_response(s: Session) -> None:
     # The app answers the call with its output, but never asks the model to go on (no response.create).
-    await s.send(
-        {
-            "type": "session.update",
-            "session": {
-                "type": "realtime",
-                "tools": [WEATHER_TOOL],
-                "audio": {"input": {"transcription": GA_TRANSCRIBE}},
-            },
-        }
-    )
-    await s.wait("session.updated")
-    await s.stream(
-        silence(300) + speech("weather_16k_mono.wav", "", 24000) + silence(600),
-        until="input_audio_buffer.committed",
-    )
+    await ask_weather_with_tool(s)
     await s.wait("response.done")
     done = next(r for r in s.c.events if r.type == "response.done").event["response"]
     call = next(o for o in done["output"] if o.get("type") == "function_call")
