@@ -30,14 +30,12 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.bench_memory import TARGET_MB, _rss_mb
+from bench.bench_memory import TARGET_MB, measure_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -83,46 +81,6 @@ print(json.dumps({"differences": len(d), "s": time.monotonic() - t0}))
 """
 
 
-def measure(
-    argv: list[str],
-    *,
-    pythonpath: str | None,
-    cap_mb: float,
-    timeout: float,
-    env: dict[str, str],
-    stdout: Path,
-) -> tuple[float, float, str]:
-    """(peak RSS MB, seconds, how it ended) of ``python ARGV`` in its own process (``os.wait4``
-    gives its own peak), stdout to ``stdout``; stopped above ``cap_mb`` or after ``timeout``
-    (bench_memory.measure's rules, with the output kept)."""
-    run_env = dict(env)
-    if pythonpath:
-        run_env["PYTHONPATH"] = pythonpath
-    started = time.monotonic()
-    with tempfile.TemporaryFile() as errf, stdout.open("wb") as outf:
-        proc = subprocess.Popen(
-            [sys.executable, *argv], stdout=outf, stderr=errf, env=run_env, cwd=pythonpath or str(ROOT)
-        )
-        how = ""
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if not how and _rss_mb(proc.pid) > cap_mb:
-                how = f"stopped at the {cap_mb:.0f} MB cap"
-                os.kill(proc.pid, signal.SIGKILL)
-            elif not how and time.monotonic() - started > timeout:
-                how = f"stopped after {timeout:.0f} s"
-                os.kill(proc.pid, signal.SIGKILL)
-            time.sleep(0.05)
-        code = os.waitstatus_to_exitcode(status)
-        errf.seek(0)
-        err = errf.read().decode(errors="replace").strip()
-    if not how:
-        how = f"exit {code}" + (f": {err.splitlines()[-1][:110]}" if code not in (0, 1) and err else "")
-    return usage.ru_maxrss / 1024, time.monotonic() - started, how
-
-
 def run_python(
     code: str, args: list[str], tree: str | None, *, timeout: float, cap_mb: float, env: dict[str, str]
 ) -> tuple[float, float, str, str]:
@@ -131,8 +89,14 @@ def run_python(
         f.write(code)
     try:
         out = Path(f.name).with_suffix(".out")
-        rss, took, how = measure(
-            [f.name, *args], pythonpath=tree, cap_mb=cap_mb, timeout=timeout, env=env, stdout=out
+        rss, took, how = measure_argv(
+            [f.name, *args],
+            pythonpath=tree,
+            cap_mb=cap_mb,
+            timeout=timeout,
+            env=env,
+            stdout=out,
+            quiet_codes=(0, 1),
         )
         text = out.read_text() if out.exists() else ""
         out.unlink(missing_ok=True)
@@ -184,9 +148,10 @@ def main() -> None:
                     rec = OUT / f"{log.stem}.replay-{'base' if tree else 'this'}.jsonl"
                     rec.unlink(missing_ok=True)
                     out = OUT / "replay.stdout"
-                    rss, took, how = measure(
+                    rss, took, how = measure_argv(
                         ["-m", "rtinspect", "replay", str(log), "--as-fast-as-possible", "--compare", "--record", str(rec)],
                         pythonpath=tree, cap_mb=args.cap_mb, timeout=args.timeout, env=env, stdout=out,
+                        quiet_codes=(0, 1),  # replay --compare exits 1 when the answers differ
                     )  # fmt: skip
                     text = out.read_text() if out.exists() else ""
                     m = re.search(r"replayed (\d+) client events.*?: (\d+) server events", text)

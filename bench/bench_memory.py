@@ -152,56 +152,65 @@ def make_har(folder: Path, lines: int) -> Path:
 
 
 # -- measuring ---------------------------------------------------------------------------------------
-def _rss_mb(pid: int) -> float:
+def _proc_mb(pid: int, field: str = "VmRSS") -> float:
+    """A memory field of /proc/PID/status in MB (0 once the process is gone)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
 
 
-def measure(
-    args: list[str], *, pythonpath: str | None, cap_mb: float, timeout: float, env: dict[str, str]
+def measure_argv(
+    argv: list[str],
+    *,
+    pythonpath: str | None,
+    cap_mb: float,
+    timeout: float,
+    env: dict[str, str],
+    stdout: Path | None = None,
+    quiet_codes: tuple[int, ...] = (0,),
 ) -> tuple[float, float, str]:
-    """(peak RSS MB, seconds, how it ended) of ``python -m rtinspect ARGS`` in its own process."""
+    """(peak RSS MB, seconds, how it ended) of ``python ARGV`` in its own process (``os.wait4`` gives
+    that process's own peak), its stdout kept in ``stdout`` if given; stopped above ``cap_mb`` or after
+    ``timeout``. An exit code outside ``quiet_codes`` is reported with stderr's last line."""
     run_env = dict(env)
     if pythonpath:
         run_env["PYTHONPATH"] = pythonpath
     started = time.monotonic()
-    with tempfile.TemporaryFile() as errf:
+    with tempfile.TemporaryFile() as errf, stdout.open("wb") if stdout else open(os.devnull, "wb") as outf:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "rtinspect", *args],
-            stdout=subprocess.DEVNULL, stderr=errf, env=run_env, cwd=pythonpath or str(ROOT),
-        )  # fmt: skip
+            [sys.executable, *argv], stdout=outf, stderr=errf, env=run_env, cwd=pythonpath or str(ROOT)
+        )
         how = ""
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            if not how and _rss_mb(proc.pid) > cap_mb:
+            if not how and _proc_mb(proc.pid) > cap_mb:
                 how = f"stopped at the {cap_mb:.0f} MB cap"
                 os.kill(proc.pid, signal.SIGKILL)
             elif not how and time.monotonic() - started > timeout:
                 how = f"stopped after {timeout:.0f} s"
                 os.kill(proc.pid, signal.SIGKILL)
             time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        code = os.waitstatus_to_exitcode(status)
         errf.seek(0)
         err = errf.read().decode(errors="replace").strip()
     if not how:
-        how = f"exit {proc.returncode}" + (
-            f": {err.splitlines()[-1][:110]}" if proc.returncode and err else ""
-        )
+        how = f"exit {code}" + (f": {err.splitlines()[-1][:110]}" if code not in quiet_codes and err else "")
     return usage.ru_maxrss / 1024, time.monotonic() - started, how
 
 
-def _proc_mb(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def measure(
+    args: list[str], *, pythonpath: str | None, cap_mb: float, timeout: float, env: dict[str, str]
+) -> tuple[float, float, str]:
+    """(peak RSS MB, seconds, how it ended) of ``python -m rtinspect ARGS`` in its own process."""
+    return measure_argv(
+        ["-m", "rtinspect", *args], pythonpath=pythonpath, cap_mb=cap_mb, timeout=timeout, env=env
+    )
 
 
 def measure_server(
