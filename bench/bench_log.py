@@ -238,41 +238,21 @@ def main(argv: list[str] | None = None) -> int:
     def both(fn):  # noqa: ANN001, ANN202 - a small local helper
         return [fn(venv) for _, venv in venvs]
 
+    def steps(name: str) -> list[dict]:
+        return both(lambda v: run_step(str(v / "bin" / "python"), name, path))
+
+    def timed(r: dict) -> str:
+        return f"({r['wall']:.2f} s, cpu {r['cpu']:.2f}, load {r['load']})"
+
     if "index" not in skip:
-        rs = both(lambda v: run_step(str(v / "bin" / "python"), "index", path))
-        print(
-            _row(
-                "index",
-                [
-                    f"{r['mb'] / r['wall']:,.0f} MB/s ({r['wall']:.2f} s, cpu {r['cpu']:.2f}, load {r['load']})"
-                    for r in rs
-                ]
-                + [nv],
-            )
-        )
+        rs = steps("index")
+        print(_row("index", [f"{r['mb'] / r['wall']:,.0f} MB/s {timed(r)}" for r in rs] + [nv]))
     if "fold" not in skip:
-        rs = both(lambda v: run_step(str(v / "bin" / "python"), "fold", path))
-        print(
-            _row(
-                "fold",
-                [
-                    f"{events / r['wall']:,.0f} ev/s ({r['wall']:.2f} s, cpu {r['cpu']:.2f}, load {r['load']})"
-                    for r in rs
-                ]
-                + [nv],
-            )
-        )
+        rs = steps("fold")
+        print(_row("fold", [f"{events / r['wall']:,.0f} ev/s {timed(r)}" for r in rs] + [nv]))
     if "tuifold" not in skip:
-        rs = both(lambda v: run_step(str(v / "bin" / "python"), "tuifold", path))
-        print(
-            _row(
-                "open's background fold",
-                [
-                    f"{events / r['wall']:,.0f} ev/s ({r['wall']:.2f} s, cpu {r['cpu']:.2f}, load {r['load']})"
-                    for r in rs
-                ],
-            )
-        )
+        rs = steps("tuifold")
+        print(_row("open's background fold", [f"{events / r['wall']:,.0f} ev/s {timed(r)}" for r in rs]))
         print(
             _row(
                 "  its peak RSS",
