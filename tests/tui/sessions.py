@@ -307,3 +307,14 @@ async def settled(pilot, timeout: float = 60.0) -> None:
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
+
+
+async def wait_until(pilot, predicate, timeout: float = 20.0) -> None:
+    """Pause the app until ``predicate()`` holds (a live session's events arrive when they arrive)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < end, "condition not met in time"
+        await pilot.pause(0.05)

@@ -3,12 +3,11 @@ transcriber): the "done when" path, the actions, recording and the one-refresh-p
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
-from sessions import plain
+from sessions import plain, wait_until
 from textual.widgets import DataTable, TextArea
 
 from rtinspect.log import LogReader
@@ -25,15 +24,6 @@ def server():
     srv = ServerThread(transcriber=FakeTranscriber("hello world from the test")).start()
     yield srv
     srv.stop()
-
-
-async def wait_until(pilot, predicate, timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not predicate():
-        if loop.time() > end:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 def types(app) -> list[str]:

@@ -3,11 +3,10 @@ plain ``websockets`` clients connect through it, and each connection shows as it
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
-from sessions import plain, tone_b64
+from sessions import plain, tone_b64, wait_until
 from textual.widgets._footer import FooterKey
 from websockets.asyncio.client import connect
 
@@ -17,15 +16,6 @@ from rtinspect.tui.proxy import READ_ONLY_REASON, ProxyApp
 from rtinspect.tui.screens.proxy import ProxyMainScreen, ProxyWaitScreen
 
 AUTH = {"Authorization": "Bearer sk-canaryTUIPROXY0123456789"}
-
-
-async def wait_until(pilot, predicate, timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not predicate():
-        if loop.time() > end:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 def types(model) -> list[str]:

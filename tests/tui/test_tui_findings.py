@@ -3,12 +3,11 @@ the editor under bursts of keys, the filter worker, and the small ones (help, hi
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sessions import broken_session, plain, settled, write_log
+from sessions import broken_session, plain, settled, wait_until, write_log
 from textual import events
 from textual.widgets import Checkbox, Footer, Input, Markdown, TextArea
 from textual.widgets._toast import Toast
@@ -65,14 +64,6 @@ def server():
     srv = ServerThread(transcriber=FakeTranscriber("what is the weather")).start()
     yield srv
     srv.stop()
-
-
-async def wait_until(pilot, predicate, timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < end, "condition not met in time"
-        await pilot.pause(0.05)
 
 
 def _source_rows(app) -> list[str]:
