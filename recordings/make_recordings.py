@@ -100,6 +100,12 @@ class Session:
     async def settle(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
+    async def closed(self, timeout: float) -> None:
+        """Wait up to ``timeout`` s for the server to close the connection (a refused session's
+        close code belongs in the recording); a close that never comes is the recording's business."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(self.c.closed), timeout)
+
 
 Script = Callable[[Session], Awaitable[None]]
 
@@ -263,8 +269,7 @@ async def beta_header_rejected(s: Session) -> None:
             }
         )
     await s.wait("error")
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(asyncio.shield(s.c.closed), 5)
+    await s.closed(5)
 
 
 async def ga_transcription_enabled(s: Session) -> None:
@@ -458,8 +463,7 @@ async def ga_keepalive_1011(s: Session) -> None:
     # fault: what a websockets peer reports when its pings go unanswered).
     await enable_transcription(s)
     await s.stream(silence(300) + hello24() + silence(1200))
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(asyncio.shield(s.c.closed), 15)
+    await s.closed(15)
 
 
 async def push_to_talk(s: Session) -> None:
@@ -516,8 +520,7 @@ async def ga_transcribe_model_as_session(s: Session) -> None:
             {"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}}
         )
     await s.wait("error")
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(asyncio.shield(s.c.closed), 5)
+    await s.closed(5)
 
 
 async def ga_transcribe_model_in_transcription(s: Session) -> None:
@@ -835,8 +838,7 @@ async def ga_transcription_failed(s: Session) -> None:
 async def ga_session_expired(s: Session) -> None:
     # The healthy client; the session reaches its (scaled-down) maximum duration mid-conversation.
     await one_turn(s)
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(asyncio.shield(s.c.closed), 10)
+    await s.closed(10)
 
 
 async def ga_audio_clipped(s: Session) -> None:
@@ -905,8 +907,7 @@ async def ga_session_beta_field(s: Session) -> None:
 async def connect_refused(s: Session) -> None:
     """The server refuses the connection right after the upgrade: an error, then the close."""
     await s.wait("error")
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(asyncio.shield(s.c.closed), 5)
+    await s.closed(5)
 
 
 async def ga_unknown_client_event(s: Session) -> None:

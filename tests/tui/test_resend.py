@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_live import types, wait_until
+from sessions import wait_until
+from test_live import types
 from textual.widgets import TextArea
 
 from rtinspect.server import FakeTranscriber, ServerThread
